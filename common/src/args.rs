@@ -1,0 +1,122 @@
+//! The clap arguments every tool shares, and argument parsing that keeps the
+//! one-line error convention for usage errors.
+
+use crate::color::ColorWhen;
+use crate::exit::FAILURE;
+use clap::error::ErrorKind;
+use clap::{Args, Parser};
+use std::io::Write;
+
+/// `--json`, `--color` and `--quiet`, flattened into every tool's CLI:
+/// `#[command(flatten)] common: CommonArgs`.
+#[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommonArgs {
+    /// Print JSON documents (one per line when stdout is not a terminal).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to use colour: auto (terminal only; NO_COLOR, CLICOLOR_FORCE and CLICOLOR
+    /// are honoured), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    /// Print nothing on success; only errors and the exit status speak.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+impl CommonArgs {
+    /// Whether colour goes to stdout, by the precedence in [`crate::color`].
+    pub fn stdout_color(&self) -> bool {
+        crate::color::for_stdout(self.color)
+    }
+}
+
+/// Parse the process arguments into `C`. `--help` and `--version` print and exit 0;
+/// a usage error prints `<tool>: error: <what>; see '<tool> --help'` and exits 2.
+pub fn parse<C: Parser>(tool: &str) -> C {
+    match C::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => exit_for_clap_error(tool, err),
+    }
+}
+
+fn exit_for_clap_error(tool: &str, err: clap::Error) -> ! {
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.exit(),
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(std::io::stderr(), "{}", err.render());
+            std::process::exit(FAILURE.into())
+        }
+        _ => {
+            let _ = writeln!(std::io::stderr(), "{}", usage_error_line(tool, &err));
+            std::process::exit(FAILURE.into())
+        }
+    }
+}
+
+/// The first line of clap's message, in the relkit error form.
+pub fn usage_error_line(tool: &str, err: &clap::Error) -> String {
+    let rendered = err.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let what = first.trim().trim_start_matches("error:").trim();
+    format!("{tool}: error: {what}; see '{tool} --help'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Subcommand;
+
+    #[derive(Parser, Debug)]
+    #[command(name = "demo")]
+    struct Cli {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(subcommand)]
+        verb: Verb,
+    }
+
+    #[derive(Subcommand, Debug)]
+    enum Verb {
+        Check { file: Option<String> },
+    }
+
+    #[test]
+    fn common_flags_are_accepted_after_the_verb() {
+        let cli = Cli::try_parse_from(["demo", "check", "--json", "--color", "never", "-q", "f"])
+            .unwrap();
+        assert!(cli.common.json);
+        assert!(cli.common.quiet);
+        assert_eq!(cli.common.color, ColorWhen::Never);
+        let Verb::Check { file } = cli.verb;
+        assert_eq!(file.as_deref(), Some("f"));
+    }
+
+    #[test]
+    fn defaults_are_human_auto_colour() {
+        let cli = Cli::try_parse_from(["demo", "check"]).unwrap();
+        assert_eq!(cli.common, CommonArgs::default());
+    }
+
+    #[test]
+    fn usage_errors_become_one_line() {
+        let err = Cli::try_parse_from(["demo", "check", "--bogus"]).unwrap_err();
+        let line = usage_error_line("demo", &err);
+        assert!(
+            line.starts_with("demo: error: unexpected argument '--bogus'"),
+            "{line}"
+        );
+        assert!(line.ends_with("; see 'demo --help'"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn bad_colour_value_is_a_usage_error() {
+        let err = Cli::try_parse_from(["demo", "check", "--color", "sometimes"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    }
+}

@@ -1,0 +1,20 @@
+//! What every relkit tool shares, and nothing more: the exit-status convention and
+//! the `main` wrapper, the finding type with its JSON and human forms, JSON document
+//! output and input, colour choice, the clap arguments every tool takes, input
+//! reading and line/column lookup.
+
+pub mod args;
+pub mod color;
+pub mod exit;
+pub mod finding;
+pub mod input;
+pub mod json;
+pub mod lines;
+
+pub use args::CommonArgs;
+pub use color::ColorWhen;
+pub use exit::{run, Status};
+pub use finding::{Finding, Severity};
+pub use input::{read_input, Input};
+pub use json::{Document, Documents};
+pub use lines::LineIndex;

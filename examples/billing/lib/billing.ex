@@ -1,0 +1,3 @@
+defmodule Billing do
+  @moduledoc "Invoices for the example shop."
+end

@@ -1,0 +1,121 @@
+//! docs/json.md and docs/codes.md stay in step with the code: every JSON example
+//! parses, carries the kind of its heading and goes through the tool that reads it;
+//! every finding code in the source is documented, and every documented code exists.
+
+use relkit_tests::workspace_root;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// `(kind from the heading, example JSON)` for every ```json block in docs/json.md
+/// that stands under a "## `kind`" heading.
+fn json_examples() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(workspace_root().join("docs/json.md")).unwrap();
+    let mut examples = Vec::new();
+    let mut heading = None;
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("## `") {
+            heading = rest.split('`').next().map(str::to_string);
+        } else if line == "```json" {
+            block = Some(String::new());
+        } else if line == "```" {
+            if let (Some(body), Some(kind)) = (block.take(), heading.clone()) {
+                examples.push((kind, body));
+            }
+        } else if let Some(body) = block.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    examples
+}
+
+#[test]
+fn every_json_example_parses_and_has_its_headings_kind() {
+    let examples = json_examples();
+    assert!(!examples.is_empty());
+    for (kind, body) in &examples {
+        let docs =
+            relkit_common::Documents::read("docs/json.md", body.as_bytes(), &[kind.as_str()])
+                .unwrap_or_else(|e| panic!("example for `{kind}`: {e}"));
+        assert!(!docs.0.is_empty());
+    }
+}
+
+#[test]
+fn every_documented_kind_has_an_example() {
+    let text = std::fs::read_to_string(workspace_root().join("docs/json.md")).unwrap();
+    let headings: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("## `"))
+        .filter_map(|r| r.split('`').next().map(str::to_string))
+        .collect();
+    let with_examples: BTreeSet<String> = json_examples().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(headings, with_examples);
+}
+
+#[test]
+fn the_finding_example_round_trips_through_the_finding_type() {
+    let (_, body) = json_examples()
+        .into_iter()
+        .find(|(k, _)| k == "finding")
+        .unwrap();
+    let value: Value = serde_json::from_str(&body).unwrap();
+    let finding: relkit_common::Finding = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(relkit_common::json::to_value(&finding).unwrap(), value);
+}
+
+/// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
+/// `### ` heading.
+fn documented_codes() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(workspace_root().join("docs/codes.md")).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("### `"))
+        .filter_map(|r| r.split('`').next().map(str::to_string))
+        .collect()
+}
+
+/// Codes declared in the tools' sources: string literals passed as the code of a
+/// finding are collected from `pub const CODE_...: &str = "..."` declarations.
+fn declared_codes() -> BTreeSet<String> {
+    let mut codes = BTreeSet::new();
+    let root = workspace_root();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&src).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines() {
+                let line = line.trim();
+                if line.starts_with("pub const CODE_") || line.starts_with("const CODE_") {
+                    if let Some(code) = line.split('"').nth(1) {
+                        codes.insert(code.to_string());
+                    }
+                }
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn codes_in_the_source_and_in_codes_md_agree() {
+    let declared = declared_codes();
+    let documented = documented_codes();
+    let undocumented: Vec<_> = declared.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&declared).collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from docs/codes.md: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "docs/codes.md lists codes no tool declares: {unknown:?}"
+    );
+}

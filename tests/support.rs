@@ -1,0 +1,185 @@
+//! Helpers every relkit test uses: finding the real peer programs (and skipping
+//! loudly, or failing under `RELKIT_REQUIRE_PEERS=1`, when one is missing),
+//! running any tool's binary, and making throwaway project trees.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+/// Set by `.ci/run`: a missing peer fails the test instead of skipping it.
+pub const REQUIRE_PEERS: &str = "RELKIT_REQUIRE_PEERS";
+
+/// Where peers that Debian installs outside PATH live.
+const EXTRA_PEER_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/lib/systemd", "/usr/lib/systemd"];
+
+/// Find a peer program. When it is missing: under `RELKIT_REQUIRE_PEERS=1`, panic
+/// (the test fails); otherwise print a loud SKIPPED line and return `None`, so the
+/// test can `let Some(erl) = require_peer("erl") else { return };`.
+pub fn require_peer(name: &str) -> Option<PathBuf> {
+    if let Some(found) = find_peer(name) {
+        return Some(found);
+    }
+    let message = format!(
+        "peer program `{name}` not found on PATH or in {}; install it (see .ci/run)",
+        EXTRA_PEER_DIRS.join(", ")
+    );
+    if peers_required() {
+        panic!("{message} ({REQUIRE_PEERS}=1, so this is a failure)");
+    }
+    // Straight to the stderr handle: libtest captures eprintln!, and a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: {message}. This conformance test did NOT run. ***\n"
+    );
+    None
+}
+
+pub fn peers_required() -> bool {
+    std::env::var_os(REQUIRE_PEERS).is_some_and(|v| v == "1")
+}
+
+/// A program on PATH or in the extra peer directories.
+pub fn find_peer(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(EXTRA_PEER_DIRS.iter().map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The embedded sample project.
+pub fn example_dir() -> PathBuf {
+    workspace_root().join("examples/billing")
+}
+
+/// The path of a tool's binary, built (once per test process) in the profile the
+/// tests run under, so cross-tool tests always run the current code.
+pub fn tool_path(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    let profile_dir = profile_dir();
+    if !built.iter().any(|b| b == name) {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = std::process::Command::new(cargo);
+        cmd.current_dir(workspace_root()).args([
+            "build",
+            "--quiet",
+            "--package",
+            name,
+            "--bin",
+            name,
+        ]);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("cargo runs");
+        assert!(status.success(), "building the `{name}` binary failed");
+        built.push(name.to_string());
+    }
+    profile_dir.join(name)
+}
+
+/// A command for a tool's binary, with colour settings cleared from the environment
+/// so output does not depend on the caller's terminal settings.
+pub fn tool(name: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(tool_path(name));
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM"] {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove(REQUIRE_PEERS);
+    cmd
+}
+
+/// `target/<profile>`, worked out from where this test binary lives
+/// (`target/<profile>/deps/<test>-<hash>`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let deps = exe.parent().expect("test binary has a directory");
+    if deps.file_name().is_some_and(|n| n == "deps") {
+        deps.parent().expect("deps has a parent").to_path_buf()
+    } else {
+        deps.to_path_buf()
+    }
+}
+
+/// A temporary project tree made of `(relative path, contents)` pairs.
+pub fn temp_project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (rel, contents) in files {
+        write_file(dir.path(), rel, contents.as_bytes());
+    }
+    dir
+}
+
+/// Write `bytes` to `root/rel`, creating directories.
+pub fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create dirs");
+    }
+    std::fs::write(&path, bytes).expect("write file");
+    path
+}
+
+/// A copy of the embedded example project in a temporary directory, for tests that
+/// change files.
+pub fn copy_example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&example_dir(), dir.path()).expect("copy example");
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_program_every_machine_has() {
+        assert!(find_peer("sh").is_some());
+        assert!(find_peer("relkit-no-such-program").is_none());
+    }
+
+    #[test]
+    fn temp_projects_hold_their_files() {
+        let dir = temp_project(&[("rel/vm.args", "-name a@b\n")]);
+        let text = std::fs::read_to_string(dir.path().join("rel/vm.args")).unwrap();
+        assert_eq!(text, "-name a@b\n");
+    }
+
+    #[test]
+    fn the_example_project_is_where_we_say() {
+        assert!(example_dir().join("rel/config.exs").is_file());
+    }
+}
