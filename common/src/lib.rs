@@ -7,6 +7,7 @@ pub mod args;
 pub mod color;
 pub mod exit;
 pub mod finding;
+pub mod fs;
 pub mod input;
 pub mod json;
 pub mod lines;

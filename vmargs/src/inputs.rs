@@ -1,0 +1,266 @@
+//! Where the files to check come from and what is known about them: the target
+//! (which start script runs the VM), the environment, whether git tracks the file,
+//! and the OTP release on this machine.
+
+use crate::check::{Target, Unit, NEWEST_OTP};
+use crate::model::Parsed;
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The kinds of JSON document `vmargs check` reads.
+pub const CHECK_KINDS: &[&str] = &["relconf.config", "vmargs.file"];
+
+/// The target for a file: `.eex` means Mix and `.src` relx; otherwise the nearest
+/// project marker above the file decides (rel/config.exs: Distillery; rebar.config
+/// or relx.config: relx; mix.exs: Mix); with none, plain erl.
+pub fn detect_target(path: &Path) -> Target {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with(".eex") {
+        return Target::Mix;
+    }
+    if name.ends_with(".src") {
+        return Target::Relx;
+    }
+    let start = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    for dir in start.ancestors().skip(1).take(4) {
+        if dir.join("rel/config.exs").is_file() {
+            return Target::Distillery;
+        }
+        if dir.join("rebar.config").is_file() || dir.join("relx.config").is_file() {
+            return Target::Relx;
+        }
+        if dir.join("mix.exs").is_file() {
+            return Target::Mix;
+        }
+    }
+    Target::Erl
+}
+
+/// `vm.args.stage` → `stage` (also `vm.args.stage.eex`, `vm.args.stage.src`).
+pub fn env_from_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let name = name
+        .strip_suffix(".eex")
+        .or_else(|| name.strip_suffix(".src"))
+        .unwrap_or(&name);
+    let env = name.strip_prefix("vm.args.")?;
+    (!env.is_empty()).then(|| env.to_string())
+}
+
+/// Whether git tracks `path`, read from the repository's index (format 2 or 3)
+/// without running git: an entry is the path, NUL-terminated, right after a 16-bit
+/// flags field whose low 12 bits hold the path's length.
+pub fn git_tracked(path: &Path) -> bool {
+    let Ok(abs) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    for dir in abs.ancestors().skip(1) {
+        let git = dir.join(".git");
+        if !git.is_dir() {
+            continue;
+        }
+        let Ok(index) = std::fs::read(git.join("index")) else {
+            return false;
+        };
+        if index.len() < 12 || &index[..4] != b"DIRC" || !matches!(index[7], 2 | 3) {
+            return false;
+        }
+        let Ok(rel) = abs.strip_prefix(dir) else {
+            return false;
+        };
+        let mut needle = rel.to_string_lossy().into_owned().into_bytes();
+        let len = needle.len();
+        needle.push(0);
+        return memchr::memmem::find_iter(&index, &needle).any(|at| {
+            at >= 2 && {
+                let flags = u16::from_be_bytes([index[at - 2], index[at - 1]]);
+                usize::from(flags & 0x0fff) == len.min(0x0fff)
+            }
+        });
+    }
+    false
+}
+
+/// The major OTP release of the `erl` on PATH, read from its installation
+/// (`<root>/releases/<N>`), without starting it. `None` when there is no erl.
+pub fn detect_otp() -> Option<u32> {
+    let path = std::env::var_os("PATH")?;
+    let erl = std::env::split_paths(&path)
+        .map(|d| d.join("erl"))
+        .find(|p| p.is_file())?;
+    let real = std::fs::canonicalize(erl).ok()?;
+    let root = real.parent()?.parent()?;
+    std::fs::read_dir(root.join("releases"))
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .max()
+}
+
+pub fn otp_or_newest(explicit: Option<u32>) -> u32 {
+    explicit.or_else(detect_otp).unwrap_or(NEWEST_OTP)
+}
+
+/// A unit for a file on disk (or its bytes, already read).
+pub fn unit_for_file(
+    display: &str,
+    path: &Path,
+    bytes: Vec<u8>,
+    target: Option<Target>,
+    env: Option<String>,
+) -> Unit {
+    Unit {
+        display: display.to_string(),
+        env: env.or_else(|| env_from_name(path)),
+        target: target.unwrap_or_else(|| detect_target(path)),
+        parsed: Parsed::from_disk(path, bytes),
+        tracked: git_tracked(path),
+    }
+}
+
+/// A file a document names that is not there: reported as a finding, not an error,
+/// since the config that names it is what is wrong.
+pub struct MissingFile {
+    pub display: String,
+    pub env: String,
+    pub reason: String,
+}
+
+/// Units for every environment of a `relconf.config` document: `vm_args` paths are
+/// resolved against the document's `root`. Environments without `vm_args` use the
+/// release's generated vm.args and are skipped.
+pub fn units_from_relconf(
+    doc: &Value,
+    target: Option<Target>,
+) -> Result<(Vec<Unit>, Vec<MissingFile>)> {
+    let root = doc.get("root").and_then(Value::as_str).map(PathBuf::from);
+    let format = doc
+        .get("format")
+        .and_then(Value::as_str)
+        .unwrap_or("distillery");
+    let target = target.unwrap_or(if format == "mix" {
+        Target::Mix
+    } else {
+        Target::Distillery
+    });
+    let Some(envs) = doc.get("environments").and_then(Value::as_object) else {
+        bail!("the relconf.config document has no \"environments\" object");
+    };
+    let mut units = Vec::new();
+    let mut missing = Vec::new();
+    for (env, settings) in envs {
+        let Some(vm_args) = settings.get("vm_args").and_then(Value::as_str) else {
+            continue;
+        };
+        let path = match &root {
+            Some(r) if Path::new(vm_args).is_relative() => r.join(vm_args),
+            _ => PathBuf::from(vm_args),
+        };
+        let display = pretty_path(&path);
+        match std::fs::read(&path) {
+            Ok(bytes) => units.push(unit_for_file(
+                &display,
+                &path,
+                bytes,
+                Some(target),
+                Some(env.clone()),
+            )),
+            Err(e) => missing.push(MissingFile {
+                display,
+                env: env.clone(),
+                reason: relkit_common::input::describe_io_error(&e),
+            }),
+        }
+    }
+    Ok((units, missing))
+}
+
+/// A path relative to the working directory when it is below it, else as it is.
+pub fn pretty_path(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// A unit for a `vmargs.file` document: its words are rendered back to text.
+pub fn unit_from_file_doc(doc: Value, target: Option<Target>) -> Result<Unit> {
+    let file: crate::doc::FileDoc =
+        serde_json::from_value(doc).context("malformed vmargs.file document")?;
+    let text = crate::render::from_doc(&file)?;
+    let path = PathBuf::from(&file.path);
+    Ok(Unit {
+        display: file.path.clone(),
+        env: env_from_name(&path),
+        target: target.unwrap_or_else(|| detect_target(&path)),
+        parsed: Parsed::from_disk(&path, text),
+        tracked: git_tracked(&path),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_from_file_name() {
+        assert_eq!(
+            env_from_name(Path::new("rel/vm.args.stage")).as_deref(),
+            Some("stage")
+        );
+        assert_eq!(
+            env_from_name(Path::new("rel/vm.args.prod.eex")).as_deref(),
+            Some("prod")
+        );
+        assert_eq!(env_from_name(Path::new("rel/vm.args")), None);
+        assert_eq!(env_from_name(Path::new("rel/vm.args.eex")), None);
+    }
+
+    #[test]
+    fn target_from_name_and_project() {
+        let dir = relkit_tests::temp_project(&[
+            ("rel/config.exs", ""),
+            ("rel/vm.args.stage", ""),
+            ("mix.exs", ""),
+        ]);
+        assert_eq!(
+            detect_target(&dir.path().join("rel/vm.args.stage")),
+            Target::Distillery
+        );
+        assert_eq!(
+            detect_target(&dir.path().join("rel/vm.args.eex")),
+            Target::Mix
+        );
+        let mix = relkit_tests::temp_project(&[("mix.exs", ""), ("rel/vm.args", "")]);
+        assert_eq!(detect_target(&mix.path().join("rel/vm.args")), Target::Mix);
+        let bare = tempfile::tempdir().unwrap();
+        assert_eq!(detect_target(&bare.path().join("vm.args")), Target::Erl);
+    }
+
+    #[test]
+    fn git_index_lookup() {
+        let Some(git) = relkit_tests::find_peer("git") else {
+            return;
+        };
+        let dir = relkit_tests::temp_project(&[("rel/vm.args", "x"), ("rel/untracked", "y")]);
+        let run = |args: &[&str]| {
+            assert!(std::process::Command::new(&git)
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap()
+                .status
+                .success());
+        };
+        run(&["init", "-q"]);
+        run(&["add", "rel/vm.args"]);
+        assert!(git_tracked(&dir.path().join("rel/vm.args")));
+        assert!(!git_tracked(&dir.path().join("rel/untracked")));
+        assert!(!git_tracked(Path::new("/nonexistent")));
+    }
+}

@@ -1,0 +1,462 @@
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use relkit_common::{color, json, CommonArgs, Documents, Finding, Severity, Status};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use vmargs::check::{check_across, check_unit, Options, Target, Unit};
+use vmargs::codes::CODE_MISSING_VM_ARGS_FILE;
+use vmargs::doc::{file_doc, FileDoc};
+use vmargs::inputs;
+use vmargs::model::Parsed;
+use vmargs::render;
+
+const TOOL: &str = "vmargs";
+
+#[derive(Parser)]
+#[command(
+    name = "vmargs",
+    version,
+    about = "Read, lint, render and compare Erlang vm.args files exactly as erl -args_file reads them",
+    after_help = "Examples:
+  vmargs check rel/vm.args.stage rel/vm.args.prod     findings, exit 1 on errors
+  relconf parse rel/config.exs | vmargs check          every environment's vm.args
+  vmargs parse rel/vm.args.prod | vmargs render        the same arguments back
+  vmargs diff rel/vm.args.stage rel/vm.args.prod       what erl would do differently
+  vmargs render --name billing@127.0.0.1 --cookie-env RELEASE_COOKIE -o rel/vm.args.prod
+
+Exit status: 0 clean, 1 problems found (or files differ), 2 could not do the job."
+)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// Print a vmargs.file JSON document per file: erl's argument list and the model.
+    Parse {
+        /// Files to read; none or - reads stdin.
+        files: Vec<PathBuf>,
+        /// Print cookies instead of "redacted": true.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Report what erl, init and the start script would do that you did not mean.
+    Check {
+        /// vm.args files; none or - reads stdin: raw text, or a relconf.config or
+        /// vmargs.file JSON document.
+        inputs: Vec<PathBuf>,
+        /// The start script that runs the VM (default: from the file name and the
+        /// project around it).
+        #[arg(long, value_enum)]
+        target: Option<Target>,
+        /// The OTP release the VM runs (default: the one erl on PATH belongs to).
+        #[arg(long, value_name = "N")]
+        otp: Option<u32>,
+    },
+    /// Write a vm.args from a vmargs.file document on stdin, or from flags.
+    Render {
+        /// -name NAME (long names: name@host.domain or name@IP).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// -sname NAME (short names: name@host).
+        #[arg(long, value_name = "NAME", conflicts_with = "name")]
+        sname: Option<String>,
+        /// A literal -setcookie value.
+        #[arg(long, value_name = "COOKIE")]
+        cookie: Option<String>,
+        /// -setcookie ${VAR}, filled in by the start script (REPLACE_OS_VARS=true).
+        #[arg(long, value_name = "VAR", conflicts_with = "cookie")]
+        cookie_env: Option<String>,
+        /// -kernel KEY VALUE, given as KEY=VALUE (repeatable).
+        #[arg(long, value_name = "KEY=VALUE")]
+        kernel: Vec<String>,
+        /// -env NAME VALUE, given as NAME=VALUE (repeatable).
+        #[arg(long = "setenv", value_name = "NAME=VALUE")]
+        setenv: Vec<String>,
+        /// A raw line such as '+P 5000000', split into words like a shell would (repeatable).
+        #[arg(long, value_name = "LINE", allow_hyphen_values = true)]
+        flag: Vec<String>,
+        /// Whose rules the file must satisfy when built from flags.
+        #[arg(long, value_enum, default_value_t = Target::Distillery)]
+        target: Target,
+        /// Write to FILE (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Show what erl would do differently with two files; exit 1 when it would.
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        /// Show the cookies when they differ.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    relkit_common::run(TOOL, || {
+        let cli: Cli = relkit_common::args::parse(TOOL);
+        match cli.verb {
+            Verb::Parse {
+                ref files,
+                show_secrets,
+            } => parse(&cli.common, files, show_secrets),
+            Verb::Check {
+                ref inputs,
+                target,
+                otp,
+            } => check(&cli.common, inputs, target, otp),
+            Verb::Render { .. } => render_cmd(&cli),
+            Verb::Diff {
+                ref a,
+                ref b,
+                show_secrets,
+            } => diff(&cli.common, a, b, show_secrets),
+        }
+    })
+}
+
+/// The inputs as given: none means stdin.
+fn input_args(files: &[PathBuf]) -> Vec<Option<&Path>> {
+    if files.is_empty() {
+        vec![None]
+    } else {
+        files.iter().map(|f| Some(f.as_path())).collect()
+    }
+}
+
+/// `FILE:LINE:COL: erl would refuse this file: MESSAGE`, naming the included file
+/// and the top file when the word erl stops at is in an included file.
+fn refusal(parsed: &Parsed, display: &str, fatal: &vmargs::erlexec::Fatal) -> String {
+    match fatal.at {
+        Some(o) if o.file != 0 => {
+            let p = parsed.place(o);
+            let nested = parsed.expansion.files[o.file].name.display();
+            format!(
+                "{nested}:{}:{}: erl would refuse {display} (which includes it): {}",
+                p.line, p.column, fatal.message
+            )
+        }
+        Some(o) => {
+            let p = parsed.place(o);
+            format!(
+                "{display}:{}:{}: erl would refuse this file: {}",
+                p.line, p.column, fatal.message
+            )
+        }
+        None => format!("{display}: erl would refuse this file: {}", fatal.message),
+    }
+}
+
+fn parse(common: &CommonArgs, files: &[PathBuf], show_secrets: bool) -> Result<Status> {
+    let pretty = json::stdout_is_pretty();
+    let mut out = std::io::stdout().lock();
+    let mut failed = None;
+    for arg in input_args(files) {
+        let input = relkit_common::read_input(arg)?;
+        let path = input
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&input.name));
+        let parsed = Parsed::from_disk(&path, input.bytes);
+        if let Some(fatal) = parsed.fatal() {
+            let message = format!(
+                "{}; run `vmargs check` for details",
+                refusal(&parsed, &input.name, fatal)
+            );
+            if files.len() <= 1 {
+                bail!(message);
+            }
+            // Go on with the other files, as cat does, and fail at the end.
+            let _ = writeln!(std::io::stderr(), "{TOOL}: error: {message}");
+            failed = Some(message);
+            continue;
+        }
+        if !common.quiet {
+            for oddity in &parsed.top().tokens.oddities {
+                warn_oddity(&parsed, &input.name, oddity);
+            }
+        }
+        let doc = file_doc(&parsed, &input.name, show_secrets);
+        json::write(&mut out, &doc, pretty).context("writing output")?;
+    }
+    out.flush().context("writing output")?;
+    match failed {
+        Some(_) => bail!("some files could not be parsed (see above)"),
+        None => Ok(Status::Clean),
+    }
+}
+
+/// erl accepts these, so `parse` does too, but says so on stderr.
+fn warn_oddity(parsed: &Parsed, name: &str, oddity: &vmargs::tokenize::Oddity) {
+    use vmargs::tokenize::Oddity::*;
+    let (at, what) = match *oddity {
+        UnterminatedQuote { at } => (at, "unterminated quote: it runs to the end of the file"),
+        TrailingBackslash { at } => (at, "backslash at the end of the file is dropped"),
+        BackslashNewline { at } => (
+            at,
+            "backslash before a newline glues the next line into this word",
+        ),
+        BackslashBeforeClosingQuote { at } => (at, "backslash does not escape inside quotes"),
+        NulByte { at } => (at, "NUL byte: erl ignores the rest of the file"),
+        ByteOrderMark => (0, "byte-order mark glued to the first word"),
+        CarriageReturn { .. } => return,
+    };
+    let p = parsed.place_of_span(0, at, at + 1);
+    let _ = writeln!(
+        std::io::stderr(),
+        "{TOOL}: warning: {name}:{}:{}: {what}",
+        p.line,
+        p.column
+    );
+}
+
+fn check(
+    common: &CommonArgs,
+    args: &[PathBuf],
+    target: Option<Target>,
+    otp: Option<u32>,
+) -> Result<Status> {
+    let opts = Options {
+        otp: inputs::otp_or_newest(otp),
+    };
+    let mut units: Vec<Unit> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for arg in input_args(args) {
+        let input = relkit_common::read_input(arg)?;
+        if json::looks_like_json(&input.bytes) {
+            let docs = Documents::read(&input.name, &input.bytes, inputs::CHECK_KINDS)?;
+            for doc in docs.0 {
+                if json::kind_of(&doc) == Some("relconf.config") {
+                    let (found, missing) = inputs::units_from_relconf(&doc, target)
+                        .with_context(|| format!("{}: relconf.config document", input.name))?;
+                    units.extend(found);
+                    for m in missing {
+                        findings.push(
+                            Finding::new(TOOL, Severity::Error, CODE_MISSING_VM_ARGS_FILE,
+                                format!("the {} environment's vm_args file cannot be read: {}", m.env, m.reason))
+                                .in_file(m.display)
+                                .with_hint("fix the vm_args path in rel/config.exs (it is relative to the project root)"),
+                        );
+                    }
+                } else {
+                    units.push(inputs::unit_from_file_doc(doc, target)?);
+                }
+            }
+        } else {
+            let path = input
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("vm.args"));
+            units.push(inputs::unit_for_file(
+                &input.name,
+                &path,
+                input.bytes,
+                target,
+                None,
+            ));
+        }
+    }
+    for unit in &units {
+        findings.extend(check_unit(unit, opts));
+    }
+    findings.extend(check_across(&units));
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if !common.quiet {
+        report(common, &units, &findings)?;
+    }
+    Ok(Status::problems_if(errors > 0))
+}
+
+fn report(common: &CommonArgs, units: &[Unit], findings: &[Finding]) -> Result<()> {
+    if common.json {
+        let pretty = json::stdout_is_pretty();
+        let mut out = std::io::stdout().lock();
+        for f in findings {
+            json::write(&mut out, f, pretty).context("writing output")?;
+        }
+        return out.flush().context("writing output");
+    }
+    // Source lines for the excerpts, by the path findings name.
+    let mut sources: HashMap<String, (usize, usize)> = HashMap::new();
+    for (u, unit) in units.iter().enumerate() {
+        for (i, file) in unit.parsed.expansion.files.iter().enumerate() {
+            let name = if i == 0 {
+                unit.display.clone()
+            } else {
+                file.name.display().to_string()
+            };
+            sources.entry(name).or_insert((u, i));
+        }
+    }
+    let mut out = color::stdout(common.stdout_color());
+    for f in findings {
+        let line = f.path.as_ref().zip(f.line).and_then(|(p, l)| {
+            let (u, i) = sources.get(p)?;
+            units[*u].parsed.line_text(*i, l)
+        });
+        write!(out, "{}", f.render(line.as_deref())).context("writing output")?;
+    }
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    let files = units.len();
+    writeln!(
+        out,
+        "{TOOL}: {files} file{} checked: {} error{}, {} warning{}, {} info",
+        if files == 1 { "" } else { "s" },
+        count(Severity::Error),
+        if count(Severity::Error) == 1 { "" } else { "s" },
+        count(Severity::Warning),
+        if count(Severity::Warning) == 1 {
+            ""
+        } else {
+            "s"
+        },
+        count(Severity::Info),
+    )
+    .context("writing output")?;
+    out.flush().context("writing output")
+}
+
+fn split_pair(what: &str, s: &str) -> Result<(String, String)> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => bail!("--{what} takes KEY=VALUE, got {s:?}"),
+    }
+}
+
+fn render_cmd(cli: &Cli) -> Result<Status> {
+    let Verb::Render {
+        name,
+        sname,
+        cookie,
+        cookie_env,
+        kernel,
+        setenv,
+        flag,
+        target,
+        output,
+    } = &cli.verb
+    else {
+        unreachable!("render_cmd is only called for render");
+    };
+    let from_flags = name.is_some()
+        || sname.is_some()
+        || cookie.is_some()
+        || cookie_env.is_some()
+        || !kernel.is_empty()
+        || !setenv.is_empty()
+        || !flag.is_empty();
+    let text = if from_flags {
+        let spec = render::Spec {
+            name: name.clone(),
+            sname: sname.clone(),
+            cookie: cookie.clone(),
+            cookie_env: cookie_env.clone(),
+            kernel: kernel
+                .iter()
+                .map(|k| split_pair("kernel", k))
+                .collect::<Result<_>>()?,
+            os_env: setenv
+                .iter()
+                .map(|k| split_pair("setenv", k))
+                .collect::<Result<_>>()?,
+            flags: flag
+                .iter()
+                .map(|f| {
+                    shell_words::split(f)
+                        .with_context(|| format!("--flag {f:?}: unbalanced quotes"))
+                })
+                .collect::<Result<_>>()?,
+        };
+        let text = render::from_spec(&spec);
+        refuse_errors(&text, *target)?;
+        text
+    } else {
+        let input = relkit_common::read_input(None)?;
+        let docs = Documents::read(&input.name, &input.bytes, &["vmargs.file"])?;
+        let mut files: Vec<FileDoc> = docs.into_typed(&input.name)?;
+        if files.len() != 1 {
+            bail!(
+                "{}: render takes one vmargs.file document, got {}; render files one at a time",
+                input.name,
+                files.len()
+            );
+        }
+        render::from_doc(&files.remove(0))?
+    };
+    match output {
+        Some(path) => relkit_common::fs::write_atomic(path, &text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&text)
+                .and_then(|()| out.flush())
+                .context("writing output")?;
+        }
+    }
+    Ok(Status::Clean)
+}
+
+/// A file built from flags must pass the target's checks: say what is wrong and write nothing.
+fn refuse_errors(text: &[u8], target: Target) -> Result<()> {
+    let unit = Unit {
+        display: "vm.args".into(),
+        env: None,
+        target,
+        parsed: Parsed::from_disk(Path::new("vm.args"), text.to_vec()),
+        tracked: false,
+    };
+    let errors: Vec<String> = check_unit(
+        &unit,
+        Options {
+            otp: inputs::otp_or_newest(None),
+        },
+    )
+    .into_iter()
+    .filter(|f| f.severity == Severity::Error)
+    .map(|f| match f.hint {
+        Some(h) => format!("{} ({h})", f.message),
+        None => f.message,
+    })
+    .collect();
+    if !errors.is_empty() {
+        bail!(
+            "refusing to write a vm.args that would not work for a {} release: {}",
+            target.as_str(),
+            errors.join("; ")
+        );
+    }
+    Ok(())
+}
+
+fn diff(common: &CommonArgs, a: &Path, b: &Path, show_secrets: bool) -> Result<Status> {
+    let read = |p: &Path| -> Result<(String, Parsed)> {
+        let input = relkit_common::input::read_file(p)?;
+        let parsed = Parsed::from_disk(p, input.bytes);
+        if let Some(fatal) = parsed.fatal() {
+            bail!(refusal(&parsed, &input.name, fatal));
+        }
+        Ok((input.name, parsed))
+    };
+    let (an, ap) = read(a)?;
+    let (bn, bp) = read(b)?;
+    let d = vmargs::diff::diff(&an, &ap, &bn, &bp, show_secrets);
+    if !common.quiet {
+        let mut out = std::io::stdout().lock();
+        if common.json {
+            json::write(&mut out, &d, json::stdout_is_pretty()).context("writing output")?;
+        } else {
+            out.write_all(vmargs::diff::render_human(&d).as_bytes())
+                .context("writing output")?;
+        }
+        out.flush().context("writing output")?;
+    }
+    Ok(Status::problems_if(!d.same))
+}
