@@ -44,11 +44,14 @@ pub fn write_value(out: &mut impl Write, doc: &Value, pretty: bool) -> Result<()
     if kind_of(doc).is_none() {
         bail!("refusing to print a JSON document without a \"kind\" field");
     }
-    if pretty {
-        serde_json::to_writer_pretty(&mut *out, doc)?;
+    // serde_json hides I/O errors inside its own type; turn them back into
+    // io::Error so a broken pipe is recognised as one.
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut *out, doc)
     } else {
-        serde_json::to_writer(&mut *out, doc)?;
-    }
+        serde_json::to_writer(&mut *out, doc)
+    };
+    written.map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     Ok(())
 }
@@ -269,6 +272,21 @@ mod tests {
         assert!(!looks_like_json(b"-name a@b\n"));
         assert!(!looks_like_json(b"## {comment}\n"));
         assert!(!looks_like_json(b""));
+    }
+
+    #[test]
+    fn a_broken_pipe_while_writing_is_recognised() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let err = write(&mut Closed, &sample(), false).unwrap_err();
+        assert!(crate::exit::is_broken_pipe(&err), "{err:?}");
     }
 
     #[test]

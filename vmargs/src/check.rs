@@ -265,7 +265,8 @@ fn lexical(cx: &mut Ctx) {
 /// Whether the word cut short by a `#` at `offset` is a cookie or a node name.
 fn glued_to_secret_or_name(unit: &Unit, file: usize, offset: usize) -> bool {
     let tokens = &unit.parsed.expansion.files[file].tokens.tokens;
-    let Some(index) = tokens.iter().position(|t| t.end == offset) else {
+    // Tokens are in file order, so their ends are sorted.
+    let Ok(index) = tokens.binary_search_by_key(&offset, |t| t.end) else {
         return false;
     };
     index > 0
@@ -667,18 +668,24 @@ fn emulator_flags(cx: &mut Ctx) {
     }
 }
 
-fn edit_distance(a: &[u8], b: &[u8]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
+/// Levenshtein distance, or `None` when it is surely above `max` (lengths too far apart).
+fn edit_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
     }
-    prev[b.len()]
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    Some(row[b.len()]).filter(|&d| d <= max)
 }
 
 fn init_flags(cx: &mut Ctx) {
@@ -756,8 +763,11 @@ fn init_flags(cx: &mut Ctx) {
                         .iter()
                         .chain(KNOWN_APPS.iter())
                         .filter(|k| k.len() >= 4)
-                        .map(|k| (edit_distance(name.as_bytes(), k.as_bytes()), k))
-                        .filter(|(d, k)| *d > 0 && *d <= if k.len() >= 8 { 2 } else { 1 })
+                        .filter_map(|k| {
+                            let max = if k.len() >= 8 { 2 } else { 1 };
+                            edit_distance(name.as_bytes(), k.as_bytes(), max).map(|d| (d, k))
+                        })
+                        .filter(|(d, _)| *d > 0)
                         .min();
                     if let Some((_, suggestion)) = close {
                         let f = cx.at(&u.flag, Severity::Warning, CODE_UNKNOWN_FLAG,
@@ -1190,6 +1200,14 @@ mod tests {
             check_unit(&deprecated, Options { otp: 27 })[0].code,
             CODE_DEPRECATED_FLAG
         );
+    }
+
+    #[test]
+    fn edit_distance_with_a_cap() {
+        assert_eq!(edit_distance(b"setcokie", b"setcookie", 2), Some(1));
+        assert_eq!(edit_distance(b"kitten", b"sitting", 3), Some(3));
+        assert_eq!(edit_distance(b"kitten", b"sitting", 2), None);
+        assert_eq!(edit_distance(b"a", b"abcd", 2), None);
     }
 
     #[test]

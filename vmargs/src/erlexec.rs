@@ -41,6 +41,8 @@ pub struct SourceFile {
     pub name: PathBuf,
     pub bytes: Vec<u8>,
     pub tokens: Tokens,
+    /// Line starts of `bytes`, for positions.
+    pub lines: relkit_common::LineIndex,
 }
 
 /// A nested `-args_file NAME` found in a file.
@@ -106,10 +108,12 @@ pub fn expand(
 
 fn add_file(exp: &mut Expansion, name: PathBuf, bytes: Vec<u8>) -> usize {
     let tokens = tokenize(&bytes, true);
+    let lines = relkit_common::LineIndex::new(&bytes);
     exp.files.push(SourceFile {
         name,
         bytes,
         tokens,
+        lines,
     });
     exp.files.len() - 1
 }

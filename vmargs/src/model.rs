@@ -4,7 +4,6 @@
 //! words after it up to the next word starting with `-`, and `--` ends its values.
 
 use crate::erlexec::{classify, expand, Classified, Expansion, Fatal, Origin, Word};
-use relkit_common::LineIndex;
 use std::path::Path;
 
 /// Applications whose parameters are commonly set with `-App Key Value`.
@@ -252,9 +251,9 @@ impl Parsed {
     }
 
     pub fn place_of_span(&self, file: usize, start: usize, end: usize) -> Place {
-        let index = LineIndex::new(&self.expansion.files[file].bytes);
-        let (line, column) = index.position(start);
-        let (end_line, end_column) = index.position(end);
+        let source = &self.expansion.files[file];
+        let (line, column) = source.lines.position(&source.bytes, start);
+        let (end_line, end_column) = source.lines.position(&source.bytes, end);
         let end_column = if end_line == line {
             end_column
         } else {
@@ -270,8 +269,10 @@ impl Parsed {
 
     /// Text of a line of a file, for the excerpt under a finding.
     pub fn line_text(&self, file: usize, line: u32) -> Option<String> {
-        LineIndex::new(&self.expansion.files[file].bytes)
-            .line_text(line)
+        let source = &self.expansion.files[file];
+        source
+            .lines
+            .line_text(&source.bytes, line)
             .map(|l| l.into_owned())
     }
 }

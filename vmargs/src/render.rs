@@ -51,7 +51,7 @@ fn recover_secret(doc: &FileDoc, line: u32, column: u32) -> Result<Vec<u8>> {
     tokenize(&bytes, true)
         .tokens
         .into_iter()
-        .find(|t| index.position(t.start) == (line, column))
+        .find(|t| index.position(&bytes, t.start) == (line, column))
         .map(|t| t.value)
         .ok_or_else(|| anyhow::anyhow!("{}:{line}:{column}: this value is redacted in the document and the file no longer has a word there; {advice}", doc.path))
 }
