@@ -65,6 +65,73 @@ fn the_finding_example_round_trips_through_the_finding_type() {
     assert_eq!(relkit_common::json::to_value(&finding).unwrap(), value);
 }
 
+fn example(kind: &str) -> String {
+    json_examples()
+        .into_iter()
+        .find(|(k, _)| k == kind)
+        .unwrap_or_else(|| panic!("docs/json.md has no `{kind}` example"))
+        .1
+}
+
+#[test]
+fn the_vmargs_file_example_renders_and_checks() {
+    let body = example("vmargs.file");
+    let rendered = relkit_tests::tool("vmargs")
+        .arg("render")
+        .write_stdin(body.clone())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(rendered).unwrap();
+    assert!(
+        text.starts_with("## billing prod node\n-name billing_prod@127.0.0.1\n"),
+        "{text}"
+    );
+    // The example's argv is what vmargs itself prints for the rendered file.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vm.args.prod"), &text).unwrap();
+    let parsed = relkit_tests::tool("vmargs")
+        .current_dir(dir.path())
+        .args(["parse", "--show-secrets", "vm.args.prod"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ours: Value = serde_json::from_slice(&parsed).unwrap();
+    let documented: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ours, documented);
+    relkit_tests::tool("vmargs")
+        .args(["check", "--target", "erl"])
+        .write_stdin(body)
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_vmargs_diff_example_is_what_diff_prints() {
+    let documented: Value = serde_json::from_str(&example("vmargs.diff")).unwrap();
+    let dir = relkit_tests::temp_project(&[
+        ("vm.args.stage", "-name billing_stage@127.0.0.1\n+P 5000000\n-smp auto\n"),
+        (
+            "vm.args.prod",
+            "## billing prod node\n-name billing_prod@127.0.0.1\n-setcookie Kq2VXTB7MZ4FJ9WL3C8RDH6PYN5S\n+P 5000000\n-kernel inet_dist_listen_min 9100\n-env TZ UTC\n-extra --port 4000\n",
+        ),
+    ]);
+    let out = relkit_tests::tool("vmargs")
+        .current_dir(dir.path())
+        .args(["diff", "--json", "vm.args.stage", "vm.args.prod"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let ours: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ours, documented);
+}
+
 /// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
 /// `### ` heading.
 fn documented_codes() -> BTreeSet<String> {

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod doc;
 pub mod erlexec;
 pub mod inputs;
+pub mod invariants;
 pub mod model;
 pub mod render;
 pub mod tokenize;

@@ -1,0 +1,53 @@
+//! Properties that must hold for any input, checked by the fuzz target
+//! (fuzz/fuzz_targets/vmargs.rs) and, over its corpus, by `cargo test`.
+
+use crate::check::{check_unit, Options, Target, Unit};
+use crate::doc::file_doc;
+use crate::model::Parsed;
+use crate::render;
+use crate::tokenize::tokenize;
+use std::path::Path;
+
+/// Run every stage on `data` and panic if a property fails: no stage panics,
+/// positions are inside the text, a parsed file survives JSON and renders back to
+/// the same words.
+pub fn check_all(data: &[u8]) {
+    let tokens = tokenize(data, true);
+    for t in &tokens.tokens {
+        assert!(
+            t.start <= t.end && t.end <= data.len(),
+            "token span out of bounds"
+        );
+    }
+    // Nested files are never read here: the fuzzer must not touch the disk.
+    let mut no_files = |_: &Path| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+    let parsed = Parsed::new(Path::new("fuzz.args"), data.to_vec(), &mut no_files);
+    for target in [Target::Distillery, Target::Mix, Target::Relx, Target::Erl] {
+        let unit = Unit {
+            display: "fuzz.args".into(),
+            env: Some("stage".into()),
+            target,
+            parsed: parsed.clone(),
+            tracked: true,
+        };
+        for f in check_unit(&unit, Options { otp: 25 }) {
+            if let (Some(line), Some(column)) = (f.line, f.column) {
+                assert!(line >= 1 && column >= 1, "finding position must be 1-based");
+                // Rendering a finding never panics either.
+                let _ = f.render(unit.parsed.line_text(0, line).as_deref());
+            }
+        }
+    }
+    if parsed.fatal().is_some() {
+        return;
+    }
+    let doc = file_doc(&parsed, "fuzz.args", true);
+    let json = serde_json::to_string(&doc).expect("documents serialize");
+    let back: crate::doc::FileDoc = serde_json::from_str(&json).expect("documents deserialize");
+    assert_eq!(back, doc, "JSON round trip changed the document");
+    let text = render::from_doc(&back).expect("a parsed file renders");
+    let again = tokenize(&text, true);
+    let before: Vec<&[u8]> = tokens.tokens.iter().map(|t| t.value.as_slice()).collect();
+    let after: Vec<&[u8]> = again.tokens.iter().map(|t| t.value.as_slice()).collect();
+    assert_eq!(before, after, "rendering changed the words erl reads");
+}

@@ -1,0 +1,43 @@
+//! The fuzz target's properties over its corpus (fuzz/corpus/vmargs), so every
+//! `cargo test` replays what the fuzzer found; plus pseudo-random inputs.
+
+use relkit_tests::workspace_root;
+
+#[test]
+fn the_fuzz_corpus_keeps_its_properties() {
+    let dir = workspace_root().join("fuzz/corpus/vmargs");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz corpus") {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let outcome = std::panic::catch_unwind(|| vmargs::invariants::check_all(&data));
+        assert!(outcome.is_ok(), "{} breaks a property", path.display());
+        count += 1;
+    }
+    assert!(count >= 20, "the corpus has only {count} inputs");
+}
+
+#[test]
+fn random_bytes_keep_the_properties() {
+    let alphabet: &[u8] = b" \t\n\r\x0b\x0c#'\"\\-+@.=abcnmes0129\x00\xc3\xa9\xff";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..3000 {
+        let mut data = Vec::new();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = (state % 64) as usize;
+        for _ in 0..len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            data.push(alphabet[(state % alphabet.len() as u64) as usize]);
+        }
+        let outcome = std::panic::catch_unwind(|| vmargs::invariants::check_all(&data));
+        assert!(
+            outcome.is_ok(),
+            "input {:?} breaks a property",
+            String::from_utf8_lossy(&data)
+        );
+    }
+}
