@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The kinds of JSON document `vmargs check` reads.
-pub const CHECK_KINDS: &[&str] = &["relconf.config", "vmargs.file"];
+pub const CHECK_KINDS: &[&str] = &["relconf.config", "vmargs.file", "release-pack.inspect"];
 
 /// The target for a file: `.eex` means Mix and `.src` relx; otherwise the nearest
 /// project marker above the file decides (rel/config.exs: Distillery; rebar.config
@@ -118,6 +118,7 @@ pub fn unit_for_file(
         target: target.unwrap_or_else(|| detect_target(path)),
         parsed: Parsed::from_disk(path, bytes),
         tracked: git_tracked(path),
+        cookie_redacted: false,
     }
 }
 
@@ -200,7 +201,64 @@ pub fn unit_from_file_doc(doc: Value, target: Option<Target>) -> Result<Unit> {
         target: target.unwrap_or_else(|| detect_target(&path)),
         parsed: Parsed::from_disk(&path, text),
         tracked: git_tracked(&path),
+        cookie_redacted: false,
     })
+}
+
+/// Units for the vm.args inside a release tarball, from a `release-pack.inspect`
+/// document: `vm_args` is one object or a list of them, each with the member's
+/// `path`, its `text` (a string, or `{"bytes": [...]}`) and `cookie_redacted`. The
+/// target follows the document's `layout` (`mix` or `distillery`). Nested
+/// `-args_file` names are not followed: they point into the installed release.
+pub fn units_from_inspect(doc: &Value, target: Option<Target>) -> Result<Vec<Unit>> {
+    let tarball = doc
+        .get("path")
+        .and_then(Value::as_str)
+        .unwrap_or("<release>");
+    let layout = doc
+        .get("layout")
+        .and_then(Value::as_str)
+        .unwrap_or("distillery");
+    let target = target.unwrap_or(if layout == "mix" {
+        Target::Mix
+    } else {
+        Target::Distillery
+    });
+    let entries: Vec<&Value> = match doc.get("vm_args") {
+        None | Some(Value::Null) => bail!(
+            "the document lists no vm.args (the release has none, or it was inspected without one)"
+        ),
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let mut units = Vec::new();
+    for entry in entries {
+        let member = entry
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or("vm.args");
+        let text: crate::doc::Text =
+            serde_json::from_value(entry.get("text").cloned().unwrap_or(Value::Null))
+                .context("vm_args.text must be a string or {\"bytes\": [...]}")?;
+        let Some(bytes) = text.to_bytes() else {
+            bail!("the vm.args text of {member} is redacted whole; inspect with --show-secrets");
+        };
+        let display = format!("{tarball}:{member}");
+        let mut no_files = |_: &Path| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        let parsed = Parsed::new(Path::new(member), bytes, &mut no_files);
+        units.push(Unit {
+            display,
+            env: None,
+            target,
+            parsed,
+            tracked: false,
+            cookie_redacted: entry
+                .get("cookie_redacted")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        });
+    }
+    Ok(units)
 }
 
 #[cfg(test)]

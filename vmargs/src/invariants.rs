@@ -29,6 +29,7 @@ pub fn check_all(data: &[u8]) {
             target,
             parsed: parsed.clone(),
             tracked: true,
+            cookie_redacted: false,
         };
         for f in check_unit(&unit, Options { otp: 25 }) {
             if let (Some(line), Some(column)) = (f.line, f.column) {

@@ -244,6 +244,10 @@ fn check(
                                 .with_hint("fix the vm_args path in rel/config.exs (it is relative to the project root)"),
                         );
                     }
+                } else if json::kind_of(&doc) == Some("release-pack.inspect") {
+                    units.extend(inputs::units_from_inspect(&doc, target).with_context(|| {
+                        format!("{}: release-pack.inspect document", input.name)
+                    })?);
                 } else {
                     units.push(inputs::unit_from_file_doc(doc, target)?);
                 }
@@ -412,6 +416,7 @@ fn refuse_errors(text: &[u8], target: Target) -> Result<()> {
         target,
         parsed: Parsed::from_disk(Path::new("vm.args"), text.to_vec()),
         tracked: false,
+        cookie_redacted: false,
     };
     let errors: Vec<String> = check_unit(
         &unit,

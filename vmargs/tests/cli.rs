@@ -110,7 +110,7 @@ fn check_refuses_json_of_the_wrong_kind() {
         .write_stdin(r#"{"kind":"hsts-check.report"}"#)
         .assert()
         .code(2)
-        .stderr(contains("is of kind \"hsts-check.report\", but this command reads a \"relconf.config\" or \"vmargs.file\" document"));
+        .stderr(contains("is of kind \"hsts-check.report\", but this command reads a \"relconf.config\", \"vmargs.file\" or \"release-pack.inspect\" document"));
 }
 
 #[test]
@@ -464,4 +464,39 @@ fn colour_follows_the_flag_and_no_color() {
         .assert()
         .code(1)
         .stdout(contains("\u{1b}["));
+}
+
+#[test]
+fn check_reads_the_vm_args_inside_a_release_pack_inspect_document() {
+    let doc = serde_json::json!({
+        "kind": "release-pack.inspect",
+        "path": "billing-0.1.0.tar.gz",
+        "layout": "distillery",
+        "release": "billing",
+        "vm_args": {
+            "path": "releases/0.1.0/vm.args",
+            "text": "-name billing_stage.0.0.1\n-setcookie <redacted>\n-smp auto\n",
+            "cookie_redacted": true
+        }
+    });
+    let out = vmargs()
+        .args(["check", "--json"])
+        .write_stdin(doc.to_string())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let docs = json_lines(&out);
+    let typo = docs
+        .iter()
+        .find(|d| d["code"] == "name-without-host")
+        .unwrap();
+    assert_eq!(typo["path"], "billing-0.1.0.tar.gz:releases/0.1.0/vm.args");
+    assert_eq!(typo["line"], 1);
+    // The placeholder is not a cookie to judge.
+    assert!(!docs
+        .iter()
+        .any(|d| d["code"] == "weak-cookie" || d["code"] == "cookie-special-characters"));
+    assert!(docs.iter().any(|d| d["code"] == "no-effect-flag"));
 }
