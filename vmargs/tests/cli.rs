@@ -10,6 +10,11 @@ fn vmargs() -> assert_cmd::Command {
     tool("vmargs")
 }
 
+/// Run, require exit status `code`, and return stdout.
+fn stdout_of(cmd: &mut assert_cmd::Command, code: i32) -> Vec<u8> {
+    cmd.assert().code(code).get_output().stdout.clone()
+}
+
 fn json_lines(out: &[u8]) -> Vec<Value> {
     out.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
@@ -52,14 +57,12 @@ fn check_reports_the_example_bugs_and_exits_1() {
 
 #[test]
 fn check_json_is_one_finding_per_line() {
-    let out = vmargs()
-        .current_dir(example_dir())
-        .args(["check", "--json", "rel/vm.args.stage"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        &mut vmargs()
+            .current_dir(example_dir())
+            .args(["check", "--json", "rel/vm.args.stage"]),
+        1,
+    );
     let docs = json_lines(&out);
     assert!(docs
         .iter()
@@ -127,15 +130,13 @@ fn check_reads_a_relconf_document_and_resolves_paths_against_its_root() {
             "qa": {"vm_args": "rel/vm.args.qa"}
         }
     });
-    let out = vmargs()
-        .current_dir("/")
-        .args(["check", "--json"])
-        .write_stdin(doc.to_string())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        &mut vmargs()
+            .current_dir("/")
+            .args(["check", "--json"])
+            .write_stdin(doc.to_string()),
+        1,
+    );
     let codes: Vec<String> = json_lines(&out)
         .iter()
         .map(|d| d["code"].as_str().unwrap().to_string())
@@ -153,14 +154,12 @@ fn check_reads_a_relconf_document_and_resolves_paths_against_its_root() {
 
 #[test]
 fn parse_prints_the_document_with_the_cookie_redacted() {
-    let out = vmargs()
-        .current_dir(example_dir())
-        .args(["parse", "rel/vm.args.prod"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        &mut vmargs()
+            .current_dir(example_dir())
+            .args(["parse", "rel/vm.args.prod"]),
+        0,
+    );
     let doc = &json_lines(&out)[0];
     assert_eq!(doc["kind"], "vmargs.file");
     assert_eq!(doc["node"]["type"], "name");
@@ -171,27 +170,25 @@ fn parse_prints_the_document_with_the_cookie_redacted() {
     assert_eq!(doc["emulator_flags"][0]["flag"], "+K");
     assert_eq!(doc["app_params"][0]["key"], "inet_dist_listen_min");
     assert_eq!(doc["env"][0]["name"], "ERL_MAX_PORTS");
-    let shown = vmargs()
-        .current_dir(example_dir())
-        .args(["parse", "--show-secrets", "rel/vm.args.prod"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let shown = stdout_of(
+        &mut vmargs().current_dir(example_dir()).args([
+            "parse",
+            "--show-secrets",
+            "rel/vm.args.prod",
+        ]),
+        0,
+    );
     assert_eq!(json_lines(&shown)[0]["cookie"]["value"], "foo123");
 }
 
 #[test]
 fn non_utf8_values_are_byte_arrays() {
-    let out = vmargs()
-        .args(["parse", "--quiet", "-"])
-        .write_stdin(&b"-env GREETING caf\xe9\n"[..])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        &mut vmargs()
+            .args(["parse", "--quiet", "-"])
+            .write_stdin(&b"-env GREETING caf\xe9\n"[..]),
+        0,
+    );
     let doc = &json_lines(&out)[0];
     assert_eq!(
         doc["env"][0]["value"]["bytes"],
@@ -226,14 +223,12 @@ fn parse_warns_about_what_erl_accepts_silently() {
 #[test]
 fn parse_then_render_round_trips_the_example() {
     let dir = example_dir();
-    let parsed = vmargs()
-        .current_dir(&dir)
-        .args(["parse", "rel/vm.args.stage"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let parsed = stdout_of(
+        &mut vmargs()
+            .current_dir(&dir)
+            .args(["parse", "rel/vm.args.stage"]),
+        0,
+    );
     vmargs()
         .current_dir(&dir)
         .arg("render")
@@ -344,14 +339,15 @@ fn diff_exits_1_when_erl_would_differ_and_0_when_not() {
         .assert()
         .success()
         .stdout(contains("no difference"));
-    let out = vmargs()
-        .current_dir(&dir)
-        .args(["diff", "--json", "rel/vm.args.stage", "rel/vm.args.prod"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        &mut vmargs().current_dir(&dir).args([
+            "diff",
+            "--json",
+            "rel/vm.args.stage",
+            "rel/vm.args.prod",
+        ]),
+        1,
+    );
     let doc = &json_lines(&out)[0];
     assert_eq!(doc["kind"], "vmargs.diff");
     assert_eq!(doc["same"], false);
@@ -479,14 +475,12 @@ fn check_reads_the_vm_args_inside_a_release_pack_inspect_document() {
             "cookie_redacted": true
         }
     });
-    let out = vmargs()
-        .args(["check", "--json"])
-        .write_stdin(doc.to_string())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        &mut vmargs()
+            .args(["check", "--json"])
+            .write_stdin(doc.to_string()),
+        1,
+    );
     let docs = json_lines(&out);
     let typo = docs
         .iter()
