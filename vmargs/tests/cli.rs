@@ -58,7 +58,7 @@ fn check_reports_the_example_bugs_and_exits_1() {
 #[test]
 fn check_json_is_one_finding_per_line() {
     let out = stdout_of(
-        &mut vmargs()
+        vmargs()
             .current_dir(example_dir())
             .args(["check", "--json", "rel/vm.args.stage"]),
         1,
@@ -131,7 +131,7 @@ fn check_reads_a_relconf_document_and_resolves_paths_against_its_root() {
         }
     });
     let out = stdout_of(
-        &mut vmargs()
+        vmargs()
             .current_dir("/")
             .args(["check", "--json"])
             .write_stdin(doc.to_string()),
@@ -155,7 +155,7 @@ fn check_reads_a_relconf_document_and_resolves_paths_against_its_root() {
 #[test]
 fn parse_prints_the_document_with_the_cookie_redacted() {
     let out = stdout_of(
-        &mut vmargs()
+        vmargs()
             .current_dir(example_dir())
             .args(["parse", "rel/vm.args.prod"]),
         0,
@@ -171,11 +171,9 @@ fn parse_prints_the_document_with_the_cookie_redacted() {
     assert_eq!(doc["app_params"][0]["key"], "inet_dist_listen_min");
     assert_eq!(doc["env"][0]["name"], "ERL_MAX_PORTS");
     let shown = stdout_of(
-        &mut vmargs().current_dir(example_dir()).args([
-            "parse",
-            "--show-secrets",
-            "rel/vm.args.prod",
-        ]),
+        vmargs()
+            .current_dir(example_dir())
+            .args(["parse", "--show-secrets", "rel/vm.args.prod"]),
         0,
     );
     assert_eq!(json_lines(&shown)[0]["cookie"]["value"], "foo123");
@@ -184,7 +182,7 @@ fn parse_prints_the_document_with_the_cookie_redacted() {
 #[test]
 fn non_utf8_values_are_byte_arrays() {
     let out = stdout_of(
-        &mut vmargs()
+        vmargs()
             .args(["parse", "--quiet", "-"])
             .write_stdin(&b"-env GREETING caf\xe9\n"[..]),
         0,
@@ -224,7 +222,7 @@ fn parse_warns_about_what_erl_accepts_silently() {
 fn parse_then_render_round_trips_the_example() {
     let dir = example_dir();
     let parsed = stdout_of(
-        &mut vmargs()
+        vmargs()
             .current_dir(&dir)
             .args(["parse", "rel/vm.args.stage"]),
         0,
@@ -340,7 +338,7 @@ fn diff_exits_1_when_erl_would_differ_and_0_when_not() {
         .success()
         .stdout(contains("no difference"));
     let out = stdout_of(
-        &mut vmargs().current_dir(&dir).args([
+        vmargs().current_dir(&dir).args([
             "diff",
             "--json",
             "rel/vm.args.stage",
@@ -476,7 +474,7 @@ fn check_reads_the_vm_args_inside_a_release_pack_inspect_document() {
         }
     });
     let out = stdout_of(
-        &mut vmargs()
+        vmargs()
             .args(["check", "--json"])
             .write_stdin(doc.to_string()),
         1,
