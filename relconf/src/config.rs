@@ -1,0 +1,695 @@
+//! What a release config says: environments, releases, plugins and defaults, read
+//! from a Distillery `rel/config.exs` (1.x `Mix.Releases.Config` or 2.x
+//! `Distillery.Releases.Config`) or from `releases:` in a `mix.exs`.
+
+use crate::eval::{alias_of, keyword_items, keyword_key, keyword_pairs, Evaluator, Unresolved};
+use crate::parser::{parse, Ex, Node, ParseError};
+use relkit_common::Document;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Distillery,
+    Mix,
+}
+
+/// One `set key: value`, with where the key is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub key: String,
+    pub value: Value,
+    /// The value is a literal in the source (not an expression).
+    pub literal: bool,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// An `environment` or `release` block (or a Mix release).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub name: String,
+    pub line: u32,
+    pub column: u32,
+    pub settings: Vec<Setting>,
+}
+
+impl Block {
+    pub fn get(&self, key: &str) -> Option<&Setting> {
+        self.settings.iter().rev().find(|s| s.key == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plugin {
+    pub module: String,
+    #[serde(default)]
+    pub options: Value,
+    /// `environment` or `release`.
+    pub scope: String,
+    /// The environment's or release's name.
+    pub name: String,
+    pub line: u32,
+}
+
+/// A DSL misuse Distillery itself would stop on, in its own words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DslError {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub format: Format,
+    /// `Distillery.Releases.Config` or `Mix.Releases.Config` (Distillery only).
+    pub module: Option<String>,
+    pub default_release: Option<(Value, u32)>,
+    pub default_environment: Option<(Value, u32)>,
+    pub environments: Vec<Block>,
+    pub releases: Vec<Block>,
+    pub plugins: Vec<Plugin>,
+    pub unresolved: Vec<Unresolved>,
+    pub dsl_errors: Vec<DslError>,
+}
+
+/// Why a file could not be read as a release config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub message: String,
+    pub offset: usize,
+}
+
+impl From<ParseError> for ReadError {
+    fn from(e: ParseError) -> Self {
+        ReadError {
+            message: e.message,
+            offset: e.offset,
+        }
+    }
+}
+
+/// The version of `app` from a `mix.exs` (its `version:`, a literal or a module
+/// attribute), looked for in `root/mix.exs` and `root/apps/<app>/mix.exs`.
+pub fn app_version(root: &Path, app: &str) -> Option<String> {
+    for candidate in [
+        root.join("mix.exs"),
+        root.join("apps").join(app).join("mix.exs"),
+    ] {
+        let Ok(src) = std::fs::read_to_string(&candidate) else {
+            continue;
+        };
+        let Ok(nodes) = parse(&src) else { continue };
+        let mut ev = Evaluator::new(&src, Box::new(|_| None));
+        let Some(project) = mix_project(&nodes, &mut ev) else {
+            continue;
+        };
+        let pairs = keyword_pairs(&project)?;
+        let is_app = pairs
+            .iter()
+            .any(|(k, v)| *k == "app" && matches!(&v.ex, Ex::Atom(a) if a == app));
+        if !is_app {
+            continue;
+        }
+        let version = pairs.iter().find(|(k, _)| *k == "version")?.1;
+        if let Value::String(s) = ev.value(version, "version") {
+            if ev.unresolved.is_empty() {
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+/// Read a config. `root` is the project directory (for `current_version`).
+pub fn read(src: &str, root: &Path) -> Result<Config, ReadError> {
+    let nodes = parse(src)?;
+    let root = root.to_path_buf();
+    let version_of = move |app: &str| app_version(&root, app);
+    let mut ev = Evaluator::new(src, Box::new(version_of));
+    if let Some(project) = mix_project(&nodes, &mut ev) {
+        return read_mix(&project, &mut ev);
+    }
+    read_distillery(&nodes, &mut ev)
+}
+
+/// Collect `@attr` definitions and zero-arity functions of the module, and return
+/// the body of `def project`, if this is a Mix project.
+fn mix_project(nodes: &[Node], ev: &mut Evaluator) -> Option<Node> {
+    let module_body = nodes.iter().find_map(|n| match &n.ex {
+        Ex::Call {
+            name,
+            block: Some(b),
+            ..
+        } if name == "defmodule" => Some(b.body.clone()),
+        _ => None,
+    })?;
+    let mut project = None;
+    for stmt in &module_body {
+        let Ex::Call {
+            name, args, block, ..
+        } = &stmt.ex
+        else {
+            continue;
+        };
+        if let Some(attr) = name.strip_prefix('@') {
+            if let Some(v) = args.first() {
+                ev.attrs.insert(attr.to_string(), v.clone());
+            }
+            continue;
+        }
+        if name != "def" && name != "defp" {
+            continue;
+        }
+        let Some(head) = args.first() else { continue };
+        let fname = match &head.ex {
+            Ex::Var(f) => f.clone(),
+            Ex::Call {
+                target: None,
+                name,
+                args,
+                ..
+            } if args.is_empty() => name.clone(),
+            _ => continue,
+        };
+        // `def f do ... end` or `def f, do: ...`
+        let body = match (block, args.get(1).and_then(keyword_pairs)) {
+            (Some(b), _) => b.body.last().cloned(),
+            (None, Some(pairs)) => pairs
+                .iter()
+                .find(|(k, _)| *k == "do")
+                .map(|(_, v)| (*v).clone()),
+            _ => None,
+        };
+        let Some(body) = body else { continue };
+        if fname == "project" {
+            project = Some(body.clone());
+        }
+        ev.functions.insert(fname, body);
+    }
+    let project = project?;
+    keyword_pairs(&project)?;
+    Some(project)
+}
+
+fn position(ev: &Evaluator, offset: usize) -> (u32, u32) {
+    ev.lines.position(ev.src.as_bytes(), offset)
+}
+
+/// Settings from `key: value` pair nodes; each is placed at its key.
+fn settings_from(items: &[&Node], ev: &mut Evaluator, place: &str) -> Vec<Setting> {
+    items
+        .iter()
+        .filter_map(|item| keyword_key(item).map(|(k, v)| (item.start, k, v)))
+        .map(|(at, key, value)| {
+            let (line, column) = position(ev, at);
+            let literal = ev.is_literal(value);
+            Setting {
+                key: key.to_string(),
+                value: ev.value(value, &format!("{place}.{key}")),
+                literal,
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
+    let pairs = keyword_pairs(project).unwrap_or_default();
+    let version = pairs
+        .iter()
+        .find(|(k, _)| *k == "version")
+        .map(|(_, v)| ev.value(v, "project.version"));
+    let default_release = pairs
+        .iter()
+        .find(|(k, _)| *k == "default_release")
+        .map(|(_, v)| (ev.value(v, "default_release"), ev.line(v.start)));
+    let mut releases = Vec::new();
+    if let Some((_, node)) = pairs.iter().find(|(k, _)| *k == "releases") {
+        // A literal list, a call to a local function, or something we cannot see into.
+        let resolved = match &node.ex {
+            Ex::Call {
+                target: None,
+                name,
+                args,
+                block: None,
+            } if args.is_empty() => ev.functions.get(name).cloned(),
+            Ex::List(_) => Some((*node).clone()),
+            _ => None,
+        };
+        match resolved.as_ref().and_then(keyword_pairs) {
+            Some(list) => {
+                for (name, opts) in list {
+                    let (line, column) = position(ev, opts.start.saturating_sub(name.len() + 2));
+                    let mut settings = match keyword_items(opts) {
+                        Some(items) => settings_from(&items, ev, &format!("releases.{name}")),
+                        None => vec![Setting {
+                            key: "options".into(),
+                            value: ev.value(opts, &format!("releases.{name}")),
+                            literal: false,
+                            line,
+                            column,
+                        }],
+                    };
+                    if !settings.iter().any(|s| s.key == "version") {
+                        if let Some(v) = &version {
+                            settings.insert(
+                                0,
+                                Setting {
+                                    key: "version".into(),
+                                    value: v.clone(),
+                                    literal: true,
+                                    line,
+                                    column,
+                                },
+                            );
+                        }
+                    }
+                    releases.push(Block {
+                        name: name.to_string(),
+                        line,
+                        column,
+                        settings,
+                    });
+                }
+            }
+            None => {
+                ev.value(node, "releases");
+            }
+        }
+    }
+    Ok(Config {
+        format: Format::Mix,
+        module: None,
+        default_release,
+        default_environment: None,
+        environments: Vec::new(),
+        releases,
+        plugins: Vec::new(),
+        unresolved: std::mem::take(&mut ev.unresolved),
+        dsl_errors: Vec::new(),
+    })
+}
+
+fn read_distillery(nodes: &[Node], ev: &mut Evaluator) -> Result<Config, ReadError> {
+    let mut cfg = Config {
+        format: Format::Distillery,
+        module: None,
+        default_release: None,
+        default_environment: None,
+        environments: Vec::new(),
+        releases: Vec::new(),
+        plugins: Vec::new(),
+        unresolved: Vec::new(),
+        dsl_errors: Vec::new(),
+    };
+    walk(nodes, ev, &mut cfg, None);
+    if cfg.module.is_none() && cfg.environments.is_empty() && cfg.releases.is_empty() {
+        return Err(ReadError {
+            message: "no environment or release block found: this is not a Distillery rel/config.exs or a mix.exs with releases".into(),
+            offset: 0,
+        });
+    }
+    cfg.unresolved = std::mem::take(&mut ev.unresolved);
+    Ok(cfg)
+}
+
+/// Which block a statement is in: (`environment`|`release`, index).
+type Scope = Option<(&'static str, usize)>;
+
+fn walk(nodes: &[Node], ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
+    for node in nodes {
+        statement(node, ev, cfg, scope);
+    }
+}
+
+fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
+    let Ex::Call {
+        target: None,
+        name,
+        args,
+        block,
+    } = &node.ex
+    else {
+        // Code before and after the DSL (plugin loading pipes, assignments) is not ours.
+        if let Ex::Block(inner) = &node.ex {
+            walk(inner, ev, cfg, scope);
+        }
+        return;
+    };
+    let (line, column) = position(ev, node.start);
+    match name.as_str() {
+        "use" => {
+            let Some(module) = args.first().and_then(alias_of) else {
+                return;
+            };
+            if module != "Mix.Releases.Config" && module != "Distillery.Releases.Config" {
+                return;
+            }
+            cfg.module = Some(module.to_string());
+            if let Some(pairs) = args.get(1).and_then(keyword_pairs) {
+                for (key, value) in pairs {
+                    let v = (ev.value(value, key), ev.line(value.start));
+                    match key {
+                        "default_release" => cfg.default_release = Some(v),
+                        "default_environment" => cfg.default_environment = Some(v),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        "environment" | "release" => {
+            let kind: &'static str = if name == "environment" {
+                "environment"
+            } else {
+                "release"
+            };
+            let Some(block) = block else { return };
+            let block_name = match args.first().map(|a| &a.ex) {
+                Some(Ex::Atom(a)) => a.clone(),
+                _ => {
+                    let got = args
+                        .first()
+                        .map(|a| ev.text(a).to_string())
+                        .unwrap_or_default();
+                    cfg.dsl_errors.push(DslError {
+                        message: format!("{kind} name must be an atom! got {got}"),
+                        line,
+                        column,
+                    });
+                    return;
+                }
+            };
+            let list = if kind == "environment" {
+                &mut cfg.environments
+            } else {
+                &mut cfg.releases
+            };
+            let index = match list.iter().position(|b| b.name == block_name) {
+                Some(i) => i,
+                None => {
+                    let (l, c) = position(ev, args[0].start);
+                    list.push(Block {
+                        name: block_name,
+                        line: l,
+                        column: c,
+                        settings: Vec::new(),
+                    });
+                    list.len() - 1
+                }
+            };
+            walk(&block.body, ev, cfg, Some((kind, index)));
+        }
+        "set" => {
+            let Some((kind, index)) = scope else {
+                cfg.dsl_errors.push(DslError {
+                    message: "cannot use set/1 outside of an environment or a release!".into(),
+                    line,
+                    column,
+                });
+                return;
+            };
+            let Some(items) = args.first().and_then(keyword_items) else {
+                return;
+            };
+            let block_name = block_ref(cfg, kind, index).name.clone();
+            let settings = settings_from(&items, ev, &format!("{kind}s.{block_name}"));
+            block_mut(cfg, kind, index).settings.extend(settings);
+        }
+        "plugin" => {
+            let Some((kind, index)) = scope else {
+                cfg.dsl_errors.push(DslError {
+                    message: "cannot use plugin/1 outside of an environment or a release!".into(),
+                    line,
+                    column,
+                });
+                return;
+            };
+            let Some(module) = args.first().map(|a| ev.text(a).to_string()) else {
+                return;
+            };
+            let options = match args.get(1) {
+                Some(o) => ev.value(o, "plugin"),
+                None => Value::Null,
+            };
+            let scope_name = block_ref(cfg, kind, index).name.clone();
+            cfg.plugins.push(Plugin {
+                module,
+                options,
+                scope: kind.to_string(),
+                name: scope_name,
+                line,
+            });
+        }
+        // Blocks around the DSL: look inside every branch.
+        "if" | "unless" | "case" | "cond" | "with" => {
+            if let Some(b) = block {
+                walk(&b.body, ev, cfg, scope);
+                for (_, part) in &b.sections {
+                    walk(part, ev, cfg, scope);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn block_ref<'c>(cfg: &'c Config, kind: &str, index: usize) -> &'c Block {
+    if kind == "environment" {
+        &cfg.environments[index]
+    } else {
+        &cfg.releases[index]
+    }
+}
+
+fn block_mut<'c>(cfg: &'c mut Config, kind: &str, index: usize) -> &'c mut Block {
+    if kind == "environment" {
+        &mut cfg.environments[index]
+    } else {
+        &mut cfg.releases[index]
+    }
+}
+
+/// Settings whose values are secrets.
+pub const SECRET_KEYS: &[&str] = &["cookie"];
+
+/// `relconf.config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigDoc {
+    pub path: String,
+    pub root: PathBuf,
+    pub format: Format,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    pub default_release: Value,
+    pub default_environment: Value,
+    pub environments: Map<String, Value>,
+    pub releases: Map<String, Value>,
+    pub plugins: Vec<Plugin>,
+    pub unresolved: Vec<Unresolved>,
+}
+
+impl Document for ConfigDoc {
+    const KIND: &'static str = "relconf.config";
+}
+
+fn settings_object(settings: &[Setting], show_secrets: bool, skip: &[&str]) -> Map<String, Value> {
+    let mut obj = Map::new();
+    for s in settings.iter().filter(|s| !skip.contains(&s.key.as_str())) {
+        let value = if SECRET_KEYS.contains(&s.key.as_str()) && !show_secrets {
+            serde_json::json!({"redacted": true})
+        } else {
+            s.value.clone()
+        };
+        // A later `set` of the same key wins, as in Distillery.
+        obj.insert(s.key.clone(), value);
+    }
+    obj
+}
+
+impl Config {
+    pub fn to_doc(&self, path: &str, root: &Path, show_secrets: bool) -> ConfigDoc {
+        let environments = self
+            .environments
+            .iter()
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    Value::Object(settings_object(&e.settings, show_secrets, &[])),
+                )
+            })
+            .collect();
+        let releases = self
+            .releases
+            .iter()
+            .map(|r| {
+                let mut obj = Map::new();
+                obj.insert(
+                    "version".into(),
+                    r.get("version").map_or(Value::Null, |s| s.value.clone()),
+                );
+                obj.insert(
+                    "applications".into(),
+                    r.get("applications")
+                        .map_or(Value::Array(Vec::new()), |s| s.value.clone()),
+                );
+                obj.insert(
+                    "settings".into(),
+                    Value::Object(settings_object(
+                        &r.settings,
+                        show_secrets,
+                        &["version", "applications"],
+                    )),
+                );
+                (r.name.clone(), Value::Object(obj))
+            })
+            .collect();
+        let plain = |d: &Option<(Value, u32)>| d.as_ref().map_or(Value::Null, |(v, _)| v.clone());
+        ConfigDoc {
+            path: path.to_string(),
+            root: root.to_path_buf(),
+            format: self.format,
+            module: self.module.clone(),
+            default_release: plain(&self.default_release),
+            default_environment: plain(&self.default_environment),
+            environments,
+            releases,
+            plugins: self.plugins.clone(),
+            unresolved: self.unresolved.clone(),
+        }
+    }
+
+    /// Keep only the environment `env`; an unknown name lists the ones that exist.
+    pub fn only_environment(&mut self, env: &str) -> Result<(), String> {
+        if !self.environments.iter().any(|e| e.name == env) {
+            let known: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
+            return Err(format!(
+                "no environment {env:?}; the config has {}",
+                list_or_none(&known)
+            ));
+        }
+        self.environments.retain(|e| e.name == env);
+        self.plugins
+            .retain(|p| p.scope != "environment" || p.name == env);
+        Ok(())
+    }
+
+    pub fn only_release(&mut self, release: &str) -> Result<(), String> {
+        if !self.releases.iter().any(|r| r.name == release) {
+            let known: Vec<&str> = self.releases.iter().map(|r| r.name.as_str()).collect();
+            return Err(format!(
+                "no release {release:?}; the config has {}",
+                list_or_none(&known)
+            ));
+        }
+        self.releases.retain(|r| r.name == release);
+        self.plugins
+            .retain(|p| p.scope != "release" || p.name == release);
+        Ok(())
+    }
+}
+
+fn list_or_none(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const BILLING: &str = include_str!("../../examples/billing/rel/config.exs");
+
+    fn example_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/billing")
+    }
+
+    #[test]
+    fn the_example_config() {
+        let cfg = read(BILLING, &example_root()).unwrap();
+        assert_eq!(cfg.module.as_deref(), Some("Distillery.Releases.Config"));
+        let doc = cfg.to_doc("rel/config.exs", &example_root(), false);
+        assert_eq!(
+            doc.environments["stage"]["vm_args"],
+            json!("rel/vm.args.stage")
+        );
+        assert_eq!(doc.environments["stage"]["include_src"], json!(true));
+        assert_eq!(doc.environments["prod"]["include_src"], json!(false));
+        assert_eq!(
+            doc.environments["prod"]["cookie"],
+            json!({"redacted": true})
+        );
+        assert_eq!(doc.releases["billing"]["version"], json!("0.1.0"));
+        assert_eq!(
+            doc.releases["billing"]["applications"],
+            json!(["runtime_tools"])
+        );
+        assert_eq!(doc.default_release, json!("default"));
+        assert_eq!(
+            doc.default_environment,
+            json!({"expr": "Mix.env()", "line": 14})
+        );
+        assert_eq!(doc.plugins[0].module, "Releases.Plugin.LinkConfig");
+        assert_eq!(doc.plugins[0].scope, "release");
+        let shown = cfg.to_doc("rel/config.exs", &example_root(), true);
+        assert_eq!(shown.environments["prod"]["cookie"], json!("foo123"));
+    }
+
+    #[test]
+    fn the_example_mix_project() {
+        let src = std::fs::read_to_string(example_root().join("mix.exs")).unwrap();
+        let cfg = read(&src, &example_root()).unwrap();
+        assert_eq!(cfg.format, Format::Mix);
+        let doc = cfg.to_doc("mix.exs", &example_root(), false);
+        assert_eq!(doc.releases["billing"]["version"], json!("0.1.0"));
+        assert_eq!(
+            doc.releases["billing"]["settings"]["steps"],
+            json!(["assemble", "tar"])
+        );
+        assert_eq!(
+            doc.releases["billing"]["applications"],
+            json!({"runtime_tools": "permanent"})
+        );
+    }
+
+    #[test]
+    fn dsl_misuse_in_distillery_words() {
+        let cfg = read("use Mix.Releases.Config\nset x: 1\nenvironment \"prod\" do\nend\nrelease :a do\n  plugin Foo\nend\n", Path::new("/")).unwrap();
+        let messages: Vec<&str> = cfg.dsl_errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "cannot use set/1 outside of an environment or a release!",
+                "environment name must be an atom! got \"prod\""
+            ]
+        );
+        assert_eq!(cfg.plugins[0].options, Value::Null);
+    }
+
+    #[test]
+    fn not_a_release_config() {
+        let err = read("IO.puts(:hello)\n", Path::new("/")).unwrap_err();
+        assert!(err
+            .message
+            .contains("no environment or release block found"));
+    }
+
+    #[test]
+    fn selecting_environments_and_releases() {
+        let mut cfg = read(BILLING, &example_root()).unwrap();
+        assert_eq!(
+            cfg.only_environment("qa").unwrap_err(),
+            "no environment \"qa\"; the config has stage, prod"
+        );
+        cfg.only_environment("stage").unwrap();
+        assert_eq!(cfg.environments.len(), 1);
+    }
+}
