@@ -27,6 +27,10 @@ fn main() -> ExitCode {
                 "no such environment \"qa\"; known: stage, prod"
             )),
             ["panic"] => panic!("deliberate"),
+            ["detailed"] => Err(anyhow::Error::new(relkit_common::Detailed {
+                message: "f.exs:2:3: unexpected `end`".into(),
+                detail: "  2 | x end\n    |   ^\n".into(),
+            })),
             ["problems"] => Ok(Status::Problems),
             ["doc", kind] => {
                 let input = relkit_common::read_input(None)?;

@@ -68,12 +68,33 @@ pub fn run(tool: &'static str, body: impl FnOnce() -> anyhow::Result<Status>) ->
     }
 }
 
-/// The exit status (and stderr line) for an error that ended a run.
+/// An error whose one-line message is followed by lines that show where it is (a
+/// source excerpt with a caret). The wrapper prints the message in the usual
+/// `<tool>: error:` form and the detail under it.
+#[derive(Debug)]
+pub struct Detailed {
+    pub message: String,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Detailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Detailed {}
+
+/// The exit status (and stderr lines) for an error that ended a run.
 pub fn exit_for_error(tool: &str, err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let _ = writeln!(io::stderr(), "{}", error_line(tool, err));
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "{}", error_line(tool, err));
+    if let Some(detailed) = err.chain().find_map(|c| c.downcast_ref::<Detailed>()) {
+        let _ = write!(stderr, "{}", detailed.detail);
+    }
     ExitCode::from(FAILURE)
 }
 

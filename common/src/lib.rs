@@ -14,7 +14,7 @@ pub mod lines;
 
 pub use args::CommonArgs;
 pub use color::ColorWhen;
-pub use exit::{run, Status};
+pub use exit::{run, Detailed, Status};
 pub use finding::{Finding, Severity};
 pub use input::{read_input, Input};
 pub use json::{Document, Documents};

@@ -50,6 +50,16 @@ fn errors_are_one_line_and_exit_2() {
 }
 
 #[test]
+fn a_detailed_error_prints_its_excerpt_under_the_error_line() {
+    let out = Command::new(probe()).arg("detailed").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "probe: error: f.exs:2:3: unexpected `end`\n  2 | x end\n    |   ^\n"
+    );
+}
+
+#[test]
 fn a_panic_is_an_internal_error_line_not_a_dump() {
     let out = Command::new(probe())
         .arg("panic")

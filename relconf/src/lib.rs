@@ -1,6 +1,7 @@
 //! relconf: read Distillery `rel/config.exs` and Mix `releases:` in `mix.exs` into
 //! JSON, without running Elixir.
 
+pub mod check;
 pub mod config;
 pub mod eval;
 pub mod lexer;

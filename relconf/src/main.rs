@@ -1,1 +1,195 @@
-fn main() {}
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use relconf::check::CODE_SYNTAX_ERROR;
+use relconf::config::{read, Config};
+use relkit_common::{color, json, CommonArgs, Finding, LineIndex, Severity, Status};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const TOOL: &str = "relconf";
+
+#[derive(Parser)]
+#[command(
+    name = "relconf",
+    version,
+    about = "Read Distillery rel/config.exs and Mix releases: in mix.exs into JSON, without running Elixir",
+    after_help = "Examples:
+  relconf parse rel/config.exs                              the relconf.config document
+  relconf parse rel/config.exs --env stage | jq -r .environments.stage.vm_args
+  relconf parse rel/config.exs | vmargs check               every environment's vm.args
+  relconf check rel/config.exs                              findings, exit 1 on errors
+  relconf parse mix.exs --release billing                   a Mix release's options
+
+Exit status: 0 clean, 1 problems found, 2 could not do the job (syntax error, unknown name)."
+)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// Print the relconf.config JSON document.
+    Parse {
+        /// rel/config.exs or mix.exs (default: rel/config.exs, else mix.exs, here).
+        file: Option<PathBuf>,
+        /// Keep only this environment.
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Keep only this release.
+        #[arg(long, value_name = "NAME")]
+        release: Option<String>,
+        /// Print cookies instead of "redacted": true.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Report what Distillery or mix release would refuse or do unexpectedly.
+    Check {
+        /// rel/config.exs or mix.exs (default: rel/config.exs, else mix.exs, here).
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    relkit_common::run(TOOL, || {
+        let cli: Cli = relkit_common::args::parse(TOOL);
+        match &cli.verb {
+            Verb::Parse {
+                file,
+                env,
+                release,
+                show_secrets,
+            } => parse(
+                file.as_deref(),
+                env.as_deref(),
+                release.as_deref(),
+                *show_secrets,
+            ),
+            Verb::Check { file } => check(&cli.common, file.as_deref()),
+        }
+    })
+}
+
+fn default_file(file: Option<&Path>) -> Result<PathBuf> {
+    if let Some(f) = file {
+        return Ok(f.to_path_buf());
+    }
+    for candidate in ["rel/config.exs", "mix.exs"] {
+        if Path::new(candidate).is_file() {
+            return Ok(PathBuf::from(candidate));
+        }
+    }
+    bail!("no rel/config.exs or mix.exs here; give the config file as an argument")
+}
+
+/// The project directory: the parent of `rel/` for rel/config.exs, else the file's directory.
+fn project_root(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.file_name().is_some_and(|n| n == "rel") {
+        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+    } else {
+        dir
+    }
+}
+
+/// `relconf: error: FILE:LINE:COL: MESSAGE`, then the source line with a caret.
+fn syntax_error(name: &str, src: &[u8], offset: usize, message: &str) -> anyhow::Error {
+    let index = LineIndex::new(src);
+    let (line, column) = index.position(src, offset);
+    let finding = Finding::new(TOOL, Severity::Error, CODE_SYNTAX_ERROR, message)
+        .in_file(name)
+        .at(line, column, column + 1);
+    let excerpt = finding.render(index.line_text(src, line).as_deref());
+    let excerpt: String = anstream::adapter::strip_str(&excerpt).to_string();
+    let detail: String = excerpt.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    anyhow::Error::new(relkit_common::Detailed {
+        message: format!("{name}:{line}:{column}: {message}"),
+        detail,
+    })
+}
+
+fn load(file: Option<&Path>) -> Result<(String, PathBuf, Config)> {
+    let path = default_file(file)?;
+    let input = relkit_common::input::read_file(&path)?;
+    let name = input.name.clone();
+    let src = match String::from_utf8(input.bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return Err(syntax_error(
+                &name,
+                e.as_bytes(),
+                at,
+                "the file is not valid UTF-8 (Elixir source must be)",
+            ));
+        }
+    };
+    let root = project_root(&path);
+    match read(&src, &root) {
+        Ok(cfg) => Ok((name, root, cfg)),
+        Err(e) => Err(syntax_error(&name, src.as_bytes(), e.offset, &e.message)),
+    }
+}
+
+fn parse(
+    file: Option<&Path>,
+    env: Option<&str>,
+    release: Option<&str>,
+    show_secrets: bool,
+) -> Result<Status> {
+    let (name, root, mut cfg) = load(file)?;
+    if let Some(env) = env {
+        cfg.only_environment(env)
+            .map_err(|m| anyhow::anyhow!("{name}: {m}"))?;
+    }
+    if let Some(release) = release {
+        cfg.only_release(release)
+            .map_err(|m| anyhow::anyhow!("{name}: {m}"))?;
+    }
+    let doc = cfg.to_doc(&name, &root, show_secrets);
+    let mut out = std::io::stdout().lock();
+    json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
+    out.flush().context("writing output")?;
+    Ok(Status::Clean)
+}
+
+fn check(common: &CommonArgs, file: Option<&Path>) -> Result<Status> {
+    let (name, root, cfg) = load(file)?;
+    let findings = relconf::check::check(&cfg, &name, &root);
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if !common.quiet {
+        let src = std::fs::read(default_file(file)?).unwrap_or_default();
+        let index = LineIndex::new(&src);
+        if common.json {
+            let mut out = std::io::stdout().lock();
+            for f in &findings {
+                json::write(&mut out, f, json::stdout_is_pretty()).context("writing output")?;
+            }
+            out.flush().context("writing output")?;
+        } else {
+            let mut out = color::stdout(common.stdout_color());
+            for f in &findings {
+                let line = f.line.and_then(|l| index.line_text(&src, l));
+                write!(out, "{}", f.render(line.as_deref())).context("writing output")?;
+            }
+            let count = |s| findings.iter().filter(|f| f.severity == s).count();
+            writeln!(
+                out,
+                "{TOOL}: {name}: {} error(s), {} warning(s), {} info",
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Info)
+            )
+            .context("writing output")?;
+            out.flush().context("writing output")?;
+        }
+    }
+    Ok(Status::problems_if(errors > 0))
+}
