@@ -322,8 +322,39 @@ fn read_distillery(nodes: &[Node], ev: &mut Evaluator) -> Result<Config, ReadErr
 type Scope = Option<(&'static str, usize)>;
 
 fn walk(nodes: &[Node], ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
+    walk_under(nodes, ev, cfg, scope, None);
+}
+
+/// `condition` is the `if`/`case` around these statements, if any: blocks defined
+/// under it exist only when it holds, which is recorded as unresolved.
+fn walk_under(
+    nodes: &[Node],
+    ev: &mut Evaluator,
+    cfg: &mut Config,
+    scope: Scope,
+    condition: Option<&Node>,
+) {
     for node in nodes {
+        let before = (cfg.environments.len(), cfg.releases.len());
         statement(node, ev, cfg, scope);
+        if let Some(cond) = condition {
+            let new_envs: Vec<String> = cfg.environments[before.0..]
+                .iter()
+                .map(|e| format!("environments.{}", e.name))
+                .collect();
+            let new_rels: Vec<String> = cfg.releases[before.1..]
+                .iter()
+                .map(|r| format!("releases.{}", r.name))
+                .collect();
+            for place in new_envs.into_iter().chain(new_rels) {
+                let line = ev.line(cond.start);
+                ev.unresolved.push(Unresolved {
+                    expr: ev.text(cond).to_string(),
+                    line,
+                    place,
+                });
+            }
+        }
     }
 }
 
@@ -448,9 +479,10 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
         // Blocks around the DSL: look inside every branch.
         "if" | "unless" | "case" | "cond" | "with" => {
             if let Some(b) = block {
-                walk(&b.body, ev, cfg, scope);
+                let condition = args.first().unwrap_or(node);
+                walk_under(&b.body, ev, cfg, scope, Some(condition));
                 for (_, part) in &b.sections {
-                    walk(part, ev, cfg, scope);
+                    walk_under(part, ev, cfg, scope, Some(condition));
                 }
             }
         }
@@ -672,6 +704,15 @@ mod tests {
             ]
         );
         assert_eq!(cfg.plugins[0].options, Value::Null);
+    }
+
+    #[test]
+    fn blocks_under_a_condition_are_kept_and_the_condition_recorded() {
+        let src = "use Mix.Releases.Config\nif System.get_env(\"X\") do\n  environment :canary do\n    set include_src: false\n  end\nend\nrelease :a do\nend\n";
+        let cfg = read(src, Path::new("/")).unwrap();
+        assert_eq!(cfg.environments[0].name, "canary");
+        assert_eq!(cfg.unresolved[0].expr, "System.get_env(\"X\")");
+        assert_eq!(cfg.unresolved[0].place, "environments.canary");
     }
 
     #[test]
