@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 /// Run `script` with bash (pipefail) in `dir`, the tools' directory first on PATH.
 fn sh(dir: &std::path::Path, script: &str) -> Output {
     let bin = tool_path("vmargs");
+    tool_path("relconf");
     let bin_dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -105,4 +106,48 @@ fn a_checked_relconf_document_pipes_in() {
         ),
         "{stdout}"
     );
+}
+
+#[test]
+fn relconf_parse_pipes_into_vmargs_check() {
+    let project = copy_example();
+    let out = sh(
+        project.path(),
+        "relconf parse rel/config.exs | vmargs check",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("rel/vm.args.stage:2:7: error[name-without-host]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("error[shared-cookie]"), "{stdout}");
+    assert!(stdout.contains("vmargs: 2 files checked"), "{stdout}");
+}
+
+#[test]
+fn relconf_env_selection_into_jq() {
+    let Some(_) = require_peer("jq") else { return };
+    let project = copy_example();
+    let out = sh(
+        project.path(),
+        "relconf parse rel/config.exs --env stage | jq -r .environments.stage.vm_args",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "rel/vm.args.stage\n");
+}
+
+#[test]
+fn relconf_from_another_directory_still_finds_the_vm_args() {
+    // The document's root is absolute, so the consumer can run anywhere.
+    let project = copy_example();
+    let out = sh(
+        std::path::Path::new("/"),
+        &format!(
+            "relconf parse {}/rel/config.exs | vmargs check --json",
+            project.path().display()
+        ),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"code\":\"name-without-host\""));
 }
