@@ -132,6 +132,31 @@ fn the_vmargs_diff_example_is_what_diff_prints() {
     assert_eq!(ours, documented);
 }
 
+#[test]
+fn the_relconf_config_example_is_what_relconf_prints_and_vmargs_reads() {
+    let mut documented: Value = serde_json::from_str(&example("relconf.config")).unwrap();
+    let example_root = relkit_tests::example_dir().canonicalize().unwrap();
+    documented["root"] = Value::String(example_root.display().to_string());
+    let out = relkit_tests::tool("relconf")
+        .current_dir(&example_root)
+        .args(["parse", "rel/config.exs"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ours: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ours, documented);
+    // vmargs reads it from anywhere, since the root is absolute.
+    relkit_tests::tool("vmargs")
+        .current_dir("/")
+        .args(["check", "--json"])
+        .write_stdin(documented.to_string())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("name-without-host"));
+}
+
 /// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
 /// `### ` heading.
 fn documented_codes() -> BTreeSet<String> {

@@ -4,5 +4,6 @@
 pub mod check;
 pub mod config;
 pub mod eval;
+pub mod invariants;
 pub mod lexer;
 pub mod parser;

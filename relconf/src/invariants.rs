@@ -1,0 +1,32 @@
+//! Properties that must hold for any input, checked by the fuzz target
+//! (fuzz/fuzz_targets/relconf.rs) and, over its corpus, by `cargo test`.
+
+use crate::config::read;
+use std::path::Path;
+
+/// Lex, parse, evaluate, check and serialize `data`; panic if a property fails:
+/// nothing panics or overflows the stack, error offsets are inside the text, and
+/// documents survive a JSON round trip.
+pub fn check_all(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    // A root that does not exist: the fuzzer must not read the disk.
+    let root = Path::new("/nonexistent-relconf-fuzz-root");
+    match read(src, root) {
+        Err(e) => assert!(e.offset <= src.len(), "error offset past the end"),
+        Ok(cfg) => {
+            for f in crate::check::check(&cfg, "config.exs", root) {
+                assert!(f.line.is_none_or(|l| l >= 1));
+            }
+            let doc = cfg.to_doc("config.exs", root, false);
+            let json = serde_json::to_string(&doc).expect("documents serialize");
+            let back: crate::config::ConfigDoc =
+                serde_json::from_str(&json).expect("documents deserialize");
+            assert_eq!(
+                serde_json::to_value(&back).ok(),
+                serde_json::to_value(&doc).ok()
+            );
+        }
+    }
+}
