@@ -143,6 +143,18 @@ impl Finding {
     }
 }
 
+/// "2 errors, 1 warning, 3 info": how many findings of each severity.
+pub fn tally(findings: &[Finding]) -> String {
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {} info",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        count(Severity::Info)
+    )
+}
+
 /// The line as shown (tabs expanded, control characters made visible) and where
 /// the carets go in it, in display columns.
 fn excerpt(
@@ -272,6 +284,16 @@ rel/vm.args.stage:2:7: error[name-without-host]: -name billing_stage.0.0.1 has n
         );
         let back: Finding = serde_json::from_value(json).unwrap();
         assert_eq!(back, typo());
+    }
+
+    #[test]
+    fn tally_counts_each_severity() {
+        let info = Finding::new("t", Severity::Info, "c", "m");
+        assert_eq!(
+            tally(&[typo(), info.clone(), info]),
+            "1 error, 0 warnings, 2 info"
+        );
+        assert_eq!(tally(&[]), "0 errors, 0 warnings, 0 info");
     }
 
     #[test]

@@ -107,30 +107,9 @@ fn production_like(name: &str) -> bool {
         || n.ends_with("_prod")
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 fn did_you_mean(key: &str, known: &[&str]) -> Option<String> {
-    known
-        .iter()
-        .map(|k| (distance(key, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
-        .min()
-        .map(|(_, k)| format!("did you mean `{k}`?"))
+    relkit_common::text::closest(key, known.iter().copied(), |k| 2.max(k.len() / 4))
+        .map(|k| format!("did you mean `{k}`?"))
 }
 
 struct Ctx<'a> {

@@ -179,13 +179,10 @@ fn check(common: &CommonArgs, file: Option<&Path>) -> Result<Status> {
                 let line = f.line.and_then(|l| index.line_text(&src, l));
                 write!(out, "{}", f.render(line.as_deref())).context("writing output")?;
             }
-            let count = |s| findings.iter().filter(|f| f.severity == s).count();
             writeln!(
                 out,
-                "{TOOL}: {name}: {} error(s), {} warning(s), {} info",
-                count(Severity::Error),
-                count(Severity::Warning),
-                count(Severity::Info)
+                "{TOOL}: {name}: {}",
+                relkit_common::finding::tally(&findings)
             )
             .context("writing output")?;
             out.flush().context("writing output")?;

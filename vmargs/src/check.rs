@@ -672,26 +672,6 @@ fn emulator_flags(cx: &mut Ctx) {
     }
 }
 
-/// Levenshtein distance, or `None` when it is surely above `max` (lengths too far apart).
-fn edit_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    Some(row[b.len()]).filter(|&d| d <= max)
-}
-
 fn init_flags(cx: &mut Ctx) {
     let otp = cx.opts.otp;
     let model = cx.unit.parsed.model.clone();
@@ -763,17 +743,19 @@ fn init_flags(cx: &mut Ctx) {
                 let known =
                     KNOWN_FLAGS.contains(&name.as_str()) || KNOWN_APPS.contains(&name.as_str());
                 if !known && name.len() >= 3 {
-                    let close = KNOWN_FLAGS
+                    let candidates = KNOWN_FLAGS
                         .iter()
                         .chain(KNOWN_APPS.iter())
-                        .filter(|k| k.len() >= 4)
-                        .filter_map(|k| {
-                            let max = if k.len() >= 8 { 2 } else { 1 };
-                            edit_distance(name.as_bytes(), k.as_bytes(), max).map(|d| (d, k))
-                        })
-                        .filter(|(d, _)| *d > 0)
-                        .min();
-                    if let Some((_, suggestion)) = close {
+                        .copied()
+                        .filter(|k| k.len() >= 4);
+                    let close = relkit_common::text::closest(&name, candidates, |k| {
+                        if k.len() >= 8 {
+                            2
+                        } else {
+                            1
+                        }
+                    });
+                    if let Some(suggestion) = close {
                         let f = cx.at(&u.flag, Severity::Warning, CODE_UNKNOWN_FLAG,
                             format!("-{name} is not a flag erl knows: it is kept silently as a user flag and does nothing"));
                         hint(f, format!("did you mean -{suggestion}?"));
@@ -1205,14 +1187,6 @@ mod tests {
             check_unit(&deprecated, Options { otp: 27 })[0].code,
             CODE_DEPRECATED_FLAG
         );
-    }
-
-    #[test]
-    fn edit_distance_with_a_cap() {
-        assert_eq!(edit_distance(b"setcokie", b"setcookie", 2), Some(1));
-        assert_eq!(edit_distance(b"kitten", b"sitting", 3), Some(3));
-        assert_eq!(edit_distance(b"kitten", b"sitting", 2), None);
-        assert_eq!(edit_distance(b"a", b"abcd", 2), None);
     }
 
     #[test]

@@ -309,21 +309,12 @@ fn report(common: &CommonArgs, units: &[Unit], findings: &[Finding]) -> Result<(
         });
         write!(out, "{}", f.render(line.as_deref())).context("writing output")?;
     }
-    let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let files = units.len();
     writeln!(
         out,
-        "{TOOL}: {files} file{} checked: {} error{}, {} warning{}, {} info",
+        "{TOOL}: {files} file{} checked: {}",
         if files == 1 { "" } else { "s" },
-        count(Severity::Error),
-        if count(Severity::Error) == 1 { "" } else { "s" },
-        count(Severity::Warning),
-        if count(Severity::Warning) == 1 {
-            ""
-        } else {
-            "s"
-        },
-        count(Severity::Info),
+        relkit_common::finding::tally(findings)
     )
     .context("writing output")?;
     out.flush().context("writing output")
