@@ -157,6 +157,23 @@ fn the_relconf_config_example_is_what_relconf_prints_and_vmargs_reads() {
         .stdout(predicates::str::contains("name-without-host"));
 }
 
+#[test]
+fn the_hsts_check_report_example_is_what_parse_prints() {
+    let documented: Value = serde_json::from_str(&example("hsts-check.report")).unwrap();
+    let dump =
+        std::fs::read(relkit_tests::example_dir().join("headers/example.com.https.txt")).unwrap();
+    let out = relkit_tests::tool("hsts-check")
+        .args(["parse", "--host", "example.com", "--json"])
+        .write_stdin(dump)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ours: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ours, documented);
+}
+
 /// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
 /// `### ` heading.
 fn documented_codes() -> BTreeSet<String> {

@@ -167,6 +167,9 @@ fn fixtures_agree_with_elixir() {
     let diffs: Vec<String> = files.iter().flat_map(|f| compare(f, &elixir)).collect();
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
     let compared = COMPARED.load(std::sync::atomic::Ordering::Relaxed);
-    println!("relconf and Elixir agree on {compared} values in {} files", files.len());
+    println!(
+        "relconf and Elixir agree on {compared} values in {} files",
+        files.len()
+    );
     assert!(compared >= 80, "only {compared} values were compared");
 }

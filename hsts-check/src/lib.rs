@@ -1,0 +1,6 @@
+//! hsts-check: parse Strict-Transport-Security headers strictly and explain which
+//! policy covers a host.
+
+pub mod dump;
+pub mod header;
+pub mod report;
