@@ -247,7 +247,7 @@ pub fn human_duration(secs: u64) -> String {
         .find(|(u, _)| secs >= *u)
         .copied()
         .unwrap_or((1, "second"));
-    if secs % unit == 0 {
+    if secs.is_multiple_of(unit) {
         let n = secs / unit;
         return format!("{n} {name}{}", if n == 1 { "" } else { "s" });
     }
