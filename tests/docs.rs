@@ -174,6 +174,27 @@ fn the_hsts_check_report_example_is_what_parse_prints() {
     assert_eq!(ours, documented);
 }
 
+#[test]
+fn the_hsts_check_probe_example_is_what_probe_prints() {
+    let documented: Value = serde_json::from_str(&example("hsts-check.probe")).unwrap();
+    let out = relkit_tests::tool("hsts-check")
+        .current_dir(relkit_tests::example_dir())
+        .args([
+            "probe",
+            "stage.example.com",
+            "--from-dumps",
+            "headers",
+            "--json",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let ours: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ours, documented);
+}
+
 /// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
 /// `### ` heading.
 fn documented_codes() -> BTreeSet<String> {

@@ -3,4 +3,5 @@
 
 pub mod dump;
 pub mod header;
+pub mod probe;
 pub mod report;

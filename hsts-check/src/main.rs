@@ -16,6 +16,7 @@ const TOOL: &str = "hsts-check";
   hsts-check parse 'max-age=31536000; includeSubDomains'
   curl -sSI https://example.com | hsts-check parse --host example.com
   hsts-check parse --host stage.example.com --scheme http < stage.headers
+  hsts-check probe example.com stage.example.com --from-dumps headers/
 
 Exit status: 0 clean, 1 an invalid header (or another error finding), 2 could not do the job."
 )]
@@ -39,6 +40,16 @@ enum Verb {
         #[arg(long, value_name = "SCHEME", default_value = "https", value_parser = ["https", "http"])]
         scheme: String,
     },
+    /// Check hosts and their parent domains: which policy covers each, and whether that is a problem.
+    Probe {
+        /// Host names (parents up to the registrable domain are checked too).
+        #[arg(required = true)]
+        hosts: Vec<String>,
+        /// Read saved dumps instead of the network: DIR/<host>.https.txt,
+        /// DIR/<host>.http.txt and DIR/<host>.https-404.txt (a missing file means no answer).
+        #[arg(long, value_name = "DIR")]
+        from_dumps: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,6 +61,7 @@ fn main() -> ExitCode {
                 host,
                 scheme,
             } => parse(&cli.common, values, host.as_deref(), scheme),
+            Verb::Probe { hosts, from_dumps } => probe(&cli.common, hosts, from_dumps.as_deref()),
         }
     })
 }
@@ -78,6 +90,45 @@ fn parse(
             .iter()
             .any(|f| f.severity == Severity::Error),
     ))
+}
+
+fn probe(
+    common: &CommonArgs,
+    hosts: &[String],
+    from_dumps: Option<&std::path::Path>,
+) -> Result<Status> {
+    let Some(dir) = from_dumps else {
+        bail!("probing over the network is not built yet; give saved dumps with --from-dumps DIR (see --help)");
+    };
+    if !dir.is_dir() {
+        bail!("--from-dumps {}: not a directory", dir.display());
+    }
+    let fetcher = hsts_check::probe::DumpFetcher {
+        dir: dir.to_path_buf(),
+    };
+    let report = hsts_check::probe::probe(hosts, &fetcher);
+    if !common.quiet {
+        if common.json {
+            let mut out = std::io::stdout().lock();
+            json::write(&mut out, &report, json::stdout_is_pretty()).context("writing output")?;
+            out.flush().context("writing output")?;
+        } else {
+            let mut out = color::stdout(common.stdout_color());
+            for v in &report.hosts {
+                writeln!(out, "{}", v.explanation).context("writing output")?;
+            }
+            for f in &report.findings {
+                write!(out, "{}", f.render(None)).context("writing output")?;
+            }
+            out.flush().context("writing output")?;
+        }
+    }
+    let problem = report.hosts.iter().any(|v| v.problem)
+        || report
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error);
+    Ok(Status::problems_if(problem))
 }
 
 fn print_report(common: &CommonArgs, report: &Report) -> Result<()> {

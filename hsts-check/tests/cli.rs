@@ -96,3 +96,48 @@ fn bad_input_is_handled() {
         .stdout(contains("invalid-header"))
         .stderr(contains("panicked").not());
 }
+
+#[test]
+fn probe_from_the_example_dumps_explains_the_stage_host() {
+    hsts()
+        .current_dir(example_dir())
+        .args(["probe", "example.com", "stage.example.com", "--from-dumps", "headers"])
+        .assert()
+        .code(1)
+        .stdout(contains("stage.example.com is forced to HTTPS by example.com's policy (includeSubDomains) for 1 year"))
+        .stdout(contains("error[forced-https-without-https]"))
+        .stdout(contains("delete example.com's entry (not stage.example.com's)"))
+        .stdout(contains("example.com: warning[header-missing-on-errors]"));
+}
+
+#[test]
+fn probe_json_and_offline_requirements() {
+    let out = hsts()
+        .current_dir(example_dir())
+        .args([
+            "probe",
+            "stage.example.com",
+            "--from-dumps",
+            "headers",
+            "--json",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["kind"], "hsts-check.probe");
+    assert_eq!(doc["hosts"][0]["covered_by"], "example.com");
+    assert_eq!(doc["hosts"][0]["problem"], true);
+    hsts()
+        .args(["probe", "example.com"])
+        .assert()
+        .code(2)
+        .stderr(contains("--from-dumps"));
+    hsts()
+        .args(["probe", "example.com", "--from-dumps", "/nonexistent"])
+        .assert()
+        .code(2)
+        .stderr(contains("not a directory"));
+}
