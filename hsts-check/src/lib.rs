@@ -3,5 +3,6 @@
 
 pub mod dump;
 pub mod header;
+pub mod net;
 pub mod probe;
 pub mod report;

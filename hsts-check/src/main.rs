@@ -49,6 +49,27 @@ enum Verb {
         /// DIR/<host>.http.txt and DIR/<host>.https-404.txt (a missing file means no answer).
         #[arg(long, value_name = "DIR")]
         from_dumps: Option<std::path::PathBuf>,
+        /// Connect to ADDR for HOST:PORT, sending the real name in SNI and Host (as curl).
+        #[arg(long, value_name = "HOST:PORT:ADDR")]
+        resolve: Vec<hsts_check::net::Pin>,
+        /// Trust the certificates in this PEM file instead of the built-in roots.
+        #[arg(long, value_name = "FILE")]
+        cacert: Option<std::path::PathBuf>,
+        /// Accept any certificate (browsers ignore STS received with a certificate error).
+        #[arg(long)]
+        insecure: bool,
+        /// Seconds allowed for each request.
+        #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+        timeout: f64,
+        /// Requests in flight at once.
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        concurrency: usize,
+        /// Port for HTTPS.
+        #[arg(long, value_name = "PORT", default_value_t = 443)]
+        https_port: u16,
+        /// Port for plain HTTP.
+        #[arg(long, value_name = "PORT", default_value_t = 80)]
+        http_port: u16,
     },
 }
 
@@ -61,7 +82,7 @@ fn main() -> ExitCode {
                 host,
                 scheme,
             } => parse(&cli.common, values, host.as_deref(), scheme),
-            Verb::Probe { hosts, from_dumps } => probe(&cli.common, hosts, from_dumps.as_deref()),
+            Verb::Probe { .. } => probe(&cli.common, &cli.verb),
         }
     })
 }
@@ -92,21 +113,54 @@ fn parse(
     ))
 }
 
-fn probe(
-    common: &CommonArgs,
-    hosts: &[String],
-    from_dumps: Option<&std::path::Path>,
-) -> Result<Status> {
-    let Some(dir) = from_dumps else {
-        bail!("probing over the network is not built yet; give saved dumps with --from-dumps DIR (see --help)");
+fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
+    let Verb::Probe {
+        hosts,
+        from_dumps,
+        resolve,
+        cacert,
+        insecure,
+        timeout,
+        concurrency,
+        https_port,
+        http_port,
+    } = verb
+    else {
+        unreachable!("probe is only called for the probe verb");
     };
-    if !dir.is_dir() {
-        bail!("--from-dumps {}: not a directory", dir.display());
-    }
-    let fetcher = hsts_check::probe::DumpFetcher {
-        dir: dir.to_path_buf(),
+    let fetcher: Box<dyn hsts_check::probe::Fetcher> = match from_dumps {
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!("--from-dumps {}: not a directory", dir.display());
+            }
+            Box::new(hsts_check::probe::DumpFetcher {
+                dir: dir.to_path_buf(),
+            })
+        }
+        None => {
+            let pem = match cacert {
+                Some(path) => Some(relkit_common::input::read_file(path)?.bytes),
+                None => None,
+            };
+            if !(*timeout > 0.0 && timeout.is_finite()) {
+                bail!("--timeout must be a positive number of seconds");
+            }
+            Box::new(hsts_check::net::NetFetcher::new(
+                resolve.clone(),
+                pem.as_deref(),
+                *insecure,
+                std::time::Duration::from_secs_f64(*timeout),
+                *https_port,
+                *http_port,
+            )?)
+        }
     };
-    let report = hsts_check::probe::probe(hosts, &fetcher);
+    let names: Vec<String> = hosts
+        .iter()
+        .map(|h| normalize_host(h))
+        .collect::<Result<_>>()?;
+    let prefetched = hsts_check::probe::Prefetched::new(&names, fetcher.as_ref(), *concurrency);
+    let report = hsts_check::probe::probe(&names, &prefetched);
     if !common.quiet {
         if common.json {
             let mut out = std::io::stdout().lock();
@@ -129,6 +183,30 @@ fn probe(
             .iter()
             .any(|f| f.severity == Severity::Error);
     Ok(Status::problems_if(problem))
+}
+
+/// Lowercase, no trailing dot, no scheme or path; IDN names are refused with the
+/// punycode form to use (browsers key policies by it).
+fn normalize_host(given: &str) -> Result<String> {
+    let host = given
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if host.is_empty() {
+        bail!("{given:?} is not a host name");
+    }
+    if !host.is_ascii() {
+        bail!("{given:?} is an internationalized name: give its punycode form (xn--...), as browsers store policies under it");
+    }
+    if host.contains(':') && host.parse::<std::net::IpAddr>().is_err() && !host.starts_with('[') {
+        bail!("{given:?}: give the port with --https-port/--http-port, not in the host name");
+    }
+    Ok(host)
 }
 
 fn print_report(common: &CommonArgs, report: &Report) -> Result<()> {

@@ -63,6 +63,58 @@ impl Fetcher for DumpFetcher {
     }
 }
 
+/// The path used to see what a missing page answers.
+pub const MISSING_PATH: &str = "/relkit-hsts-check-404";
+
+/// Every request a probe of `hosts` makes, done up front by `concurrency` threads,
+/// then served from memory: many hosts are fetched at once, each name once.
+pub struct Prefetched {
+    answers: std::collections::HashMap<(String, String, String), Outcome>,
+}
+
+impl Prefetched {
+    pub fn new(hosts: &[String], fetcher: &dyn Fetcher, concurrency: usize) -> Prefetched {
+        let mut jobs: Vec<(String, String, String)> = Vec::new();
+        for host in hosts {
+            for name in targets(host) {
+                for (scheme, path) in [("https", "/"), ("https", MISSING_PATH), ("http", "/")] {
+                    let job = (name.clone(), scheme.to_string(), path.to_string());
+                    if !jobs.contains(&job) {
+                        jobs.push(job);
+                    }
+                }
+            }
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results = std::sync::Mutex::new(std::collections::HashMap::new());
+        std::thread::scope(|scope| {
+            for _ in 0..concurrency.clamp(1, 256).min(jobs.len().max(1)) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let outcome = fetcher.fetch(&job.0, &job.1, &job.2);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(job.clone(), outcome);
+                });
+            }
+        });
+        Prefetched {
+            answers: results.into_inner().unwrap_or_else(|e| e.into_inner()),
+        }
+    }
+}
+
+impl Fetcher for Prefetched {
+    fn fetch(&self, host: &str, scheme: &str, path: &str) -> Outcome {
+        self.answers
+            .get(&(host.to_string(), scheme.to_string(), path.to_string()))
+            .cloned()
+            .unwrap_or_else(|| Outcome::Failed("not fetched".into()))
+    }
+}
+
 /// The host itself, then each parent domain up to the registrable domain
 /// (`a.stage.example.com` → `stage.example.com` → `example.com`).
 pub fn targets(host: &str) -> Vec<String> {
@@ -184,7 +236,7 @@ fn look(host: &str, fetcher: &dyn Fetcher, findings: &mut Vec<Finding>) -> Seen 
         Outcome::Failed(why) => seen.https_error = Some(why),
     }
     if seen.policy.as_ref().is_some_and(|p| p.valid) {
-        if let Outcome::Answered(r) = fetcher.fetch(host, "https", "/relkit-hsts-check-404") {
+        if let Outcome::Answered(r) = fetcher.fetch(host, "https", MISSING_PATH) {
             let has = !r.all("Strict-Transport-Security").is_empty();
             seen.header_on_404 = Some(has);
             if !has {

@@ -131,10 +131,25 @@ fn probe_json_and_offline_requirements() {
     assert_eq!(doc["hosts"][0]["covered_by"], "example.com");
     assert_eq!(doc["hosts"][0]["problem"], true);
     hsts()
-        .args(["probe", "example.com"])
+        .args(["probe", "example.com", "--resolve", "example.com:443"])
         .assert()
         .code(2)
-        .stderr(contains("--from-dumps"));
+        .stderr(contains("expected HOST:PORT:ADDR"));
+    hsts()
+        .args(["probe", "b\u{fc}cher.example"])
+        .assert()
+        .code(2)
+        .stderr(contains("punycode"));
+    hsts()
+        .args(["probe", "example.com", "--timeout", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("--timeout"));
+    hsts()
+        .args(["probe", "example.com", "--cacert", "/nonexistent.pem"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read /nonexistent.pem"));
     hsts()
         .args(["probe", "example.com", "--from-dumps", "/nonexistent"])
         .assert()
