@@ -74,29 +74,35 @@ pub struct Prefetched {
 
 impl Prefetched {
     pub fn new(hosts: &[String], fetcher: &dyn Fetcher, concurrency: usize) -> Prefetched {
-        let mut jobs: Vec<(String, String, String)> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for host in hosts {
             for name in targets(host) {
-                for (scheme, path) in [("https", "/"), ("https", MISSING_PATH), ("http", "/")] {
-                    let job = (name.clone(), scheme.to_string(), path.to_string());
-                    if !jobs.contains(&job) {
-                        jobs.push(job);
-                    }
+                if !names.contains(&name) {
+                    names.push(name);
                 }
             }
         }
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::sync::Mutex::new(std::collections::HashMap::new());
         std::thread::scope(|scope| {
-            for _ in 0..concurrency.clamp(1, 256).min(jobs.len().max(1)) {
+            for _ in 0..concurrency.clamp(1, 256).min(names.len().max(1)) {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let outcome = fetcher.fetch(&job.0, &job.1, &job.2);
+                    let Some(name) = names.get(i) else { break };
+                    // One worker does all of a name's requests in turn, so the missing
+                    // page reuses the HTTPS connection (and its handshake).
+                    let mut done = Vec::new();
+                    for (scheme, path) in [("https", "/"), ("https", MISSING_PATH), ("http", "/")] {
+                        let outcome = fetcher.fetch(name, scheme, path);
+                        done.push((
+                            (name.clone(), scheme.to_string(), path.to_string()),
+                            outcome,
+                        ));
+                    }
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(job.clone(), outcome);
+                        .extend(done);
                 });
             }
         });
