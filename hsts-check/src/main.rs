@@ -185,8 +185,8 @@ fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
     Ok(Status::problems_if(problem))
 }
 
-/// Lowercase, no trailing dot, no scheme or path; IDN names are refused with the
-/// punycode form to use (browsers key policies by it).
+/// Lowercase, no trailing dot, no scheme or path; an internationalized name becomes
+/// its punycode form (browsers key policies by it).
 fn normalize_host(given: &str) -> Result<String> {
     let host = given
         .trim()
@@ -200,9 +200,14 @@ fn normalize_host(given: &str) -> Result<String> {
     if host.is_empty() {
         bail!("{given:?} is not a host name");
     }
-    if !host.is_ascii() {
-        bail!("{given:?} is an internationalized name: give its punycode form (xn--...), as browsers store policies under it");
-    }
+    let host = if host.is_ascii() {
+        host
+    } else {
+        match idna::domain_to_ascii(&host) {
+            Ok(ascii) => ascii,
+            Err(_) => bail!("{given:?} is not a valid internationalized host name"),
+        }
+    };
     if host.contains(':') && host.parse::<std::net::IpAddr>().is_err() && !host.starts_with('[') {
         bail!("{given:?}: give the port with --https-port/--http-port, not in the host name");
     }

@@ -135,11 +135,24 @@ fn probe_json_and_offline_requirements() {
         .assert()
         .code(2)
         .stderr(contains("expected HOST:PORT:ADDR"));
-    hsts()
-        .args(["probe", "b\u{fc}cher.example"])
+    // An IDN host is probed under its punycode name (here from a dumps directory).
+    let dumps = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dumps.path().join("xn--bcher-kva.example.https.txt"),
+        "HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\n\r\n",
+    )
+    .unwrap();
+    let out = hsts()
+        .args(["probe", "B\u{fc}cher.example.", "--json", "--from-dumps"])
+        .arg(dumps.path())
         .assert()
-        .code(2)
-        .stderr(contains("punycode"));
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["hosts"][0]["host"], "xn--bcher-kva.example");
+    assert_eq!(doc["hosts"][0]["covered_by"], "xn--bcher-kva.example");
     hsts()
         .args(["probe", "example.com", "--timeout", "0"])
         .assert()
