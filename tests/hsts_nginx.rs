@@ -114,8 +114,14 @@ http {{
     add_header Strict-Transport-Security "max-age=300";
     add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;
   }}
+  server {{
+    listen 127.0.0.1:{https} ssl; server_name inherit.example.test; {tls}
+    add_header Strict-Transport-Security "max-age=31536000" always;
+    # A location with its own add_header: the server's headers vanish here.
+    location / {{ add_header X-Frame-Options DENY; }}
+  }}
   server {{ listen 127.0.0.1:{http} default_server; return 404; }}
-  server {{ listen 127.0.0.1:{http}; server_name example.test twice.example.test; return 301 https://$host$request_uri; }}
+  server {{ listen 127.0.0.1:{http}; server_name example.test twice.example.test inherit.example.test; return 301 https://$host$request_uri; }}
   server {{ listen 127.0.0.1:{http}; server_name stage.example.test; root {d}/www; }}
 }}
 "#
@@ -152,6 +158,7 @@ fn probe(dir: &Path, https: u16, http: u16, extra: &[&str]) -> (i32, Value) {
         "example.test",
         "stage.example.test",
         "twice.example.test",
+        "inherit.example.test",
         "--json",
         "--timeout",
         "5",
@@ -162,7 +169,12 @@ fn probe(dir: &Path, https: u16, http: u16, extra: &[&str]) -> (i32, Value) {
         "--http-port",
         &http.to_string(),
     ]);
-    for name in ["example.test", "stage.example.test", "twice.example.test"] {
+    for name in [
+        "example.test",
+        "stage.example.test",
+        "twice.example.test",
+        "inherit.example.test",
+    ] {
         for port in [https, http] {
             cmd.arg("--resolve").arg(format!("{name}:{port}:127.0.0.1"));
         }
@@ -236,6 +248,13 @@ fn the_stage_case_against_real_nginx() {
     assert_eq!(twice["covered_by"], "twice.example.test");
     assert_eq!(twice["max_age"], 300);
     assert!(codes_for(&doc, "twice.example.test").contains(&"duplicate-header".to_string()));
+
+    // A location with its own add_header drops the server's STS header; the parent's
+    // includeSubDomains still covers the host.
+    let inherit = verdict(&doc, "inherit.example.test");
+    assert_eq!(inherit["covered_by"], "example.test");
+    assert_eq!(inherit["problem"], false);
+    assert_eq!(codes_for(&doc, "inherit.example.test"), ["no-header"]);
 
     // Without the test CA, HTTPS fails everywhere: nothing is covered, and the
     // failures are reported, not fatal.

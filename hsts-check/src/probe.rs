@@ -336,7 +336,32 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
             explanation: format!("{host} is under .{tld}, which browsers preload: HTTPS only"),
         };
     }
-    let Some((by, policy)) = covering(host, chain) else {
+    let covered = covering(host, chain);
+    if me.https && me.sts_headers == 0 {
+        let by_parent = covered.as_ref().is_some_and(|(by, _)| by.host != host);
+        let mut f = Finding::new(
+            TOOL,
+            if by_parent {
+                Severity::Info
+            } else {
+                Severity::Warning
+            },
+            crate::report::CODE_NO_HEADER,
+            format!(
+                "https://{host}/ answers {} without a Strict-Transport-Security header{}",
+                me.https_status.map(|s| s.to_string()).unwrap_or_default(),
+                if by_parent {
+                    " (a parent's policy covers it anyway)"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .in_file(host);
+        f.hint = Some("nginx: a location with its own add_header drops every add_header of the server block; repeat the Strict-Transport-Security line there".into());
+        findings.push(f);
+    }
+    let Some((by, policy)) = covered else {
         if me.https && me.policy.is_none() {
             findings.push(Finding::new(TOOL, Severity::Info, CODE_NOT_COVERED,
                 format!("no HSTS policy covers {host}: browsers use HTTPS only when told to by a link or redirect")).in_file(host));
