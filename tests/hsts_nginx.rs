@@ -293,13 +293,10 @@ fn a_server_that_never_answers_times_out() {
     let bin = tool_path("hsts-check");
     let start = std::time::Instant::now();
     let out = Command::new(bin)
-        .args(["probe", "silent.example.test", "--json", "--timeout", "1"])
-        .args([
-            "--https-port",
-            &port.to_string(),
-            "--http-port",
-            &port.to_string(),
-        ])
+        // The URL form gives this host its HTTPS port; plain HTTP goes to the flag's.
+        .arg("probe")
+        .arg(format!("https://silent.example.test:{port}/"))
+        .args(["--json", "--timeout", "1", "--http-port", &port.to_string()])
         .arg("--resolve")
         .arg(format!("silent.example.test:{port}:127.0.0.1"))
         .output()

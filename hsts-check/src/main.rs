@@ -27,6 +27,38 @@ struct Cli {
     verb: Verb,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_forms() {
+        let g = normalize_host("https://Shop.Example.com:8443/path").unwrap();
+        assert_eq!(
+            g,
+            GivenHost {
+                name: "shop.example.com".into(),
+                https_port: Some(8443),
+                http_port: None
+            }
+        );
+        let g = normalize_host("http://stage.example.com:8080").unwrap();
+        assert_eq!((g.https_port, g.http_port), (None, Some(8080)));
+        assert_eq!(normalize_host("example.com.").unwrap().name, "example.com");
+        assert_eq!(
+            normalize_host("example.com:444").unwrap().https_port,
+            Some(444)
+        );
+        assert_eq!(
+            normalize_host("b\u{fc}cher.example").unwrap().name,
+            "xn--bcher-kva.example"
+        );
+        assert_eq!(normalize_host("[::1]").unwrap().name, "[::1]");
+        assert!(normalize_host("ftp://x").is_err());
+        assert!(normalize_host("x:99999").is_err());
+    }
+}
+
 #[derive(Subcommand)]
 enum Verb {
     /// Parse header values given as arguments, or a response-header dump on stdin.
@@ -128,6 +160,10 @@ fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
     else {
         unreachable!("probe is only called for the probe verb");
     };
+    let given: Vec<GivenHost> = hosts
+        .iter()
+        .map(|h| normalize_host(h))
+        .collect::<Result<_>>()?;
     let fetcher: Box<dyn hsts_check::probe::Fetcher> = match from_dumps {
         Some(dir) => {
             if !dir.is_dir() {
@@ -145,20 +181,23 @@ fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
             if !(*timeout > 0.0 && timeout.is_finite()) {
                 bail!("--timeout must be a positive number of seconds");
             }
-            Box::new(hsts_check::net::NetFetcher::new(
+            let mut net = hsts_check::net::NetFetcher::new(
                 resolve.clone(),
                 pem.as_deref(),
                 *insecure,
                 std::time::Duration::from_secs_f64(*timeout),
                 *https_port,
                 *http_port,
-            )?)
+            )?;
+            for g in &given {
+                let entry = net.host_ports.entry(g.name.clone()).or_default();
+                entry.0 = g.https_port.or(entry.0);
+                entry.1 = g.http_port.or(entry.1);
+            }
+            Box::new(net)
         }
     };
-    let names: Vec<String> = hosts
-        .iter()
-        .map(|h| normalize_host(h))
-        .collect::<Result<_>>()?;
+    let names: Vec<String> = given.iter().map(|g| g.name.clone()).collect();
     let prefetched = hsts_check::probe::Prefetched::new(&names, fetcher.as_ref(), *concurrency);
     let report = hsts_check::probe::probe(&names, &prefetched);
     if !common.quiet {
@@ -185,33 +224,58 @@ fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
     Ok(Status::problems_if(problem))
 }
 
-/// Lowercase, no trailing dot, no scheme or path; an internationalized name becomes
-/// its punycode form (browsers key policies by it).
-fn normalize_host(given: &str) -> Result<String> {
-    let host = given
-        .trim()
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    if host.is_empty() {
+/// A host as given: a name, `name:port`, or a URL (`https://name:8443/`), which
+/// gives that host a port of its own for the URL's scheme (https without a scheme).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GivenHost {
+    name: String,
+    https_port: Option<u16>,
+    http_port: Option<u16>,
+}
+
+/// Lowercase, no trailing dot, no path; an internationalized name becomes its
+/// punycode form (browsers key policies by it).
+fn normalize_host(given: &str) -> Result<GivenHost> {
+    let trimmed = given.trim();
+    let (scheme, rest) = match trimmed.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        None => ("https".to_string(), trimmed),
+    };
+    if scheme != "https" && scheme != "http" {
+        bail!("{given:?}: only http:// and https:// URLs can be probed");
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    let (name, port) = match authority.rsplit_once(':') {
+        Some((n, p)) if !n.contains(':') && !n.starts_with('[') => {
+            let port: u16 = p
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{given:?}: {p:?} is not a port"))?;
+            (n, Some(port))
+        }
+        _ => (authority, None),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name.is_empty() {
         bail!("{given:?} is not a host name");
     }
-    let host = if host.is_ascii() {
-        host
+    let name = if name.is_ascii() {
+        name
     } else {
-        match idna::domain_to_ascii(&host) {
+        match idna::domain_to_ascii(&name) {
             Ok(ascii) => ascii,
             Err(_) => bail!("{given:?} is not a valid internationalized host name"),
         }
     };
-    if host.contains(':') && host.parse::<std::net::IpAddr>().is_err() && !host.starts_with('[') {
-        bail!("{given:?}: give the port with --https-port/--http-port, not in the host name");
-    }
-    Ok(host)
+    let (https_port, http_port) = if scheme == "http" {
+        (None, port)
+    } else {
+        (port, None)
+    };
+    Ok(GivenHost {
+        name,
+        https_port,
+        http_port,
+    })
 }
 
 fn print_report(common: &CommonArgs, report: &Report) -> Result<()> {

@@ -75,6 +75,8 @@ pub struct NetFetcher {
     agent: ureq::Agent,
     pub https_port: u16,
     pub http_port: u16,
+    /// Ports given with a host (`https://h:8443`, `h:8443`, `http://h:8080`): (https, http).
+    pub host_ports: std::collections::HashMap<String, (Option<u16>, Option<u16>)>,
 }
 
 impl NetFetcher {
@@ -113,6 +115,7 @@ impl NetFetcher {
             agent,
             https_port,
             http_port,
+            host_ports: std::collections::HashMap::new(),
         })
     }
 }
