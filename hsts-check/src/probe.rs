@@ -232,12 +232,7 @@ fn look(host: &str, fetcher: &dyn Fetcher, findings: &mut Vec<Finding>) -> Seen 
                 );
                 seen.policy = Some(policy);
             }
-            if values.len() > 1 {
-                findings.push(Finding::new(TOOL, Severity::Warning, crate::report::CODE_DUPLICATE_HEADER,
-                    format!("{} Strict-Transport-Security headers: browsers use only the first ({:?})", values.len(), values[0]))
-                    .in_file(host)
-                    .with_hint("send one: usually nginx's add_header and the app (Plug.SSL's hsts) both add it"));
-            }
+            findings.extend(crate::report::duplicate_headers(&values, host));
         }
         Outcome::Failed(why) => seen.https_error = Some(why),
     }

@@ -47,6 +47,19 @@ fn finding(severity: Severity, code: &str, message: impl Into<String>, path: &st
     Finding::new(TOOL, severity, code, message).in_file(path)
 }
 
+/// More than one STS header in one response: only the first counts (RFC 6797 §8.1).
+pub fn duplicate_headers<S: AsRef<str>>(values: &[S], subject: &str) -> Option<Finding> {
+    (values.len() > 1).then(|| {
+        finding(
+            Severity::Warning,
+            CODE_DUPLICATE_HEADER,
+            format!("{} Strict-Transport-Security headers: browsers use only the first ({:?})", values.len(), values[0].as_ref()),
+            subject,
+        )
+        .with_hint("send one: usually nginx's add_header and the app (Plug.SSL's hsts) both add it; remove one of them")
+    })
+}
+
 /// Findings about one policy, named after `subject` (a host or "argument 1").
 pub fn policy_findings(p: &Policy, value: &str, subject: &str) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -183,10 +196,8 @@ pub fn from_dump(dump: &[u8], host: Option<&str>, scheme: &str, source: &str) ->
                 ),
             );
         }
-    } else if values.len() > 1 {
-        findings.push(finding(Severity::Warning, CODE_DUPLICATE_HEADER,
-            format!("{} Strict-Transport-Security headers: browsers use only the first ({:?})", values.len(), values[0]), &subject)
-            .with_hint("send one: usually nginx's add_header and the app (Plug.SSL's hsts) both add it; remove one of them"));
+    } else if let Some(f) = duplicate_headers(&values, &subject) {
+        findings.push(f);
     }
     if over_http && !values.is_empty() {
         findings.push(finding(Severity::Warning, CODE_STS_OVER_HTTP,
