@@ -11,6 +11,7 @@ pub mod fs;
 pub mod input;
 pub mod json;
 pub mod lines;
+pub mod report;
 pub mod text;
 
 pub use args::CommonArgs;

@@ -2,7 +2,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use relconf::check::CODE_SYNTAX_ERROR;
 use relconf::config::{read, Config};
-use relkit_common::{color, json, CommonArgs, Finding, LineIndex, Severity, Status};
+use relkit_common::{json, CommonArgs, Finding, LineIndex, Severity, Status};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -112,7 +112,15 @@ fn syntax_error(name: &str, src: &[u8], offset: usize, message: &str) -> anyhow:
     })
 }
 
-fn load(file: Option<&Path>) -> Result<(String, PathBuf, Config)> {
+/// A config read and understood: its name, project root, source text and meaning.
+struct Loaded {
+    name: String,
+    root: PathBuf,
+    src: String,
+    cfg: Config,
+}
+
+fn load(file: Option<&Path>) -> Result<Loaded> {
     let path = default_file(file)?;
     let input = relkit_common::input::read_file(&path)?;
     let name = input.name.clone();
@@ -130,7 +138,12 @@ fn load(file: Option<&Path>) -> Result<(String, PathBuf, Config)> {
     };
     let root = project_root(&path);
     match read(&src, &root) {
-        Ok(cfg) => Ok((name, root, cfg)),
+        Ok(cfg) => Ok(Loaded {
+            name,
+            root,
+            src,
+            cfg,
+        }),
         Err(e) => Err(syntax_error(&name, src.as_bytes(), e.offset, &e.message)),
     }
 }
@@ -141,7 +154,12 @@ fn parse(
     release: Option<&str>,
     show_secrets: bool,
 ) -> Result<Status> {
-    let (name, root, mut cfg) = load(file)?;
+    let Loaded {
+        name,
+        root,
+        mut cfg,
+        ..
+    } = load(file)?;
     if let Some(env) = env {
         cfg.only_environment(env)
             .map_err(|m| anyhow::anyhow!("{name}: {m}"))?;
@@ -158,35 +176,26 @@ fn parse(
 }
 
 fn check(common: &CommonArgs, file: Option<&Path>) -> Result<Status> {
-    let (name, root, cfg) = load(file)?;
+    let Loaded {
+        name,
+        root,
+        src,
+        cfg,
+    } = load(file)?;
     let findings = relconf::check::check(&cfg, &name, &root);
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
     if !common.quiet {
-        let src = std::fs::read(default_file(file)?).unwrap_or_default();
-        let index = LineIndex::new(&src);
-        if common.json {
-            let mut out = std::io::stdout().lock();
-            for f in &findings {
-                json::write(&mut out, f, json::stdout_is_pretty()).context("writing output")?;
-            }
-            out.flush().context("writing output")?;
-        } else {
-            let mut out = color::stdout(common.stdout_color());
-            for f in &findings {
-                let line = f.line.and_then(|l| index.line_text(&src, l));
-                write!(out, "{}", f.render(line.as_deref())).context("writing output")?;
-            }
-            writeln!(
-                out,
-                "{TOOL}: {name}: {}",
-                relkit_common::finding::tally(&findings)
-            )
-            .context("writing output")?;
-            out.flush().context("writing output")?;
-        }
+        let index = LineIndex::new(src.as_bytes());
+        let source_line = |f: &Finding| {
+            f.line
+                .and_then(|l| index.line_text(src.as_bytes(), l))
+                .map(|l| l.into_owned())
+        };
+        let summary = format!(
+            "{TOOL}: {name}: {}",
+            relkit_common::finding::tally(&findings)
+        );
+        relkit_common::report::write_findings(common, &findings, source_line, &summary)?;
     }
-    Ok(Status::problems_if(errors > 0))
+    let errors = findings.iter().any(|f| f.severity == Severity::Error);
+    Ok(Status::problems_if(errors))
 }

@@ -1,6 +1,6 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use relkit_common::{color, json, CommonArgs, Documents, Finding, Severity, Status};
+use relkit_common::{json, CommonArgs, Documents, Finding, Severity, Status};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -281,14 +281,6 @@ fn check(
 }
 
 fn report(common: &CommonArgs, units: &[Unit], findings: &[Finding]) -> Result<()> {
-    if common.json {
-        let pretty = json::stdout_is_pretty();
-        let mut out = std::io::stdout().lock();
-        for f in findings {
-            json::write(&mut out, f, pretty).context("writing output")?;
-        }
-        return out.flush().context("writing output");
-    }
     // Source lines for the excerpts, by the path findings name.
     let mut sources: HashMap<String, (usize, usize)> = HashMap::new();
     for (u, unit) in units.iter().enumerate() {
@@ -301,23 +293,18 @@ fn report(common: &CommonArgs, units: &[Unit], findings: &[Finding]) -> Result<(
             sources.entry(name).or_insert((u, i));
         }
     }
-    let mut out = color::stdout(common.stdout_color());
-    for f in findings {
-        let line = f.path.as_ref().zip(f.line).and_then(|(p, l)| {
-            let (u, i) = sources.get(p)?;
-            units[*u].parsed.line_text(*i, l)
-        });
-        write!(out, "{}", f.render(line.as_deref())).context("writing output")?;
-    }
+    let source_line = |f: &Finding| {
+        let (p, l) = f.path.as_ref().zip(f.line)?;
+        let (u, i) = sources.get(p)?;
+        units[*u].parsed.line_text(*i, l)
+    };
     let files = units.len();
-    writeln!(
-        out,
+    let summary = format!(
         "{TOOL}: {files} file{} checked: {}",
         if files == 1 { "" } else { "s" },
         relkit_common::finding::tally(findings)
-    )
-    .context("writing output")?;
-    out.flush().context("writing output")
+    );
+    relkit_common::report::write_findings(common, findings, source_line, &summary)
 }
 
 fn split_pair(what: &str, s: &str) -> Result<(String, String)> {
