@@ -65,6 +65,12 @@ fn the_finding_example_round_trips_through_the_finding_type() {
     assert_eq!(relkit_common::json::to_value(&finding).unwrap(), value);
 }
 
+/// Run a tool, require exit status `code`, and parse its stdout as one JSON document.
+fn json_output(cmd: &mut assert_cmd::Command, code: i32) -> Value {
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("one JSON document on stdout")
+}
+
 fn example(kind: &str) -> String {
     json_examples()
         .into_iter()
@@ -92,15 +98,14 @@ fn the_vmargs_file_example_renders_and_checks() {
     // The example's argv is what vmargs itself prints for the rendered file.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("vm.args.prod"), &text).unwrap();
-    let parsed = relkit_tests::tool("vmargs")
-        .current_dir(dir.path())
-        .args(["parse", "--show-secrets", "vm.args.prod"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let ours: Value = serde_json::from_slice(&parsed).unwrap();
+    let ours = json_output(
+        relkit_tests::tool("vmargs").current_dir(dir.path()).args([
+            "parse",
+            "--show-secrets",
+            "vm.args.prod",
+        ]),
+        0,
+    );
     let documented: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ours, documented);
     relkit_tests::tool("vmargs")
@@ -120,15 +125,15 @@ fn the_vmargs_diff_example_is_what_diff_prints() {
             "## billing prod node\n-name billing_prod@127.0.0.1\n-setcookie Kq2VXTB7MZ4FJ9WL3C8RDH6PYN5S\n+P 5000000\n-kernel inet_dist_listen_min 9100\n-env TZ UTC\n-extra --port 4000\n",
         ),
     ]);
-    let out = relkit_tests::tool("vmargs")
-        .current_dir(dir.path())
-        .args(["diff", "--json", "vm.args.stage", "vm.args.prod"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let ours: Value = serde_json::from_slice(&out).unwrap();
+    let ours = json_output(
+        relkit_tests::tool("vmargs").current_dir(dir.path()).args([
+            "diff",
+            "--json",
+            "vm.args.stage",
+            "vm.args.prod",
+        ]),
+        1,
+    );
     assert_eq!(ours, documented);
 }
 
@@ -137,15 +142,12 @@ fn the_relconf_config_example_is_what_relconf_prints_and_vmargs_reads() {
     let mut documented: Value = serde_json::from_str(&example("relconf.config")).unwrap();
     let example_root = relkit_tests::example_dir().canonicalize().unwrap();
     documented["root"] = Value::String(example_root.display().to_string());
-    let out = relkit_tests::tool("relconf")
-        .current_dir(&example_root)
-        .args(["parse", "rel/config.exs"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let ours: Value = serde_json::from_slice(&out).unwrap();
+    let ours = json_output(
+        relkit_tests::tool("relconf")
+            .current_dir(&example_root)
+            .args(["parse", "rel/config.exs"]),
+        0,
+    );
     assert_eq!(ours, documented);
     // vmargs reads it from anywhere, since the root is absolute.
     relkit_tests::tool("vmargs")
@@ -162,36 +164,30 @@ fn the_hsts_check_report_example_is_what_parse_prints() {
     let documented: Value = serde_json::from_str(&example("hsts-check.report")).unwrap();
     let dump =
         std::fs::read(relkit_tests::example_dir().join("headers/example.com.https.txt")).unwrap();
-    let out = relkit_tests::tool("hsts-check")
-        .args(["parse", "--host", "example.com", "--json"])
-        .write_stdin(dump)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let ours: Value = serde_json::from_slice(&out).unwrap();
+    let ours = json_output(
+        relkit_tests::tool("hsts-check")
+            .args(["parse", "--host", "example.com", "--json"])
+            .write_stdin(dump),
+        0,
+    );
     assert_eq!(ours, documented);
 }
 
 #[test]
 fn the_hsts_check_probe_example_is_what_probe_prints() {
     let documented: Value = serde_json::from_str(&example("hsts-check.probe")).unwrap();
-    let out = relkit_tests::tool("hsts-check")
-        .current_dir(relkit_tests::example_dir())
-        .args([
-            "probe",
-            "stage.example.com",
-            "--from-dumps",
-            "headers",
-            "--json",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let ours: Value = serde_json::from_slice(&out).unwrap();
+    let ours = json_output(
+        relkit_tests::tool("hsts-check")
+            .current_dir(relkit_tests::example_dir())
+            .args([
+                "probe",
+                "stage.example.com",
+                "--from-dumps",
+                "headers",
+                "--json",
+            ]),
+        1,
+    );
     assert_eq!(ours, documented);
 }
 
