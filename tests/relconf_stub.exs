@@ -77,17 +77,12 @@ defmodule RelconfStub.Store do
 end
 
 defmodule RelconfStub.DSL do
-  defmacro environment(name, do: block) do
-    quote do
-      RelconfStub.Store.enter(:environment, unquote(name))
-      unquote(block)
-      RelconfStub.Store.leave()
-    end
-  end
+  defmacro environment(name, do: block), do: in_block(:environment, name, block)
+  defmacro release(name, do: block), do: in_block(:release, name, block)
 
-  defmacro release(name, do: block) do
+  defp in_block(kind, name, block) do
     quote do
-      RelconfStub.Store.enter(:release, unquote(name))
+      RelconfStub.Store.enter(unquote(kind), unquote(name))
       unquote(block)
       RelconfStub.Store.leave()
     end

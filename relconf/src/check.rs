@@ -1,7 +1,7 @@
 //! What Distillery or `mix release` would refuse or do differently than the author
 //! expects, found in the config without running it.
 
-use crate::config::{Block, Config, Format};
+use crate::config::{Block, Config, Format, Setting};
 use relkit_common::{Finding, Severity};
 use serde_json::Value;
 use std::path::Path;
@@ -136,6 +136,17 @@ impl Ctx<'_> {
         self.out.last_mut().expect("just pushed")
     }
 
+    /// A finding on a setting, underlining its `key:`.
+    fn at_setting(
+        &mut self,
+        s: &Setting,
+        severity: Severity,
+        code: &str,
+        message: String,
+    ) -> &mut Finding {
+        self.at(s.line, s.column, s.key.len() + 1, severity, code, message)
+    }
+
     fn file(&mut self, severity: Severity, code: &str, message: String) -> &mut Finding {
         self.out
             .push(Finding::new(TOOL, severity, code, message).in_file(self.path));
@@ -190,19 +201,16 @@ fn distillery(cx: &mut Ctx, cfg: &Config, root: &Path) {
                 {
                     continue;
                 }
-                let len = key.len() + 1;
                 if kind == "environment" && RELEASE_ONLY_KEYS.contains(&key) {
-                    let f = cx.at(
-                        s.line,
-                        s.column,
-                        len,
+                    let f = cx.at_setting(
+                        s,
                         Severity::Error,
                         CODE_SETTING_IN_WRONG_BLOCK,
                         format!("unknown environment config setting `{key}`"),
                     );
                     f.hint = Some(format!("`{key}` belongs in a release block"));
                 } else if REMOVED_KEYS.contains(&key) && distillery_2_1 {
-                    let f = cx.at(s.line, s.column, len, Severity::Error, CODE_REMOVED_SETTING,
+                    let f = cx.at_setting(s, Severity::Error, CODE_REMOVED_SETTING,
                         format!("unknown {kind} config setting `{key}`: it was removed in Distillery 2.0"));
                     f.hint = Some(match key {
                         "code_paths" | "exec_opts" => "remove it".into(),
@@ -213,10 +221,8 @@ fn distillery(cx: &mut Ctx, cfg: &Config, root: &Path) {
                     if kind == "release" {
                         known.extend(RELEASE_ONLY_KEYS);
                     }
-                    let f = cx.at(
-                        s.line,
-                        s.column,
-                        len,
+                    let f = cx.at_setting(
+                        s,
                         Severity::Error,
                         CODE_UNKNOWN_SETTING,
                         format!("unknown {kind} config setting `{key}`"),
@@ -283,48 +289,36 @@ fn environment(cx: &mut Ctx, env: &Block, root: &Path) {
             ("dev_mode", CODE_DEV_MODE_IN_PRODUCTION, "symlinks the build instead of copying it, so the release does not work on another host"),
         ] {
             if let Some(s) = env.get(key).filter(|s| s.value == Value::Bool(true)) {
-                let f = cx.at(s.line, s.column, key.len() + 1, Severity::Warning, code,
+                let f = cx.at_setting(s, Severity::Warning, code,
                     format!("{key}: true in the {} environment {why}", env.name));
                 f.hint = Some(format!("set {key}: false for {}", env.name));
             }
         }
     }
-    let vm_args_text = match env.get("vm_args") {
-        Some(s) => match &s.value {
-            Value::String(rel) => {
-                let path = root.join(rel);
-                match std::fs::read(&path) {
-                    Ok(bytes) => Some(bytes),
-                    Err(e) => {
-                        let f = cx.at(
-                            s.line,
-                            s.column,
-                            "vm_args".len() + 1,
-                            Severity::Error,
-                            CODE_VM_ARGS_NOT_FOUND,
-                            format!(
-                                "vm_args {rel:?} cannot be read from the project root: {}",
-                                relkit_common::input::describe_io_error(&e)
-                            ),
-                        );
-                        f.hint = Some(
-                            "Distillery expands the path from the project root (not from rel/)"
-                                .into(),
-                        );
-                        None
-                    }
-                }
+    // The vm_args file's text, when the setting is a literal path that can be read.
+    let vm_args_text = env.get("vm_args").and_then(|s| {
+        let Value::String(rel) = &s.value else {
+            return None;
+        };
+        match std::fs::read(root.join(rel)) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                let message = format!(
+                    "vm_args {rel:?} cannot be read from the project root: {}",
+                    relkit_common::input::describe_io_error(&e)
+                );
+                cx.at_setting(s, Severity::Error, CODE_VM_ARGS_NOT_FOUND, message)
+                    .hint = Some(
+                    "Distillery expands the path from the project root (not from rel/)".into(),
+                );
+                None
             }
-            _ => None,
-        },
-        None => None,
-    };
+        }
+    });
     if let Some(cookie) = env.get("cookie") {
         if cookie.literal {
-            let f = cx.at(
-                cookie.line,
-                cookie.column,
-                "cookie".len() + 1,
+            let f = cx.at_setting(
+                cookie,
                 Severity::Warning,
                 CODE_LITERAL_COOKIE,
                 format!(
@@ -341,7 +335,7 @@ fn environment(cx: &mut Ctx, env: &Block, root: &Path) {
                 .any(|l| l.trim_start().starts_with("-setcookie"));
             let uses_profile = text.contains("release.profile.cookie");
             if sets_cookie && !uses_profile {
-                let f = cx.at(cookie.line, cookie.column, "cookie".len() + 1, Severity::Warning, CODE_COOKIE_OVERRIDDEN,
+                let f = cx.at_setting(cookie, Severity::Warning, CODE_COOKIE_OVERRIDDEN,
                     format!("the {} environment sets a cookie here and its vm_args sets -setcookie too: the vm.args one is what the node uses, this one is ignored", env.name));
                 f.hint = Some("keep one: remove this setting, or write -setcookie <%= release.profile.cookie %> in vm.args".into());
             }
@@ -362,10 +356,8 @@ fn mix(cx: &mut Ctx, cfg: &Config) {
         }
         for s in &r.settings {
             if !MIX_RELEASE_OPTIONS.contains(&s.key.as_str()) && s.key != "options" {
-                let f = cx.at(
-                    s.line,
-                    s.column,
-                    s.key.len() + 1,
+                let f = cx.at_setting(
+                    s,
                     Severity::Warning,
                     CODE_UNKNOWN_RELEASE_OPTION,
                     format!("`{}` is not an option of mix release; it is ignored", s.key),
@@ -374,7 +366,7 @@ fn mix(cx: &mut Ctx, cfg: &Config) {
             }
         }
         if let Some(cookie) = r.get("cookie").filter(|c| c.literal) {
-            let f = cx.at(cookie.line, cookie.column, "cookie".len() + 1, Severity::Warning, CODE_LITERAL_COOKIE,
+            let f = cx.at_setting(cookie, Severity::Warning, CODE_LITERAL_COOKIE,
                 format!("the {} release's cookie is written in mix.exs, so it is committed with the code", r.name));
             f.hint = Some("leave :cookie unset (mix release writes a random one) or set RELEASE_COOKIE at run time".into());
         }
