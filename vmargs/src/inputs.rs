@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn git_index_lookup() {
-        let Some(git) = relkit_tests::find_peer("git") else {
+        let Some(git) = relkit_tests::require_peer("git") else {
             return;
         };
         let dir = relkit_tests::temp_project(&[("rel/vm.args", "x"), ("rel/untracked", "y")]);
