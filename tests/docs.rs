@@ -65,10 +65,11 @@ fn the_finding_example_round_trips_through_the_finding_type() {
     assert_eq!(relkit_common::json::to_value(&finding).unwrap(), value);
 }
 
-/// Run a tool, require exit status `code`, and parse its stdout as one JSON document.
+/// Run a tool, require exit status `code`, and take the one JSON document it prints.
 fn json_output(cmd: &mut assert_cmd::Command, code: i32) -> Value {
-    let out = cmd.assert().code(code).get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("one JSON document on stdout")
+    let mut docs = relkit_tests::json_docs(cmd, code);
+    assert_eq!(docs.len(), 1, "one JSON document on stdout");
+    docs.remove(0)
 }
 
 fn example(kind: &str) -> String {
@@ -189,6 +190,45 @@ fn the_hsts_check_probe_example_is_what_probe_prints() {
         1,
     );
     assert_eq!(ours, documented);
+}
+
+/// The secret-link examples are run in a temporary root standing in for `/`: the
+/// paths the tool prints lose that prefix before they are compared.
+#[test]
+fn the_secret_link_examples_are_what_plan_and_apply_print() {
+    let root = tempfile::tempdir().unwrap();
+    let base = root.path().to_str().unwrap().to_string();
+    let into = root.path().join("tmp/edeliver/billing/builds/config");
+    std::fs::create_dir_all(&into).unwrap();
+    std::fs::create_dir_all(root.path().join("var")).unwrap();
+    for env in ["stage", "prod"] {
+        std::fs::write(root.path().join(format!("var/{env}.secret.exs")), env).unwrap();
+    }
+    std::os::unix::fs::symlink("~/prod.secret.exs", into.join("prod.secret.exs")).unwrap();
+    let unrooted = |doc: Value| -> Value {
+        serde_json::from_str(&doc.to_string().replace(&base, "")).unwrap()
+    };
+    let plan = relkit_tests::tool("secret-link")
+        .args(["plan", "--env", "stage", "--env", "prod", "--from"])
+        .arg(root.path().join("var"))
+        .arg("--into")
+        .arg(&into)
+        .output()
+        .unwrap();
+    assert!(plan.status.success());
+    let documented: Value = serde_json::from_str(&example("secret-link.plan")).unwrap();
+    assert_eq!(
+        unrooted(serde_json::from_slice(&plan.stdout).unwrap()),
+        documented
+    );
+    let applied = json_output(
+        relkit_tests::tool("secret-link")
+            .args(["apply", "--json"])
+            .write_stdin(plan.stdout),
+        0,
+    );
+    let documented: Value = serde_json::from_str(&example("secret-link.result")).unwrap();
+    assert_eq!(unrooted(applied), documented);
 }
 
 /// Codes documented in docs/codes.md: backticked kebab-case words at the start of a

@@ -3,27 +3,10 @@
 //! HTTP only, a host sending two STS headers, and 404 pages without the header
 //! (nginx's add_header without `always`).
 
-use relkit_tests::{require_peer, tool_path};
+use relkit_tests::{free_port, require_peer, tool_path, Server};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use std::process::{Command, Stdio};
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("command runs");
@@ -86,7 +69,7 @@ fn make_certs(openssl: &Path, dir: &Path) {
     ]));
 }
 
-fn start_nginx(nginx: &Path, dir: &Path, https: u16, http: u16) -> Nginx {
+fn start_nginx(nginx: &Path, dir: &Path, https: u16, http: u16) -> Server {
     std::fs::create_dir_all(dir.join("www")).unwrap();
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     std::fs::write(dir.join("www/index.html"), "ok\n").unwrap();
@@ -136,7 +119,7 @@ http {{
         .stderr(Stdio::piped())
         .spawn()
         .expect("nginx starts");
-    let guard = Nginx(child);
+    let guard = Server(child);
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", https)).is_ok()
             && std::net::TcpStream::connect(("127.0.0.1", http)).is_ok()

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 fn sh(dir: &std::path::Path, script: &str) -> Output {
     let bin = tool_path("vmargs");
     tool_path("relconf");
+    tool_path("secret-link");
     let bin_dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -150,4 +151,44 @@ fn relconf_from_another_directory_still_finds_the_vm_args() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("\"code\":\"name-without-host\""));
+}
+
+/// DESIGN.md: `secret-link plan --env stage --from /var --into "$BUILD_AT/config" |
+/// secret-link apply`, with a stand-in for /var, then the same with jq editing the plan
+/// on the way (dropping a link apply would refuse).
+#[test]
+fn secret_link_plan_pipes_into_apply() {
+    let project = copy_example();
+    let dir = project.path();
+    std::fs::create_dir_all(dir.join("var")).unwrap();
+    std::fs::create_dir_all(dir.join("build/config")).unwrap();
+    std::fs::write(dir.join("var/stage.secret.exs"), "import Config\n").unwrap();
+    let out = sh(
+        dir,
+        "BUILD_AT=$PWD/build; secret-link plan --env stage --from \"$PWD/var\" --into \"$BUILD_AT/config\" | secret-link apply",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("created"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read_link(dir.join("build/config/stage.secret.exs")).unwrap(),
+        dir.join("var/stage.secret.exs")
+    );
+    let Some(_) = require_peer("jq") else { return };
+    // prod has no secret yet: its link is refused, so plan exits 1 and apply would
+    // refuse the whole plan; jq keeps only the links that can be made.
+    let out = sh(
+        dir,
+        "secret-link plan --env stage --env prod --from var --into build/config; echo \"plan exit $?\" >&2",
+    );
+    assert!(text(&out.stderr).contains("plan exit 1"));
+    let out = sh(
+        dir,
+        "{ secret-link plan --env stage --env prod --from var --into build/config || true; } | jq -c '.links |= map(select(.action != \"refuse\"))' | secret-link apply --json | jq -r '.links[] | .action'",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "keep\n");
 }

@@ -1,0 +1,367 @@
+//! secret-link's remote mode against a real OpenSSH sshd on 127.0.0.1: a throwaway
+//! host key, a throwaway client key in authorized_keys, a temporary known_hosts, and
+//! the session's HOME pointed at a temporary directory so `~/` is tested for real.
+//! Paths carry a space, a `'` and a `$` to prove the quoting.
+
+use relkit_tests::{free_port, json_docs, require_peer, tool, Server};
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const HOST: &str = "relkit-build";
+
+struct Sshd {
+    _server: Server,
+    dir: tempfile::TempDir,
+}
+
+impl Sshd {
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("ssh_config")
+    }
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+}
+
+fn keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success());
+}
+
+fn start_sshd() -> Option<Sshd> {
+    let sshd = require_peer("sshd")?;
+    let ssh = require_peer("ssh")?;
+    require_peer("ssh-keygen")?;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    keygen(&d.join("host_key"));
+    keygen(&d.join("client_key"));
+    std::fs::copy(d.join("client_key.pub"), d.join("authorized_keys")).unwrap();
+    std::fs::create_dir(d.join("home")).unwrap();
+    if running_as_root() {
+        // sshd running as root wants its privilege-separation directory.
+        let _ = std::fs::create_dir_all("/run/sshd");
+    }
+    let port = free_port();
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    std::fs::write(
+        d.join("sshd_config"),
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\n\
+             AuthorizedKeysFile {d}/authorized_keys\nPidFile {d}/sshd.pid\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
+             StrictModes no\nSetEnv HOME={d}/home\nLogLevel ERROR\n",
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    let host_pub = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
+    std::fs::write(
+        d.join("known_hosts"),
+        format!("[127.0.0.1]:{port} {host_pub}"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("ssh_config"),
+        format!(
+            "Host {HOST}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n\
+             IdentityFile {d}/client_key\n  IdentitiesOnly yes\n\
+             UserKnownHostsFile {d}/known_hosts\n  GlobalKnownHostsFile /dev/null\n\
+             StrictHostKeyChecking yes\n",
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(sshd)
+        .args(["-D", "-e", "-f"])
+        .arg(d.join("sshd_config"))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("sshd starts");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ok = Command::new(&ssh)
+            .args(["-F"])
+            .arg(d.join("ssh_config"))
+            .args(["-o", "BatchMode=yes", HOST, "true"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sshd did not come up on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(Sshd {
+        _server: server,
+        dir,
+    })
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+fn remote_args(sshd: &Sshd) -> Vec<String> {
+    vec![
+        "--host".into(),
+        HOST.into(),
+        "--ssh-config".into(),
+        sshd.config().to_string_lossy().into_owned(),
+    ]
+}
+
+fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    serde_json::Deserializer::from_slice(stdout)
+        .into_iter::<Value>()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+#[test]
+fn plan_apply_check_over_ssh_with_awkward_paths() {
+    let Some(sshd) = start_sshd() else { return };
+    let home = sshd.home();
+    let from_rel = "secrets it's $HOME";
+    std::fs::create_dir(home.join(from_rel)).unwrap();
+    let secret = home.join(from_rel).join("stage.secret.exs");
+    std::fs::write(&secret, "import Config\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let build = sshd.dir.path().join("build dir 'x' $PATH");
+    let into = build.join("config");
+    std::fs::create_dir_all(&into).unwrap();
+    let into_arg = into.to_str().unwrap().to_string();
+    let from_arg = format!("~/{from_rel}");
+    let select = |verb: &str| {
+        let mut args = vec![
+            verb.to_string(),
+            "--env".into(),
+            "stage".into(),
+            "--from".into(),
+            from_arg.clone(),
+            "--into".into(),
+            into_arg.clone(),
+        ];
+        args.extend(remote_args(&sshd));
+        args
+    };
+
+    // plan: `~/` expanded on the host, every path intact.
+    let out = tool("secret-link").args(select("plan")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = &json_lines(&out.stdout)[0];
+    assert_eq!(plan["kind"], "secret-link.plan");
+    assert_eq!(plan["host"], HOST);
+    assert_eq!(plan["from"], home.join(from_rel).to_str().unwrap());
+    let link = &plan["links"][0];
+    assert_eq!(link["source"], secret.to_str().unwrap());
+    assert_eq!(link["current"], "nothing");
+    assert_eq!(link["action"], "create");
+
+    // plan | apply: the plan carries the host and the ssh arguments.
+    let out = tool("secret-link")
+        .arg("apply")
+        .write_stdin(out.stdout.clone())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("created"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{HOST}:{into_arg}/stage.secret.exs")),
+        "{stdout}"
+    );
+    let made = into.join("stage.secret.exs");
+    assert_eq!(std::fs::read_link(&made).unwrap(), secret);
+    assert_eq!(std::fs::read_to_string(&made).unwrap(), "import Config\n");
+
+    // A second apply keeps it and succeeds.
+    let docs = json_docs(tool("secret-link").args(select("apply")).arg("--json"), 0);
+    let result = &docs[0];
+    assert_eq!(result["kind"], "secret-link.result");
+    assert_eq!(result["links"][0]["action"], "keep");
+
+    // check: the secret is world-readable (0644): one error, exit 1.
+    let out = tool("secret-link")
+        .args(select("check"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let codes: Vec<String> = json_lines(&out.stdout)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["secret-world-accessible"]);
+    let finding = &json_lines(&out.stdout)[0];
+    assert_eq!(
+        finding["path"],
+        format!("{HOST}:{}", secret.to_str().unwrap())
+    );
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    tool("secret-link").args(select("check")).assert().success();
+
+    // A link elsewhere is replaced through the same dance on the host.
+    let other = home.join("old.exs");
+    std::fs::write(&other, "old").unwrap();
+    std::fs::remove_file(&made).unwrap();
+    std::os::unix::fs::symlink(&other, &made).unwrap();
+    let out = tool("secret-link").args(select("apply")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("replaced"));
+    assert_eq!(std::fs::read_link(&made).unwrap(), secret);
+    let leftovers: Vec<_> = std::fs::read_dir(&into).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "only the link is left: {leftovers:?}");
+}
+
+#[test]
+fn regular_files_git_and_errors_over_ssh() {
+    let Some(sshd) = start_sshd() else { return };
+    let Some(git) = require_peer("git") else {
+        return;
+    };
+    let home = sshd.home();
+    let secret = home.join("prod.secret.exs");
+    std::fs::write(&secret, "secret").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let build = sshd.dir.path().join("build");
+    let into = build.join("config");
+    std::fs::create_dir_all(&into).unwrap();
+    let status = Command::new(&git)
+        .args(["init", "-q"])
+        .arg(&build)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // A copy of the secret sits where the link belongs (the `cp` variant of the hook).
+    std::fs::write(into.join("prod.secret.exs"), "a copy").unwrap();
+    let mut select = vec![
+        "--env".to_string(),
+        "prod".into(),
+        "--from".into(),
+        "~".into(),
+        "--into".into(),
+        into.to_str().unwrap().into(),
+    ];
+    select.extend(remote_args(&sshd));
+
+    let out = tool("secret-link")
+        .arg("check")
+        .args(&select)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let findings = json_lines(&out.stdout);
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["link-is-file", "link-not-ignored"]);
+    assert!(
+        findings[1]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("/config/prod.secret.exs"),
+        "{}",
+        findings[1]
+    );
+
+    // apply refuses to replace the file (exit 2, nothing changed) ...
+    tool("secret-link")
+        .arg("apply")
+        .args(&select)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(into.join("prod.secret.exs")).unwrap(),
+        "a copy"
+    );
+    // ... and with --force keeps it as prod.secret.exs.bak.<time>.
+    let docs = json_docs(
+        tool("secret-link")
+            .arg("apply")
+            .args(&select)
+            .args(["--force", "--json"]),
+        0,
+    );
+    let result = &docs[0];
+    let backup = result["links"][0]["backup"].as_str().unwrap();
+    assert!(backup.contains("prod.secret.exs.bak."), "{backup}");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), "a copy");
+    assert_eq!(
+        std::fs::read_link(into.join("prod.secret.exs")).unwrap(),
+        secret
+    );
+
+    std::fs::write(build.join(".gitignore"), "/config/*.secret.exs*\n").unwrap();
+    tool("secret-link")
+        .arg("check")
+        .args(&select)
+        .assert()
+        .success();
+
+    // Errors name the host and what to do.
+    let mut missing = select.clone();
+    missing[5] = "/nonexistent/config".into();
+    tool("secret-link")
+        .arg("plan")
+        .args(&missing)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!(
+            "--into {HOST}:/nonexistent/config does not exist"
+        )));
+    tool("secret-link")
+        .arg("plan")
+        .args(&select[..6])
+        .args(["--host", "nobody-here.invalid"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "ssh to nobody-here.invalid failed",
+        ));
+    tool("secret-link")
+        .arg("plan")
+        .args(["--env", "prod", "--into", "config"])
+        .args(remote_args(&sshd))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is relative"));
+}
