@@ -118,11 +118,13 @@ pub fn decide(
     match source_state {
         SourceKind::Directory => {
             return refuse(format!(
-                "the source {source} is a directory, not a secret file"
+                "the source {source} is a directory, not a secret file; point --from at the directory that holds the file"
             ))
         }
         SourceKind::Other => {
-            return refuse(format!("the source {source} is not a regular file"))
+            return refuse(format!(
+                "the source {source} is not a regular file; put the secret file there"
+            ))
         }
         SourceKind::Missing if !options.allow_dangling => {
             return refuse(format!(
