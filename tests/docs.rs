@@ -231,6 +231,44 @@ fn the_secret_link_examples_are_what_plan_and_apply_print() {
     assert_eq!(unrooted(applied), documented);
 }
 
+#[test]
+fn the_release_pack_examples_are_what_pack_and_list_print() {
+    let out = tempfile::tempdir().unwrap();
+    let manifest = json_output(
+        relkit_tests::tool("release-pack")
+            .current_dir(out.path())
+            .arg("pack")
+            .arg(relkit_tests::example_dir().join("release"))
+            .args(["-o", "billing-0.1.0.tar.gz"]),
+        0,
+    );
+    let documented: Value = serde_json::from_str(&example("release-pack.manifest")).unwrap();
+    assert_eq!(manifest, documented);
+    let entries = relkit_tests::json_docs(
+        relkit_tests::tool("release-pack")
+            .current_dir(out.path())
+            .args(["list", "--json", "billing-0.1.0.tar.gz"]),
+        0,
+    );
+    let documented: Value = serde_json::from_str(&example("release-pack.entry")).unwrap();
+    assert_eq!(entries[0], documented);
+    let inspected = json_output(
+        relkit_tests::tool("release-pack")
+            .current_dir(out.path())
+            .args(["inspect", "billing-0.1.0.tar.gz"]),
+        0,
+    );
+    let documented: Value = serde_json::from_str(&example("release-pack.inspect")).unwrap();
+    assert_eq!(inspected, documented);
+    // vmargs reads it: the prod vm.args in a Mix layout sets the node name itself.
+    relkit_tests::tool("vmargs")
+        .args(["check", "--json"])
+        .write_stdin(inspected.to_string())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("\"code\":\"mix-sets-node\""));
+}
+
 /// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
 /// `### ` heading.
 fn documented_codes() -> BTreeSet<String> {

@@ -13,6 +13,7 @@ pub mod json;
 pub mod lines;
 pub mod report;
 pub mod text;
+pub mod time;
 
 pub use args::CommonArgs;
 pub use color::ColorWhen;

@@ -1,0 +1,1 @@
+{application,elixir,[{vsn,"1.14.0"},{modules,[]},{applications,[]}]}.

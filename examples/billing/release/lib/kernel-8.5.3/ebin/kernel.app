@@ -1,0 +1,1 @@
+{application,kernel,[{vsn,"8.5.3"},{modules,[]},{applications,[]}]}.

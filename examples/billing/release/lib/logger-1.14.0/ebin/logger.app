@@ -1,0 +1,1 @@
+{application,logger,[{vsn,"1.14.0"},{modules,[]},{applications,[]}]}.

@@ -1,0 +1,1 @@
+{application,stdlib,[{vsn,"4.3"},{modules,[]},{applications,[]}]}.

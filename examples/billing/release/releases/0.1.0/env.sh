@@ -1,0 +1,2 @@
+#!/bin/sh
+# export RELEASE_DISTRIBUTION=name

@@ -1,0 +1,354 @@
+//! What a release tarball or directory holds: gathered in one streaming pass
+//! ([`Contents`]), then described (`release-pack.inspect`) or verified (findings).
+
+use crate::archive::{self, Entry, Kind};
+use crate::pack;
+use crate::release;
+use crate::relfile;
+use crate::screen::{Limits, Problem, Screen, Verdict};
+use anyhow::{Context, Result};
+use relkit_common::json::Document;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+/// Small files worth reading whole; larger ones are only listed.
+const MAX_KEPT: u64 = 1 << 20;
+
+/// Everything inspect and verify need, from one pass.
+#[derive(Debug, Default)]
+pub struct Contents {
+    pub entries: Vec<Entry>,
+    /// Unsafe entries, in archive order (screen codes).
+    pub problems: Vec<Problem>,
+    /// The text of the small files that say what the release is, by entry name.
+    pub texts: BTreeMap<String, Vec<u8>>,
+    /// The archive is cut short or corrupt (with why); what came before is kept.
+    pub corrupt: Option<String>,
+    /// Bytes on disk: the tarball's size, or the tree's file bytes.
+    pub size: u64,
+}
+
+fn worth_keeping(name: &str, size: u64) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    size <= MAX_KEPT
+        && (matches!(base, "start_erl.data" | "COOKIE" | "vm.args" | "RELEASES")
+            || base.ends_with(".rel"))
+}
+
+/// Read a tarball: every header, the small telling files, and every safety problem.
+pub fn from_tarball(path: &Path) -> Result<Contents> {
+    let mut contents = Contents {
+        size: std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len(),
+        ..Contents::default()
+    };
+    std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // The file is there and readable: anything wrong from here on is its content.
+    let mut archive = match archive::open(path) {
+        Ok(archive) => archive,
+        Err(e) => {
+            contents.corrupt = Some(format!("{e:#}"));
+            return Ok(contents);
+        }
+    };
+    let mut screen = Screen::new(Limits::default(), Vec::new());
+    let entries = match archive.entries() {
+        Ok(entries) => entries,
+        Err(e) => {
+            contents.corrupt = Some(e.to_string());
+            return Ok(contents);
+        }
+    };
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                contents.corrupt = Some(e.to_string());
+                break;
+            }
+        };
+        let described = archive::describe(&entry)?;
+        match screen.check(&described) {
+            Ok(Verdict::Write(name)) => {
+                if described.kind == Kind::File && worth_keeping(&name, described.size) {
+                    let mut bytes = Vec::with_capacity(described.size as usize);
+                    if let Err(e) = entry.read_to_end(&mut bytes) {
+                        contents.corrupt = Some(e.to_string());
+                        contents.entries.push(described);
+                        break;
+                    }
+                    contents.texts.insert(name, bytes);
+                }
+            }
+            Ok(Verdict::Skip) => {}
+            Err(problem) => contents.problems.push(problem),
+        }
+        contents.entries.push(described);
+    }
+    Ok(contents)
+}
+
+/// Read an assembled release directory (symlinks followed, as pack does).
+pub fn from_dir(root: &Path) -> Result<Contents> {
+    let mut contents = Contents::default();
+    for item in pack::walk(root)? {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&item.source)?.permissions().mode() & 0o7777;
+        let size = item.size.unwrap_or(0);
+        if item.size.is_some() && worth_keeping(&item.name, size) {
+            contents
+                .texts
+                .insert(item.name.clone(), std::fs::read(&item.source)?);
+        }
+        contents.size += size;
+        contents.entries.push(Entry {
+            name: item.name.trim_end_matches('/').to_string(),
+            kind: if item.size.is_some() {
+                Kind::File
+            } else {
+                Kind::Directory
+            },
+            mode,
+            size,
+            mtime: 0,
+            uid: 0,
+            gid: 0,
+            link: None,
+        });
+    }
+    Ok(contents)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmArgs {
+    pub path: String,
+    pub text: String,
+    pub cookie_redacted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Present {
+    pub vm_args: bool,
+    pub sys_config: bool,
+    pub env_sh: bool,
+    pub cookie: bool,
+    pub releases: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cookie {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inspection {
+    pub path: String,
+    /// `mix`, `distillery` or `unknown`.
+    pub layout: String,
+    /// A folder every entry is under (`billing/`, `./`), which release tools do not expect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    pub release: Option<String>,
+    pub versions: Vec<String>,
+    pub current: Option<String>,
+    pub erts: Option<String>,
+    pub erts_included: bool,
+    pub applications: Vec<Application>,
+    pub present: Present,
+    pub vm_args: Vec<VmArgs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<Cookie>,
+    pub entries: u64,
+    pub bytes: u64,
+    pub size: u64,
+}
+
+impl Document for Inspection {
+    const KIND: &'static str = "release-pack.inspect";
+}
+
+/// The names with a common top folder removed (reported as `prefix`).
+pub fn names_and_prefix(contents: &Contents) -> (Vec<String>, Option<String>) {
+    let names: Vec<String> = contents
+        .entries
+        .iter()
+        .filter_map(|e| crate::screen::normalise(&e.name))
+        .filter(|n| !n.is_empty())
+        .collect();
+    let first = names
+        .first()
+        .and_then(|n| n.split('/').next())
+        .unwrap_or("");
+    let release_top = matches!(first, "bin" | "lib" | "releases") || first.starts_with("erts-");
+    let shared = !first.is_empty()
+        && !release_top
+        && names
+            .iter()
+            .all(|n| n == first || n.starts_with(&format!("{first}/")));
+    let dotted = contents.entries.iter().any(|e| e.name.starts_with("./"));
+    if shared {
+        let cut = first.len() + 1;
+        let stripped = names
+            .iter()
+            .filter(|n| n.len() > cut)
+            .map(|n| n[cut..].to_string())
+            .collect();
+        return (stripped, Some(format!("{first}/")));
+    }
+    (names, dotted.then(|| "./".to_string()))
+}
+
+/// Replace the value of every `-setcookie` in a vm.args with `<redacted>`, using
+/// erl's own word rules so a quoted or commented cookie is found too.
+pub fn redact_cookie(text: &[u8]) -> (Vec<u8>, bool) {
+    let tokens = vmargs::tokenize::tokenize(text, true);
+    let mut out = text.to_vec();
+    let mut redacted = false;
+    let words = &tokens.tokens;
+    for i in (0..words.len()).rev() {
+        if words[i].value == b"-setcookie" {
+            if let Some(value) = words.get(i + 1) {
+                out.splice(value.start..value.end, b"<redacted>".iter().copied());
+                redacted = true;
+            }
+        }
+    }
+    (out, redacted)
+}
+
+pub fn inspect(path: &Path, contents: &Contents, show_secrets: bool) -> Inspection {
+    let (names, prefix) = names_and_prefix(contents);
+    let full = |name: &str| {
+        format!(
+            "{}{name}",
+            prefix.as_deref().filter(|p| *p != "./").unwrap_or("")
+        )
+    };
+    let text = |name: &str| contents.texts.get(&full(name));
+    let start_erl =
+        text("releases/start_erl.data").map(|b| String::from_utf8_lossy(b).into_owned());
+    let info = release::detect(names.iter().map(String::as_str), start_erl.as_deref());
+    let has = |name: &str| names.iter().any(|n| n == name);
+    let current_dir = info.version.as_ref().map(|v| format!("releases/{v}/"));
+    let in_current = |file: &str| {
+        current_dir
+            .as_ref()
+            .is_some_and(|d| has(&format!("{d}{file}")))
+    };
+    let rel = match (&info.name, &current_dir) {
+        (Some(name), Some(dir)) => text(&format!("{dir}{name}.rel"))
+            .and_then(|b| relfile::parse(&String::from_utf8_lossy(b)).ok()),
+        _ => None,
+    };
+    let erts = info
+        .erts
+        .clone()
+        .or_else(|| rel.as_ref().map(|r| r.erts.clone()));
+    let erts_included = names.iter().any(|n| n.starts_with("erts-"));
+    let distillery = has("releases/RELEASES")
+        || names
+            .iter()
+            .any(|n| n.starts_with("bin/") && n.ends_with("_rc_exec.sh"))
+        || current_dir
+            .as_ref()
+            .is_some_and(|d| names.iter().any(|n| n.starts_with(&format!("{d}libexec/"))));
+    let mix = has("releases/COOKIE") || in_current("env.sh");
+    let layout = if distillery {
+        "distillery"
+    } else if mix {
+        "mix"
+    } else {
+        "unknown"
+    };
+    let mut vm_args = Vec::new();
+    for name in names
+        .iter()
+        .filter(|n| n.starts_with("releases/") && n.ends_with("/vm.args"))
+    {
+        if let Some(bytes) = text(name) {
+            let (shown, redacted) = if show_secrets {
+                (bytes.clone(), false)
+            } else {
+                redact_cookie(bytes)
+            };
+            vm_args.push(VmArgs {
+                path: name.clone(),
+                text: String::from_utf8_lossy(&shown).into_owned(),
+                cookie_redacted: redacted,
+            });
+        }
+    }
+    let cookie = text("releases/COOKIE").map(|bytes| {
+        if show_secrets {
+            Cookie {
+                redacted: false,
+                value: Some(String::from_utf8_lossy(bytes).trim_end().to_string()),
+            }
+        } else {
+            Cookie {
+                redacted: true,
+                value: None,
+            }
+        }
+    });
+    Inspection {
+        path: path.display().to_string(),
+        layout: layout.to_string(),
+        prefix,
+        release: info.name.clone(),
+        versions: info.versions.clone(),
+        current: info.version.clone(),
+        erts,
+        erts_included,
+        applications: rel
+            .map(|r| {
+                r.applications
+                    .into_iter()
+                    .map(|(name, version)| Application { name, version })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        present: Present {
+            vm_args: in_current("vm.args"),
+            sys_config: in_current("sys.config"),
+            env_sh: in_current("env.sh"),
+            cookie: has("releases/COOKIE"),
+            releases: has("releases/RELEASES"),
+        },
+        vm_args,
+        cookie,
+        entries: contents.entries.len() as u64,
+        bytes: contents.entries.iter().map(|e| e.size).sum(),
+        size: contents.size,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_redacted_by_erl_word_rules() {
+        let (out, redacted) = redact_cookie(b"-name a@b\n-setcookie \"foo bar\" # note\n+K true\n");
+        assert!(redacted);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "-name a@b\n-setcookie <redacted> # note\n+K true\n"
+        );
+        let (out, redacted) = redact_cookie(b"-name a@b\n");
+        assert!(!redacted);
+        assert_eq!(out, b"-name a@b\n");
+    }
+}

@@ -1,0 +1,232 @@
+//! `pack`: an assembled release directory to a reproducible `.tar.gz` with the
+//! layout `:erl_tar` writes (relative names, no `./`, no top folder, symlinks
+//! followed, directory entries only for empty directories).
+
+use crate::gz::ParallelGz;
+use crate::release;
+use anyhow::{anyhow, bail, Context, Result};
+use relkit_common::json::Document;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The mtime of every entry when `SOURCE_DATE_EPOCH` is not set: 1980-01-01 UTC, as
+/// zip-era reproducible builds use (GNU tar warns about times near 0).
+pub const DEFAULT_MTIME: u64 = 315_532_800;
+/// Symlinks are followed, as `:dereference` does; a loop ends here.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub file: String,
+    pub release: Option<String>,
+    pub version: Option<String>,
+    /// `null` when ERTS is not included or `start_erl.data` says `ERTS_VSN`.
+    pub erts: Option<String>,
+    pub entries: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub mtime: u64,
+    pub sha256: String,
+}
+
+impl Document for Manifest {
+    const KIND: &'static str = "release-pack.manifest";
+}
+
+/// One entry of the tree, in the order it is packed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// Relative name with `/` separators.
+    pub name: String,
+    pub source: PathBuf,
+    /// `None` for an (empty) directory.
+    pub size: Option<u64>,
+    pub executable: bool,
+}
+
+/// Every file (symlinks followed) and empty directory under `root`, sorted by name
+/// byte by byte, so the order does not depend on the filesystem.
+pub fn walk(root: &Path) -> Result<Vec<TreeEntry>> {
+    let meta = fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
+    if !meta.is_dir() {
+        bail!("{} is not a directory; give the assembled release directory (e.g. _build/prod/rel/billing)", root.display());
+    }
+    let mut out = Vec::new();
+    walk_dir(root, "", 0, &mut out)?;
+    Ok(out)
+}
+
+fn walk_dir(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<TreeEntry>) -> Result<()> {
+    if depth > MAX_DEPTH {
+        bail!(
+            "{} is nested more than {MAX_DEPTH} levels deep; is there a symlink loop?",
+            dir.display()
+        );
+    }
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let name = entry.file_name().into_string().map_err(|n| {
+            anyhow!(
+                "{}: the name {:?} is not UTF-8; release names are",
+                dir.display(),
+                n
+            )
+        })?;
+        names.push(name);
+    }
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        let rel = format!("{prefix}{name}");
+        let meta = fs::metadata(&path).map_err(|e| match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                anyhow!("{rel} is a symlink to nothing ({e}); fix or remove it before packing")
+            }
+            _ => anyhow!("cannot read {}: {e}", path.display()),
+        })?;
+        if meta.is_dir() {
+            let before = out.len();
+            walk_dir(&path, &format!("{rel}/"), depth + 1, out)?;
+            if out.len() == before {
+                out.push(TreeEntry {
+                    name: format!("{rel}/"),
+                    source: path,
+                    size: None,
+                    executable: false,
+                });
+            }
+        } else if meta.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            out.push(TreeEntry {
+                name: rel,
+                source: path,
+                size: Some(meta.len()),
+                executable: meta.permissions().mode() & 0o111 != 0,
+            });
+        } else {
+            bail!("{rel} is a device, fifo or socket; a release holds only files and directories");
+        }
+    }
+    Ok(())
+}
+
+/// `SOURCE_DATE_EPOCH` when set, else [`DEFAULT_MTIME`].
+pub fn mtime_from_env() -> Result<u64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse().map_err(|_| {
+            anyhow!("SOURCE_DATE_EPOCH={text:?} is not a number of seconds since 1970")
+        }),
+        Err(_) => Ok(DEFAULT_MTIME),
+    }
+}
+
+/// Writes through to `inner` and hashes and counts what passes.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+    count: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Pack `root` into `output`, atomically (a temporary file beside it, renamed into
+/// place; mode 0600, since a release carries its cookie and compiled-in config).
+pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Manifest> {
+    let entries = walk(root)?;
+    let info = release::from_dir(root);
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".release-pack-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let file = temp.reopen().context("cannot reopen the temporary file")?;
+    let hashing = Hashing {
+        inner: io::BufWriter::with_capacity(1 << 16, file),
+        hash: Sha256::new(),
+        count: 0,
+    };
+    let mut builder = tar::Builder::new(ParallelGz::new(hashing, threads));
+    let mut bytes_in = 0;
+    for entry in &entries {
+        let mut header = tar::Header::new_ustar();
+        header.set_mtime(mtime);
+        header.set_uid(0);
+        header.set_gid(0);
+        match entry.size {
+            None => {
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_mode(0o755);
+                header.set_size(0);
+                builder
+                    .append_data(&mut header, &entry.name, io::empty())
+                    .with_context(|| format!("cannot pack {}", entry.name))?;
+            }
+            Some(size) => {
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_mode(if entry.executable { 0o755 } else { 0o644 });
+                header.set_size(size);
+                let file = fs::File::open(&entry.source)
+                    .with_context(|| format!("cannot read {}", entry.source.display()))?;
+                // A file that changes size while packing would corrupt the archive.
+                let mut limited = io::Read::take(file, size);
+                builder
+                    .append_data(&mut header, &entry.name, &mut limited)
+                    .with_context(|| format!("cannot pack {}", entry.name))?;
+                if limited.limit() != 0 {
+                    bail!(
+                        "{} shrank while it was being packed; pack a tree nothing is writing to",
+                        entry.source.display()
+                    );
+                }
+                bytes_in += size;
+            }
+        }
+    }
+    let gz = builder
+        .into_inner()
+        .context("cannot finish the tar stream")?;
+    let mut hashing = gz.finish().context("cannot finish the gzip stream")?;
+    hashing.flush().context("cannot write the tarball")?;
+    let sha256 = format!("{:x}", hashing.hash.clone().finalize());
+    let bytes_out = hashing.count;
+    let file = hashing
+        .inner
+        .into_inner()
+        .map_err(|e| anyhow!("cannot write the tarball: {}", e.error()))?;
+    file.sync_all().context("cannot write the tarball")?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o600))?;
+    }
+    temp.persist(output)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(Manifest {
+        file: output.display().to_string(),
+        release: info.name,
+        version: info.version,
+        erts: info.erts,
+        entries: entries.len() as u64,
+        bytes_in,
+        bytes_out,
+        mtime,
+        sha256,
+    })
+}
