@@ -209,6 +209,8 @@ fn release_pack_inspect_pipes_into_vmargs_check() {
         stdout.contains("billing-0.1.0.tar.gz:releases/0.1.0/vm.args:2:1: error[mix-sets-node]"),
         "{stdout}"
     );
+    // The rendered releases/<vsn>/vm.args is the file Mix reads: no rename advice.
+    assert!(!stdout.contains("mix-ignores-vm-args"), "{stdout}");
     // The cookie was redacted before vmargs saw it, so it is not judged; shown, it is.
     let out = sh(
         project.path(),

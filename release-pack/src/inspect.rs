@@ -47,19 +47,37 @@ pub fn from_tarball(path: &Path) -> Result<Contents> {
     };
     std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     // The file is there and readable: anything wrong from here on is its content.
-    let mut archive = match archive::open(path) {
-        Ok(archive) => archive,
-        Err(e) => {
-            contents.corrupt = Some(format!("{e:#}"));
-            return Ok(contents);
-        }
+    match archive::open(path) {
+        Ok(archive) => gather(archive, &mut contents),
+        Err(e) => contents.corrupt = Some(format!("{e:#}")),
+    }
+    Ok(contents)
+}
+
+/// The same from a tarball's bytes in memory (the fuzz target's way in).
+pub fn from_bytes(data: &[u8]) -> Contents {
+    let mut contents = Contents {
+        size: data.len() as u64,
+        ..Contents::default()
     };
+    if data.starts_with(&[0x1f, 0x8b]) {
+        gather(
+            tar::Archive::new(flate2::read::MultiGzDecoder::new(data)),
+            &mut contents,
+        );
+    } else {
+        contents.corrupt = Some("not gzip-compressed".into());
+    }
+    contents
+}
+
+fn gather<R: Read>(mut archive: tar::Archive<R>, contents: &mut Contents) {
     let mut screen = Screen::new(Limits::default(), Vec::new());
     let entries = match archive.entries() {
         Ok(entries) => entries,
         Err(e) => {
             contents.corrupt = Some(e.to_string());
-            return Ok(contents);
+            return;
         }
     };
     for entry in entries {
@@ -67,10 +85,16 @@ pub fn from_tarball(path: &Path) -> Result<Contents> {
             Ok(entry) => entry,
             Err(e) => {
                 contents.corrupt = Some(e.to_string());
-                break;
+                return;
             }
         };
-        let described = archive::describe(&entry)?;
+        let described = match archive::describe(&entry) {
+            Ok(described) => described,
+            Err(e) => {
+                contents.corrupt = Some(format!("{e:#}"));
+                return;
+            }
+        };
         match screen.check(&described) {
             Ok(Verdict::Write(name)) => {
                 if described.kind == Kind::File && worth_keeping(&name, described.size) {
@@ -78,7 +102,7 @@ pub fn from_tarball(path: &Path) -> Result<Contents> {
                     if let Err(e) = entry.read_to_end(&mut bytes) {
                         contents.corrupt = Some(e.to_string());
                         contents.entries.push(described);
-                        break;
+                        return;
                     }
                     contents.texts.insert(name, bytes);
                 }
@@ -88,7 +112,6 @@ pub fn from_tarball(path: &Path) -> Result<Contents> {
         }
         contents.entries.push(described);
     }
-    Ok(contents)
 }
 
 /// Read an assembled release directory (symlinks followed, as pack does).

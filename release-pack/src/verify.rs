@@ -79,7 +79,7 @@ pub fn verify(
             );
         }
         if entry.mode & 0o6000 != 0 {
-            out.push(finding(Severity::Warning, CODE_SETUID, format!("entry {} is setuid or setgid (mode {:04o}); release-pack unpack clears the bit", entry.name, entry.mode)));
+            out.push(finding(Severity::Error, CODE_SETUID, format!("entry {} is setuid or setgid (mode {:04o}); nothing in a release needs that (release-pack unpack clears the bits)", entry.name, entry.mode)));
         }
     }
     let report = inspect::inspect(path, contents, false);

@@ -448,6 +448,15 @@ fn setuid_and_writable_bits_are_cleared_and_linked_config_is_admitted_on_request
         .code(2)
         .stderr(contains("--allow-symlinks-to"));
     tool("release-pack")
+        .arg("verify")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "error[setuid-entry]: entry bin/tool is setuid or setgid (mode 4777)",
+        ))
+        .stdout(contains("error[world-writable]"));
+    tool("release-pack")
         .arg("unpack")
         .arg(&file)
         .arg("--into")
@@ -575,4 +584,77 @@ fn verify_reports_an_incomplete_release_and_a_checksum() {
         ]
     );
     assert!(findings.iter().all(|f| f["severity"] == "error"));
+}
+
+/// Peak RSS in KiB of a release-pack run, by GNU time.
+fn peak_rss_kib(time: &Path, args: &[&std::ffi::OsStr]) -> u64 {
+    let out = Command::new(time)
+        .args(["-f", "%M"])
+        .arg(relkit_tests::tool_path("release-pack"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr.lines().last().unwrap().trim().parse().unwrap()
+}
+
+/// Memory stays flat: a release with a 384 MiB file (sparse, so the test is cheap)
+/// packs, lists, inspects, verifies and unpacks in well under 64 MiB.
+#[test]
+fn memory_stays_flat_on_a_large_release() {
+    let Some(time) = require_peer("time") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("shop");
+    release_tree(&tree);
+    let big = fs::File::create(tree.join("lib/shop-0.1.0/priv.bin")).unwrap();
+    big.set_len(384 << 20).unwrap();
+    let tarball = work.path().join("shop.tar.gz");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let limit = 64 * 1024;
+    let runs: Vec<(&str, Vec<std::ffi::OsString>)> = vec![
+        (
+            "pack",
+            vec![
+                os("pack"),
+                tree.clone().into(),
+                os("-o"),
+                tarball.clone().into(),
+                os("--quiet"),
+            ],
+        ),
+        ("list", vec![os("list"), tarball.clone().into()]),
+        ("inspect", vec![os("inspect"), tarball.clone().into()]),
+        (
+            "verify",
+            vec![os("verify"), tarball.clone().into(), os("--quiet")],
+        ),
+        (
+            "unpack",
+            vec![
+                os("unpack"),
+                tarball.clone().into(),
+                os("--into"),
+                work.path().join("out").into(),
+                os("--quiet"),
+            ],
+        ),
+    ];
+    for (verb, args) in runs {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let kib = peak_rss_kib(&time, &args);
+        assert!(kib < limit, "{verb}: peak RSS {kib} KiB");
+    }
+    assert_eq!(
+        fs::metadata(work.path().join("out/lib/shop-0.1.0/priv.bin"))
+            .unwrap()
+            .len(),
+        384 << 20
+    );
 }

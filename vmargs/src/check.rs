@@ -383,7 +383,15 @@ fn node_names(cx: &mut Ctx) {
                 });
             }
         }
-        if cx.unit.display.ends_with("/vm.args") || cx.unit.display == "vm.args" {
+        // releases/<vsn>/vm.args in an assembled release is what Mix rendered from
+        // rel/vm.args.eex, so it is the file Mix reads.
+        let rendered = cx
+            .unit
+            .display
+            .rsplit('/')
+            .nth(2)
+            .is_some_and(|dir| dir == "releases" || dir.ends_with(":releases"));
+        if (cx.unit.display.ends_with("/vm.args") || cx.unit.display == "vm.args") && !rendered {
             let f = cx.in_file(
                 Severity::Warning,
                 CODE_MIX_IGNORES_VM_ARGS,
