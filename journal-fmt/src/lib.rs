@@ -8,6 +8,7 @@
 pub mod entry;
 pub mod export;
 pub mod json;
+pub mod level;
 
 /// Run both readers on arbitrary bytes: each line as a json entry, the whole as an
 /// export stream, and check that what the export reader accepts survives a write

@@ -1,0 +1,299 @@
+//! An entry's effective level. An Elixir release under systemd logs to stdout, so
+//! journald stores every line with `PRIORITY=6` and one entry per line: the level is
+//! in the text (`[error]`), and the lines after a header (a stack trace, the rest of a
+//! crash report) carry none. The rule:
+//!
+//! 1. `PRIORITY` counts as it is when it is not 6 or the entry did not come through
+//!    stdout (`_TRANSPORT`): then the application set it on purpose.
+//! 2. Otherwise an Elixir level word near the start of the message (`[error]`,
+//!    `[warn]`, ... after the time and metadata) sets it, and starts an event.
+//! 3. Otherwise an OTP report header (`=ERROR REPORT====`) or an exception banner
+//!    (`** (RuntimeError) ...`) at the start of the message sets it.
+//! 4. Otherwise a continuation line (indented, a stack frame, `Last message:`,
+//!    `State:`, `  Parameters:` ..., or the SQL line right after Ecto's `QUERY OK`)
+//!    takes the level of the event its stream (`_STREAM_ID`, else `_PID`) is in.
+//! 5. Otherwise `PRIORITY` (6).
+
+use crate::entry::Entry;
+use std::collections::HashMap;
+
+/// syslog priorities as journalctl names them, most severe first.
+pub const NAMES: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+];
+pub const INFO: u8 = 6;
+
+/// A priority from journalctl's names (`err`) or numbers (`3`), and the Elixir words
+/// (`error`, `warn`, `critical`, `emergency`).
+pub fn priority_from_name(text: &str) -> Option<u8> {
+    let text = text.trim().to_ascii_lowercase();
+    if let Ok(n) = text.parse::<u8>() {
+        return (n <= 7).then_some(n);
+    }
+    if let Some(i) = NAMES.iter().position(|n| *n == text) {
+        return Some(i as u8);
+    }
+    elixir_word(text.as_bytes())
+}
+
+/// `-p` as journalctl reads it: `warning` means 0..=4; `err..warning` means 3..=4.
+pub fn priority_range(text: &str) -> Option<(u8, u8)> {
+    match text.split_once("..") {
+        Some((low, high)) => {
+            let low = if low.is_empty() {
+                0
+            } else {
+                priority_from_name(low)?
+            };
+            let high = if high.is_empty() {
+                7
+            } else {
+                priority_from_name(high)?
+            };
+            Some((low.min(high), low.max(high)))
+        }
+        None => priority_from_name(text).map(|p| (0, p)),
+    }
+}
+
+fn elixir_word(word: &[u8]) -> Option<u8> {
+    Some(match word {
+        b"emergency" => 0,
+        b"alert" => 1,
+        b"critical" => 2,
+        b"error" => 3,
+        b"warning" | b"warn" => 4,
+        b"notice" => 5,
+        b"info" => 6,
+        b"debug" => 7,
+        _ => return None,
+    })
+}
+
+/// How far into a message the `[level]` of Elixir's header may be: the time, a date
+/// and a few metadata pairs (`request_id=...`) come first.
+const HEADER_SPAN: usize = 160;
+
+/// The message without ANSI escape sequences (Elixir colours its console output when
+/// it thinks it is on a terminal).
+pub fn strip_ansi(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !message.contains(&0x1b) {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = Vec::with_capacity(message.len());
+    let mut i = 0;
+    while i < message.len() {
+        if message[i] == 0x1b && message.get(i + 1) == Some(&b'[') {
+            i += 2;
+            while i < message.len() && !(0x40..=0x7e).contains(&message[i]) {
+                i += 1;
+            }
+            i += 1;
+        } else {
+            out.push(message[i]);
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The level word of an Elixir console header: the first `[word]` in the first
+/// bytes that is preceded by the start or a space and followed by a space or the end.
+pub fn elixir_level(message: &[u8]) -> Option<u8> {
+    let head = &message[..message.len().min(HEADER_SPAN)];
+    let mut from = 0;
+    while let Some(open) = memchr::memchr(b'[', &head[from..]).map(|i| i + from) {
+        from = open + 1;
+        if open > 0 && head[open - 1] != b' ' {
+            continue;
+        }
+        let Some(close) = memchr::memchr(b']', &head[open..]).map(|i| i + open) else {
+            break;
+        };
+        if matches!(head.get(close + 1), None | Some(b' ')) {
+            if let Some(level) = elixir_word(&head[open + 1..close]) {
+                return Some(level);
+            }
+        }
+    }
+    None
+}
+
+/// OTP report headers and exception banners that start an error event.
+pub fn marker_level(message: &[u8]) -> Option<u8> {
+    if message.starts_with(b"=") {
+        for (title, level) in [
+            (&b"=ERROR REPORT===="[..], 3),
+            (b"=CRASH REPORT====", 3),
+            (b"=SUPERVISOR REPORT====", 3),
+            (b"=WARNING REPORT====", 4),
+            (b"=INFO REPORT====", 6),
+            (b"=PROGRESS REPORT====", 6),
+        ] {
+            if message.starts_with(title) {
+                return Some(level);
+            }
+        }
+    }
+    if message.starts_with(b"** (") {
+        return Some(3);
+    }
+    None
+}
+
+const CONTINUATION_LABELS: &[&[u8]] = &[
+    b"Last message",
+    b"State:",
+    b"Client ",
+    b"Function:",
+    b"Initial Call:",
+    b"Current Call:",
+    b"Ancestors:",
+    b"Pid:",
+    b"Start Call:",
+    b"Start Module:",
+    b"Restart:",
+    b"Shutdown:",
+    b"Type:",
+    b"Neighbours:",
+    "↳ ".as_bytes(),
+];
+
+/// A line that belongs to the event before it: indented, or one of the labelled
+/// lines of Elixir's crash reports.
+pub fn is_continuation(message: &[u8]) -> bool {
+    matches!(message.first(), Some(b' ' | b'\t'))
+        || message.starts_with(b"** (")
+        || CONTINUATION_LABELS
+            .iter()
+            .any(|label| message.starts_with(label))
+}
+
+/// Effective levels for a stream of entries, remembering each process's event.
+#[derive(Debug, Default)]
+pub struct Levels {
+    /// Per stream: the level of the event in progress, and whether its header was an
+    /// Ecto `QUERY` line (whose SQL comes next, unindented).
+    events: HashMap<Vec<u8>, (u8, bool)>,
+}
+
+impl Levels {
+    pub fn level_of(&mut self, entry: &Entry) -> u8 {
+        let priority = entry
+            .get("PRIORITY")
+            .flatten()
+            .and_then(|p| std::str::from_utf8(p).ok())
+            .and_then(|p| p.parse::<u8>().ok())
+            .filter(|p| *p <= 7)
+            .unwrap_or(INFO);
+        let from_stdout = matches!(entry.get("_TRANSPORT"), Some(Some(b"stdout")) | None);
+        if priority != INFO || !from_stdout {
+            return priority;
+        }
+        let stream = entry
+            .get("_STREAM_ID")
+            .flatten()
+            .or_else(|| entry.get("_PID").flatten())
+            .unwrap_or_default()
+            .to_vec();
+        let Some(Some(message)) = entry.get("MESSAGE") else {
+            return priority;
+        };
+        let message = strip_ansi(message);
+        if let Some(level) = elixir_level(&message) {
+            let query = memchr::memmem::find(&message, b"] QUERY ").is_some();
+            self.events.insert(stream, (level, query));
+            return level;
+        }
+        if let Some((level, query)) = self.events.get_mut(&stream) {
+            if is_continuation(&message) || std::mem::take(query) {
+                return (*level).min(marker_level(&message).unwrap_or(7));
+            }
+        }
+        if let Some(level) = marker_level(&message) {
+            self.events.insert(stream, (level, false));
+            return level;
+        }
+        self.events.remove(&stream);
+        priority
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_ranges() {
+        assert_eq!(priority_from_name("err"), Some(3));
+        assert_eq!(priority_from_name("Warning"), Some(4));
+        assert_eq!(priority_from_name("7"), Some(7));
+        assert_eq!(priority_from_name("8"), None);
+        assert_eq!(priority_from_name("error"), Some(3));
+        assert_eq!(priority_range("warning"), Some((0, 4)));
+        assert_eq!(priority_range("err..warning"), Some((3, 4)));
+        assert_eq!(priority_range("warning..err"), Some((3, 4)));
+        assert_eq!(priority_range("..notice"), Some((0, 5)));
+        assert_eq!(priority_range("bogus"), None);
+    }
+
+    #[test]
+    fn elixir_headers() {
+        assert_eq!(
+            elixir_level(b"10:00:07.903 [error] GenServer X terminating"),
+            Some(3)
+        );
+        assert_eq!(
+            elixir_level(b"10:00:03.402 request_id=FxK2 [info] GET /invoices"),
+            Some(6)
+        );
+        assert_eq!(
+            elixir_level(b"2026-11-20 10:00:00.000 [warn] slow"),
+            Some(4)
+        );
+        assert_eq!(elixir_level(b"[notice] x"), Some(5));
+        assert_eq!(elixir_level(b"10:00 list=[error] not a header"), None);
+        assert_eq!(elixir_level(b"SELECT 1 [info]x"), None);
+        let coloured = strip_ansi(b"\x1b[33m10:00:09.001 [warning] slow\x1b[0m");
+        assert_eq!(elixir_level(&coloured), Some(4));
+    }
+
+    fn entry(message: &str, pid: &str, priority: &str) -> Entry {
+        let mut e = Entry::default();
+        e.push("PRIORITY", Some(priority.as_bytes().to_vec()));
+        e.push("_TRANSPORT", Some(b"stdout".to_vec()));
+        e.push("_PID", Some(pid.as_bytes().to_vec()));
+        e.push("MESSAGE", Some(message.as_bytes().to_vec()));
+        e
+    }
+
+    #[test]
+    fn continuation_lines_take_their_events_level() {
+        let mut levels = Levels::default();
+        let lines = [
+            ("10:00:07.903 [error] GenServer Billing.PaymentWorker terminating", "1", 3),
+            ("** (ArithmeticError) bad argument in arithmetic expression", "1", 3),
+            ("    (billing 0.1.0) lib/billing/payment_worker.ex:42: Billing.PaymentWorker.handle_call/3", "1", 3),
+            // Another process interleaves; its own event is separate.
+            ("10:00:07.904 [info] GET /health", "2", 6),
+            ("Last message (from #PID<0.2841.0>): {:pay, 4711, nil}", "1", 3),
+            ("10:00:07.905 request_id=Fx [info] Sent 500 in 25ms", "1", 6),
+            ("10:00:08.000 [debug] QUERY OK source=\"invoices\" db=2.1ms", "1", 7),
+            ("SELECT i0.\"id\" FROM \"invoices\" AS i0 []", "1", 7),
+            ("not SQL any more, and no header", "1", 6),
+            ("plain text with no header", "1", 6),
+            ("    indented with no event", "1", 6),
+            ("=ERROR REPORT==== 4-Dec-2025::19:22:30.888840 ===", "3", 3),
+            ("    crasher: initial call", "3", 3),
+        ];
+        for (message, pid, want) in lines {
+            assert_eq!(
+                levels.level_of(&entry(message, pid, "6")),
+                want,
+                "{message}"
+            );
+        }
+        // A priority the application set on purpose wins.
+        assert_eq!(levels.level_of(&entry("10:00 [info] x", "1", "2")), 2);
+    }
+}
