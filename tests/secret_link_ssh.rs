@@ -3,7 +3,7 @@
 //! the session's HOME pointed at a temporary directory so `~/` is tested for real.
 //! Paths carry a space, a `'` and a `$` to prove the quoting.
 
-use relkit_tests::{free_port, json_docs, require_peer, tool, Server};
+use relkit_tests::{free_port, json_docs, require_peer, running_as_root, tool, Server};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -113,13 +113,6 @@ fn start_sshd() -> Option<Sshd> {
     })
 }
 
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 fn remote_args(sshd: &Sshd) -> Vec<String> {
     vec![
         "--host".into(),
@@ -127,13 +120,6 @@ fn remote_args(sshd: &Sshd) -> Vec<String> {
         "--ssh-config".into(),
         sshd.config().to_string_lossy().into_owned(),
     ]
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    serde_json::Deserializer::from_slice(stdout)
-        .into_iter::<Value>()
-        .map(|v| v.unwrap())
-        .collect()
 }
 
 #[test]
@@ -171,7 +157,7 @@ fn plan_apply_check_over_ssh_with_awkward_paths() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let plan = &json_lines(&out.stdout)[0];
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["kind"], "secret-link.plan");
     assert_eq!(plan["host"], HOST);
     assert_eq!(plan["from"], home.join(from_rel).to_str().unwrap());
@@ -208,23 +194,13 @@ fn plan_apply_check_over_ssh_with_awkward_paths() {
     assert_eq!(result["links"][0]["action"], "keep");
 
     // check: the secret is world-readable (0644): one error, exit 1.
-    let out = tool("secret-link")
-        .args(select("check"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let codes: Vec<String> = json_lines(&out.stdout)
+    let findings = json_docs(tool("secret-link").args(select("check")).arg("--json"), 1);
+    let codes: Vec<&str> = findings
         .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
+        .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["secret-world-accessible"]);
-    let finding = &json_lines(&out.stdout)[0];
+    let finding = &findings[0];
     assert_eq!(
         finding["path"],
         format!("{HOST}:{}", secret.to_str().unwrap())
@@ -280,14 +256,10 @@ fn regular_files_git_and_errors_over_ssh() {
     ];
     select.extend(remote_args(&sshd));
 
-    let out = tool("secret-link")
-        .arg("check")
-        .args(&select)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let findings = json_lines(&out.stdout);
+    let findings = json_docs(
+        tool("secret-link").arg("check").args(&select).arg("--json"),
+        1,
+    );
     let codes: Vec<&str> = findings
         .iter()
         .map(|f| f["code"].as_str().unwrap())

@@ -87,6 +87,12 @@ pub fn json_docs(cmd: &mut assert_cmd::Command, code: i32) -> Vec<serde_json::Va
         .expect("JSON documents on stdout")
 }
 
+/// Whether the tests run as root (who may write anywhere and give files away).
+pub fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
 /// The workspace's root directory.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

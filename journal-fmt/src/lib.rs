@@ -1,9 +1,10 @@
 //! journal-fmt: filter and colourise systemd journal output of BEAM apps.
 //!
-//! In progress. What stands: the journal entry model and the two lossless input
+//! In progress. What stands: the journal entry model, the two lossless input
 //! readers, `journalctl -o json` (and `json-seq`) and `-o export`, checked against
-//! a real journal written by systemd-journal-remote. The CLI, levels, filters,
-//! output and follow mode are still to come (issue 5).
+//! a real journal written by systemd-journal-remote, and the effective level of an
+//! entry (`level`). The text readers, the command, filters, output and follow mode
+//! are still to come (issue 5).
 
 pub mod entry;
 pub mod export;

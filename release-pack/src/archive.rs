@@ -71,6 +71,15 @@ pub fn open(
 ) -> Result<tar::Archive<flate2::read::MultiGzDecoder<std::io::BufReader<std::fs::File>>>> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    from_file(file, path)
+}
+
+/// The archive in an open file (named `path` in errors), after checking that it is
+/// gzip at all.
+pub fn from_file(
+    file: std::fs::File,
+    path: &Path,
+) -> Result<tar::Archive<flate2::read::MultiGzDecoder<std::io::BufReader<std::fs::File>>>> {
     let mut magic = [0u8; 2];
     let mut probe = &file;
     let got = probe.read(&mut magic).unwrap_or(0);

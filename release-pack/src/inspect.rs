@@ -39,15 +39,17 @@ fn worth_keeping(name: &str, size: u64) -> bool {
 
 /// Read a tarball: every header, the small telling files, and every safety problem.
 pub fn from_tarball(path: &Path) -> Result<Contents> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut contents = Contents {
-        size: std::fs::metadata(path)
+        size: file
+            .metadata()
             .with_context(|| format!("cannot read {}", path.display()))?
             .len(),
         ..Contents::default()
     };
-    std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     // The file is there and readable: anything wrong from here on is its content.
-    match archive::open(path) {
+    match archive::from_file(file, path) {
         Ok(archive) => gather(archive, &mut contents),
         Err(e) => contents.corrupt = Some(format!("{e:#}")),
     }
@@ -118,8 +120,6 @@ fn gather<R: Read>(mut archive: tar::Archive<R>, contents: &mut Contents) {
 pub fn from_dir(root: &Path) -> Result<Contents> {
     let mut contents = Contents::default();
     for item in pack::walk(root)? {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&item.source)?.permissions().mode() & 0o7777;
         let size = item.size.unwrap_or(0);
         if item.size.is_some() && worth_keeping(&item.name, size) {
             contents
@@ -134,7 +134,7 @@ pub fn from_dir(root: &Path) -> Result<Contents> {
             } else {
                 Kind::Directory
             },
-            mode,
+            mode: item.mode,
             size,
             mtime: 0,
             uid: 0,
@@ -253,6 +253,17 @@ pub fn redact_cookie(text: &[u8]) -> (Vec<u8>, bool) {
 
 pub fn inspect(path: &Path, contents: &Contents, show_secrets: bool) -> Inspection {
     let (names, prefix) = names_and_prefix(contents);
+    inspect_names(path, contents, &names, prefix, show_secrets)
+}
+
+/// [`inspect`] with the names already taken from [`names_and_prefix`].
+pub fn inspect_names(
+    path: &Path,
+    contents: &Contents,
+    names: &[String],
+    prefix: Option<String>,
+    show_secrets: bool,
+) -> Inspection {
     let full = |name: &str| {
         format!(
             "{}{name}",

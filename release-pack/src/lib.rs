@@ -15,16 +15,20 @@ pub const TOOL: &str = "release-pack";
 
 /// Run the tarball reader on arbitrary bytes: screen, inspect and verify what it
 /// finds. The fuzz target and its corpus replay call this; none of it may panic,
-/// and no entry the screen lets through may climb out of the destination.
+/// and an archive the screen passes may have no name that climbs out.
 #[doc(hidden)]
 pub fn exercise_reader(data: &[u8]) {
     let contents = inspect::from_bytes(data);
     let path = std::path::Path::new("fuzz.tar.gz");
     let report = inspect::inspect(path, &contents, false);
     assert!(report.entries as usize == contents.entries.len());
-    let (names, _) = inspect::names_and_prefix(&contents);
-    for name in names {
-        assert!(!name.starts_with('/') && !name.split('/').any(|p| p == ".."));
+    // An archive the screen finds nothing wrong with has only names that stay inside.
+    if contents.problems.is_empty() {
+        for entry in &contents.entries {
+            let inside =
+                !entry.name.starts_with('/') && !entry.name.split('/').any(|part| part == "..");
+            assert!(inside, "the screen let {} through", entry.name);
+        }
     }
     let findings = verify::verify(path, &contents, None).unwrap_or_default();
     assert!(findings.len() >= contents.problems.len());

@@ -44,7 +44,19 @@ pub struct TreeEntry {
     pub source: PathBuf,
     /// `None` for an (empty) directory.
     pub size: Option<u64>,
-    pub executable: bool,
+    /// Permission bits as found (symlinks followed).
+    pub mode: u32,
+}
+
+impl TreeEntry {
+    /// The mode it is packed with: 0755 if anyone may execute it, else 0644.
+    pub fn packed_mode(&self) -> u32 {
+        if self.size.is_none() || self.mode & 0o111 != 0 {
+            0o755
+        } else {
+            0o644
+        }
+    }
 }
 
 /// Every file (symlinks followed) and empty directory under `root`, sorted by name
@@ -88,6 +100,8 @@ fn walk_dir(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<TreeEntry>) ->
             }
             _ => anyhow!("cannot read {}: {e}", path.display()),
         })?;
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
         if meta.is_dir() {
             let before = out.len();
             walk_dir(&path, &format!("{rel}/"), depth + 1, out)?;
@@ -96,16 +110,15 @@ fn walk_dir(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<TreeEntry>) ->
                     name: format!("{rel}/"),
                     source: path,
                     size: None,
-                    executable: false,
+                    mode,
                 });
             }
         } else if meta.is_file() {
-            use std::os::unix::fs::PermissionsExt;
             out.push(TreeEntry {
                 name: rel,
                 source: path,
                 size: Some(meta.len()),
-                executable: meta.permissions().mode() & 0o111 != 0,
+                mode,
             });
         } else {
             bail!("{rel} is a device, fifo or socket; a release holds only files and directories");
@@ -147,7 +160,11 @@ impl<W: Write> Write for Hashing<W> {
 /// place; mode 0600, since a release carries its cookie and compiled-in config).
 pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Manifest> {
     let entries = walk(root)?;
-    let info = release::from_dir(root);
+    let start_erl = fs::read_to_string(root.join("releases/start_erl.data")).ok();
+    let info = release::detect(
+        entries.iter().map(|e| e.name.as_str()),
+        start_erl.as_deref(),
+    );
     let dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -172,7 +189,7 @@ pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Ma
         match entry.size {
             None => {
                 header.set_entry_type(tar::EntryType::Directory);
-                header.set_mode(0o755);
+                header.set_mode(entry.packed_mode());
                 header.set_size(0);
                 builder
                     .append_data(&mut header, &entry.name, io::empty())
@@ -180,7 +197,7 @@ pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Ma
             }
             Some(size) => {
                 header.set_entry_type(tar::EntryType::Regular);
-                header.set_mode(if entry.executable { 0o755 } else { 0o644 });
+                header.set_mode(entry.packed_mode());
                 header.set_size(size);
                 let file = fs::File::open(&entry.source)
                     .with_context(|| format!("cannot read {}", entry.source.display()))?;

@@ -2,7 +2,6 @@
 //! the same way from a directory or from the entries of a tarball.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReleaseInfo {
@@ -67,27 +66,6 @@ pub fn detect<'a>(
         erts,
         versions: versions.into_iter().collect(),
     }
-}
-
-/// Detect from an assembled release directory.
-pub fn from_dir(root: &Path) -> ReleaseInfo {
-    let mut names = Vec::new();
-    if let Ok(dir) = std::fs::read_dir(root.join("releases")) {
-        for vsn in dir.flatten() {
-            let Some(vsn_name) = vsn.file_name().to_str().map(str::to_string) else {
-                continue;
-            };
-            if let Ok(files) = std::fs::read_dir(vsn.path()) {
-                for file in files.flatten() {
-                    if let Some(file) = file.file_name().to_str() {
-                        names.push(format!("releases/{vsn_name}/{file}"));
-                    }
-                }
-            }
-        }
-    }
-    let start_erl = std::fs::read_to_string(root.join("releases/start_erl.data")).ok();
-    detect(names.iter().map(String::as_str), start_erl.as_deref())
 }
 
 #[cfg(test)]

@@ -82,7 +82,8 @@ pub fn verify(
             out.push(finding(Severity::Error, CODE_SETUID, format!("entry {} is setuid or setgid (mode {:04o}); nothing in a release needs that (release-pack unpack clears the bits)", entry.name, entry.mode)));
         }
     }
-    let report = inspect::inspect(path, contents, false);
+    let (names, prefix) = inspect::names_and_prefix(contents);
+    let report = inspect::inspect_names(path, contents, &names, prefix, false);
     if let Some(prefix) = &report.prefix {
         out.push(
             finding(Severity::Warning, CODE_NAME_PREFIX, format!("every entry is under {prefix}; release_handler and the release's scripts expect bare names (bin/..., releases/...)"))
@@ -92,7 +93,6 @@ pub fn verify(
     if contents.corrupt.is_some() {
         return Ok(out);
     }
-    let (names, _) = inspect::names_and_prefix(contents);
     let has = |name: &str| names.iter().any(|n| n == name);
     let (Some(name), Some(version)) = (&report.release, &report.current) else {
         out.push(

@@ -142,10 +142,19 @@ fn machine(host: Option<&str>, ssh_args: Vec<String>) -> Result<Box<dyn Machine>
     })
 }
 
-/// The plan the selection flags describe, surveyed now.
-fn plan_from_flags(selection: &Selection, choices: Choices) -> Result<Plan> {
+/// The selection flags, checked: the secrets, `--from` and `--into` as the machine
+/// will take them, and the machine itself.
+struct Resolved {
+    secrets: Vec<selection::Secret>,
+    from: String,
+    into: String,
+    ssh_args: Vec<String>,
+    machine: Box<dyn Machine>,
+}
+
+fn resolve(selection: &Selection, into_help: &str) -> Result<Resolved> {
     let Some(into) = &selection.into else {
-        bail!("--into DIR is required: the directory the links go in (the build tree's config/)");
+        bail!("--into DIR is required: {into_help}");
     };
     let remote = selection.host.is_some();
     let secrets = selection::secrets(&selection.envs, &selection.names)?;
@@ -153,13 +162,28 @@ fn plan_from_flags(selection: &Selection, choices: Choices) -> Result<Plan> {
     let into = selection::directory_arg(into, "--into", remote)?;
     let ssh_args = ssh_args(selection);
     let machine = machine(selection.host.as_deref(), ssh_args.clone())?;
+    Ok(Resolved {
+        secrets,
+        from,
+        into,
+        ssh_args,
+        machine,
+    })
+}
+
+/// The plan the selection flags describe, surveyed now.
+fn plan_from_flags(selection: &Selection, choices: Choices) -> Result<Plan> {
+    let r = resolve(
+        selection,
+        "the directory the links go in (the build tree's config/)",
+    )?;
     plan::make_plan(
-        machine.as_ref(),
+        r.machine.as_ref(),
         selection.host.as_deref(),
-        &ssh_args,
-        &from,
-        &into,
-        &secrets,
+        &r.ssh_args,
+        &r.from,
+        &r.into,
+        &r.secrets,
         options(choices),
     )
 }
@@ -292,14 +316,13 @@ fn print_results(common: &CommonArgs, results: &[Applied]) -> Result<()> {
 }
 
 fn check_verb(common: &CommonArgs, selection: &Selection) -> Result<Status> {
-    let Some(into) = &selection.into else {
-        bail!("--into DIR is required: the directory the links are in");
-    };
-    let remote = selection.host.is_some();
-    let secrets = selection::secrets(&selection.envs, &selection.names)?;
-    let from = selection::directory_arg(&selection.from, "--from", remote)?;
-    let into = selection::directory_arg(into, "--into", remote)?;
-    let machine = machine(selection.host.as_deref(), ssh_args(selection))?;
+    let Resolved {
+        secrets,
+        from,
+        into,
+        machine,
+        ..
+    } = resolve(selection, "the directory the links are in")?;
     let findings = check::check(machine.as_ref(), &from, &into, &secrets)?;
     if !common.quiet {
         let summary = if findings.is_empty() {
