@@ -1,19 +1,23 @@
 //! One journal entry: its fields in the order they came, repeated fields repeated.
+//! Values borrow from the input line where they can (a JSON string without escapes),
+//! so reading a line allocates little.
+
+use std::borrow::Cow;
 
 /// A field's value: its bytes, or `None` where `journalctl -o json` wrote `null`
 /// (a field of 4096 bytes or more without `--all`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
-    pub name: String,
-    pub value: Option<Vec<u8>>,
+pub struct Field<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Option<Cow<'a, [u8]>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Entry {
-    pub fields: Vec<Field>,
+pub struct Entry<'a> {
+    pub fields: Vec<Field<'a>>,
 }
 
-impl Entry {
+impl<'a> Entry<'a> {
     /// The first value of `name` (`None` if absent; `Some(None)` if it was `null`).
     pub fn get(&self, name: &str) -> Option<Option<&[u8]>> {
         self.fields
@@ -22,18 +26,37 @@ impl Entry {
             .map(|f| f.value.as_deref())
     }
 
+    /// The first value of `name` if it is present and not `null`.
+    pub fn text(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).flatten()
+    }
+
     /// Every value of `name`, in order.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Option<&'a [u8]>> + 'a {
+    pub fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Option<&'s [u8]>> + 's {
         self.fields
             .iter()
             .filter(move |f| f.name == name)
             .map(|f| f.value.as_deref())
     }
 
-    pub fn push(&mut self, name: &str, value: Option<Vec<u8>>) {
+    pub fn push(&mut self, name: impl Into<Cow<'a, str>>, value: Option<impl Into<Cow<'a, [u8]>>>) {
         self.fields.push(Field {
-            name: name.to_string(),
-            value,
+            name: name.into(),
+            value: value.map(Into::into),
         });
+    }
+
+    /// The same entry owning its bytes.
+    pub fn into_owned(self) -> Entry<'static> {
+        Entry {
+            fields: self
+                .fields
+                .into_iter()
+                .map(|f| Field {
+                    name: Cow::Owned(f.name.into_owned()),
+                    value: f.value.map(|v| Cow::Owned(v.into_owned())),
+                })
+                .collect(),
+        }
     }
 }

@@ -48,6 +48,9 @@ pub struct ExportReader<R> {
     offset: u64,
     max_field: u64,
     line: Vec<u8>,
+    /// Problems the stream went on after (a field over the limit, left out of its
+    /// entry as `null`): taken by the caller after each entry.
+    pub problems: Vec<ExportError>,
 }
 
 impl<R: BufRead> ExportReader<R> {
@@ -58,6 +61,7 @@ impl<R: BufRead> ExportReader<R> {
             offset: 0,
             max_field,
             line: Vec::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -67,16 +71,45 @@ impl<R: BufRead> ExportReader<R> {
     }
 
     /// The next entry; `None` at the end of the stream.
-    pub fn next_entry(&mut self) -> Option<Result<Entry, ExportError>> {
+    pub fn next_entry(&mut self) -> Option<Result<Entry<'static>, ExportError>> {
         let mut entry = Entry::default();
         loop {
             self.line.clear();
             let start = self.offset;
-            let read = match self.inner.read_until(b'\n', &mut self.line) {
+            // A text field is bounded like a binary one: a longer line is skipped.
+            let limit = self.max_field.saturating_add(4096);
+            let read = match (&mut self.inner)
+                .take(limit)
+                .read_until(b'\n', &mut self.line)
+            {
                 Ok(n) => n,
                 Err(e) => return Some(Err(ExportError::Io(e))),
             };
             self.offset += read as u64;
+            if read as u64 == limit && self.line.last() != Some(&b'\n') {
+                let mut skipped = 0u64;
+                loop {
+                    let (done, used) = match self.inner.fill_buf() {
+                        Ok([]) => (true, 0),
+                        Ok(buf) => match memchr::memchr(b'\n', buf) {
+                            Some(i) => (true, i + 1),
+                            None => (false, buf.len()),
+                        },
+                        Err(e) => return Some(Err(ExportError::Io(e))),
+                    };
+                    self.inner.consume(used);
+                    skipped += used as u64;
+                    if done {
+                        break;
+                    }
+                }
+                self.offset += skipped;
+                self.problems.push(ExportError::TooLarge {
+                    offset: start,
+                    size: read as u64 + skipped,
+                });
+                continue;
+            }
             if read == 0 {
                 // A stream may end without the last entry's empty line.
                 return (!entry.fields.is_empty()).then_some(Ok(entry));
@@ -99,7 +132,7 @@ impl<R: BufRead> ExportReader<R> {
                     }
                 };
                 let value = line[eq + 1..].to_vec();
-                entry.push(&name, Some(value));
+                entry.push(name, Some(value));
                 continue;
             }
             let name = match std::str::from_utf8(line) {
@@ -117,7 +150,11 @@ impl<R: BufRead> ExportReader<R> {
                 }));
             }
             match self.binary_value(start) {
-                Ok(value) => entry.push(&name, Some(value)),
+                Ok(value) => entry.push(name, Some(value)),
+                Err(e @ ExportError::TooLarge { .. }) => {
+                    entry.push(name, None::<Vec<u8>>);
+                    self.problems.push(e);
+                }
                 Err(e) => return Some(Err(e)),
             }
         }
@@ -209,7 +246,7 @@ pub fn write_entry(out: &mut impl io::Write, entry: &Entry) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn entries(bytes: &[u8]) -> Vec<Result<Entry, String>> {
+    fn entries(bytes: &[u8]) -> Vec<Result<Entry<'static>, String>> {
         let mut reader = ExportReader::new(bytes, 1 << 20);
         std::iter::from_fn(|| reader.next_entry())
             .map(|r| r.map_err(|e| e.to_string()))
@@ -255,12 +292,18 @@ mod tests {
         let mut big = b"MESSAGE\n".to_vec();
         big.extend_from_slice(&(2u64 << 20).to_le_bytes());
         big.extend(std::iter::repeat_n(b'x', 2 << 20));
-        big.extend_from_slice(b"\nNEXT=1\n\n");
-        let got = entries(&big);
-        assert!(
-            got[0].as_ref().unwrap_err().contains("over the limit"),
-            "{got:?}"
-        );
-        assert_eq!(got[1].as_ref().unwrap().get("NEXT"), Some(Some(&b"1"[..])));
+        big.extend_from_slice(b"\nNEXT=1\nLONG=");
+        big.extend(std::iter::repeat_n(b'y', 2 << 20));
+        big.extend_from_slice(b"\nLAST=2\n\n");
+        let mut reader = ExportReader::new(&big[..], 1 << 20);
+        let entry = reader.next_entry().unwrap().unwrap();
+        // The big fields are left out, the entry and the stream go on.
+        assert_eq!(entry.get("MESSAGE"), Some(None));
+        assert_eq!(entry.get("NEXT"), Some(Some(&b"1"[..])));
+        assert_eq!(entry.get("LONG"), None);
+        assert_eq!(entry.get("LAST"), Some(Some(&b"2"[..])));
+        assert_eq!(reader.problems.len(), 2);
+        assert!(reader.problems[0].to_string().contains("over the limit"));
+        assert!(reader.next_entry().is_none());
     }
 }

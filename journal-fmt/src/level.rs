@@ -16,6 +16,30 @@
 
 use crate::entry::Entry;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: stream ids are short and not chosen by an attacker who gains by
+/// colliding them, and SipHash showed in profiles.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
 
 /// syslog priorities as journalctl names them, most severe first.
 pub const NAMES: [&str; 8] = [
@@ -77,7 +101,7 @@ const HEADER_SPAN: usize = 160;
 /// The message without ANSI escape sequences (Elixir colours its console output when
 /// it thinks it is on a terminal).
 pub fn strip_ansi(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !message.contains(&0x1b) {
+    if memchr::memchr(0x1b, message).is_none() {
         return std::borrow::Cow::Borrowed(message);
     }
     let mut out = Vec::with_capacity(message.len());
@@ -102,12 +126,12 @@ pub fn strip_ansi(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 pub fn elixir_level(message: &[u8]) -> Option<u8> {
     let head = &message[..message.len().min(HEADER_SPAN)];
     let mut from = 0;
-    while let Some(open) = memchr::memchr(b'[', &head[from..]).map(|i| i + from) {
+    while let Some(open) = crate::render::find_byte(b'[', &head[from..]).map(|i| i + from) {
         from = open + 1;
         if open > 0 && head[open - 1] != b' ' {
             continue;
         }
-        let Some(close) = memchr::memchr(b']', &head[open..]).map(|i| i + open) else {
+        let Some(close) = crate::render::find_byte(b']', &head[open..]).map(|i| i + open) else {
             break;
         };
         if matches!(head.get(close + 1), None | Some(b' ')) {
@@ -117,6 +141,12 @@ pub fn elixir_level(message: &[u8]) -> Option<u8> {
         }
     }
     None
+}
+
+/// An Ecto `[debug] QUERY OK ...` header, whose SQL comes on the next line.
+fn is_query_header(message: &[u8]) -> bool {
+    let head = &message[..message.len().min(HEADER_SPAN + 8)];
+    memchr::memchr_iter(b']', head).any(|i| head[i + 1..].starts_with(b" QUERY "))
 }
 
 /// OTP report headers and exception banners that start an error event.
@@ -169,53 +199,191 @@ pub fn is_continuation(message: &[u8]) -> bool {
             .any(|label| message.starts_with(label))
 }
 
-/// Effective levels for a stream of entries, remembering each process's event.
-#[derive(Debug, Default)]
-pub struct Levels {
-    /// Per stream: the level of the event in progress, and whether its header was an
-    /// Ecto `QUERY` line (whose SQL comes next, unindented).
-    events: HashMap<Vec<u8>, (u8, bool)>,
+/// The event a stream (a process's stdout) is in: its level, whether its header
+/// was an Ecto `QUERY` line (whose SQL comes next, unindented), and whether the
+/// filters let its header through (its continuation lines go with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    pub level: u8,
+    pub query: bool,
+    pub shown: bool,
 }
 
-impl Levels {
-    pub fn level_of(&mut self, entry: &Entry) -> u8 {
+/// What the filters say of a line, asked by [`Events::step`].
+pub trait Decide {
+    /// Would a line at `level` that starts an event (or stands alone) be shown?
+    fn head(&mut self, level: u8) -> bool;
+    /// Would a continuation line be shown, given that its header was or was not?
+    fn continuation(&mut self, level: u8, header_shown: bool) -> bool;
+}
+
+/// An entry's effective level and whether it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub level: u8,
+    pub shown: bool,
+}
+
+/// The fields the level rule reads, taken from an entry once.
+pub struct Facts<'e> {
+    pub priority: u8,
+    pub from_stdout: bool,
+    pub stream: &'e [u8],
+    pub message: Option<&'e [u8]>,
+}
+
+impl<'e> Facts<'e> {
+    pub fn of(entry: &'e Entry<'_>) -> Facts<'e> {
         let priority = entry
-            .get("PRIORITY")
-            .flatten()
-            .and_then(|p| std::str::from_utf8(p).ok())
-            .and_then(|p| p.parse::<u8>().ok())
-            .filter(|p| *p <= 7)
+            .text("PRIORITY")
+            .and_then(parse_priority)
             .unwrap_or(INFO);
-        let from_stdout = matches!(entry.get("_TRANSPORT"), Some(Some(b"stdout")) | None);
-        if priority != INFO || !from_stdout {
-            return priority;
+        Facts {
+            priority,
+            from_stdout: matches!(entry.get("_TRANSPORT"), Some(Some(b"stdout")) | None),
+            stream: entry
+                .text("_STREAM_ID")
+                .or_else(|| entry.text("_PID"))
+                .unwrap_or_default(),
+            message: entry.text("MESSAGE"),
         }
-        let stream = entry
-            .get("_STREAM_ID")
-            .flatten()
-            .or_else(|| entry.get("_PID").flatten())
-            .unwrap_or_default()
-            .to_vec();
-        let Some(Some(message)) = entry.get("MESSAGE") else {
-            return priority;
+    }
+}
+
+fn parse_priority(text: &[u8]) -> Option<u8> {
+    match text {
+        [d @ b'0'..=b'7'] => Some(d - b'0'),
+        _ => None,
+    }
+}
+
+/// Each stream's event in progress. In isolated mode (a worker reading one block of
+/// a larger input) a stream not seen in the block is unknown: a line whose level
+/// depends on it is left for the caller, who knows what came before.
+#[derive(Debug, Default)]
+pub struct Events {
+    streams: HashMap<Vec<u8>, Option<Event>, BuildHasherDefault<Fnv>>,
+    isolated: bool,
+}
+
+impl Events {
+    pub fn isolated() -> Events {
+        Events {
+            streams: HashMap::default(),
+            isolated: true,
+        }
+    }
+
+    /// The level of an entry and whether it is shown, updating its stream's event;
+    /// `None` when isolated and the answer depends on lines before the block.
+    pub fn step(&mut self, facts: &Facts<'_>, decide: &mut impl Decide) -> Option<Verdict> {
+        let fixed = |level: u8, decide: &mut dyn FnMut(u8) -> bool| {
+            Some(Verdict {
+                level,
+                shown: decide(level),
+            })
         };
-        let message = strip_ansi(message);
-        if let Some(level) = elixir_level(&message) {
-            let query = memchr::memmem::find(&message, b"] QUERY ").is_some();
-            self.events.insert(stream, (level, query));
-            return level;
+        if facts.priority != INFO || !facts.from_stdout {
+            return fixed(facts.priority, &mut |l| decide.head(l));
         }
-        if let Some((level, query)) = self.events.get_mut(&stream) {
-            if is_continuation(&message) || std::mem::take(query) {
-                return (*level).min(marker_level(&message).unwrap_or(7));
+        let Some(raw) = facts.message else {
+            return fixed(facts.priority, &mut |l| decide.head(l));
+        };
+        let message = strip_ansi(raw);
+        if let Some(level) = elixir_level(&message) {
+            let shown = decide.head(level);
+            let query = is_query_header(&message);
+            self.set(
+                facts.stream,
+                Some(Event {
+                    level,
+                    query,
+                    shown,
+                }),
+            );
+            return Some(Verdict { level, shown });
+        }
+        let current = match self.streams.get_mut(facts.stream) {
+            Some(current) => current,
+            None if self.isolated => return None,
+            None => &mut None,
+        };
+        if let Some(event) = current {
+            if is_continuation(&message) || std::mem::take(&mut event.query) {
+                let level = event.level.min(marker_level(&message).unwrap_or(7));
+                let shown = decide.continuation(level, event.shown);
+                return Some(Verdict { level, shown });
             }
         }
         if let Some(level) = marker_level(&message) {
-            self.events.insert(stream, (level, false));
-            return level;
+            let shown = decide.head(level);
+            self.set(
+                facts.stream,
+                Some(Event {
+                    level,
+                    query: false,
+                    shown,
+                }),
+            );
+            return Some(Verdict { level, shown });
         }
-        self.events.remove(&stream);
-        priority
+        self.set(facts.stream, None);
+        fixed(facts.priority, &mut |l| decide.head(l))
+    }
+
+    fn set(&mut self, stream: &[u8], event: Option<Event>) {
+        if event.is_none() && !self.isolated {
+            self.streams.remove(stream);
+        } else if let Some(slot) = self.streams.get_mut(stream) {
+            *slot = event;
+        } else {
+            self.streams.insert(stream.to_vec(), event);
+        }
+    }
+
+    /// What an isolated reader learnt: each stream it saw a header for, and where
+    /// that stream stands at the end of its block. Leaves it empty for the next block.
+    pub fn take_known(&mut self) -> Vec<(Vec<u8>, Option<Event>)> {
+        self.streams.drain().collect()
+    }
+
+    /// Bring the state up to the end of a block read in isolation.
+    pub fn apply(&mut self, known: Vec<(Vec<u8>, Option<Event>)>) {
+        for (stream, event) in known {
+            match event {
+                Some(event) => {
+                    self.streams.insert(stream, Some(event));
+                }
+                None => {
+                    self.streams.remove(&stream);
+                }
+            }
+        }
+    }
+}
+
+/// Shows everything: the effective level alone.
+struct ShowAll;
+
+impl Decide for ShowAll {
+    fn head(&mut self, _: u8) -> bool {
+        true
+    }
+    fn continuation(&mut self, _: u8, _: bool) -> bool {
+        true
+    }
+}
+
+/// Effective levels for a stream of entries, remembering each process's event.
+#[derive(Debug, Default)]
+pub struct Levels {
+    events: Events,
+}
+
+impl Levels {
+    pub fn level_of(&mut self, entry: &Entry<'_>) -> u8 {
+        let verdict = self.events.step(&Facts::of(entry), &mut ShowAll);
+        verdict.map_or(INFO, |v| v.level)
     }
 }
 
@@ -258,7 +426,7 @@ mod tests {
         assert_eq!(elixir_level(&coloured), Some(4));
     }
 
-    fn entry(message: &str, pid: &str, priority: &str) -> Entry {
+    fn entry(message: &str, pid: &str, priority: &str) -> Entry<'static> {
         let mut e = Entry::default();
         e.push("PRIORITY", Some(priority.as_bytes().to_vec()));
         e.push("_TRANSPORT", Some(b"stdout".to_vec()));

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 const BOOT: &str = "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5";
 
-fn entries_written() -> Vec<Entry> {
+fn entries_written() -> Vec<Entry<'static>> {
     let messages: Vec<Vec<u8>> = vec![
         b"10:00:07.903 [error] GenServer Billing.PaymentWorker terminating".to_vec(),
         b"** (ArithmeticError) bad argument in arithmetic expression".to_vec(),
@@ -63,7 +63,7 @@ fn user_fields(entry: &Entry) -> Vec<(String, Option<Vec<u8>>)> {
         .fields
         .iter()
         .filter(|f| !f.name.starts_with("__") && f.name != "_BOOT_ID")
-        .map(|f| (f.name.clone(), f.value.clone()))
+        .map(|f| (f.name.to_string(), f.value.as_ref().map(|v| v.to_vec())))
         .collect();
     fields.sort();
     fields

@@ -1,0 +1,205 @@
+//! The filters: `-p` on the effective level, `-u`, `-t`, `-g`, `--since/--until`
+//! and `--field KEY=VALUE`. Several values of one filter widen it (journalctl's OR);
+//! different filters narrow it (AND).
+
+use crate::entry::Entry;
+use crate::level::Decide;
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// Inclusive range of priorities (0 = emerg ... 7 = debug).
+    pub priority: Option<(u8, u8)>,
+    /// Unit names as given to `-u`, with `.service` added to a bare name; `*` and
+    /// `?` are wildcards.
+    pub units: Vec<String>,
+    pub identifiers: Vec<String>,
+    pub grep: Option<regex::bytes::Regex>,
+    /// Microseconds since the epoch.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// `KEY=VALUE` matches grouped by key.
+    pub fields: Vec<(String, Vec<Vec<u8>>)>,
+}
+
+/// The fields that name an entry's unit: the unit it ran in, and the unit systemd
+/// (PID 1) logs about, as `journalctl -u` matches them.
+const UNIT_FIELDS: [&str; 5] = [
+    "_SYSTEMD_UNIT",
+    "UNIT",
+    "OBJECT_SYSTEMD_UNIT",
+    "_SYSTEMD_USER_UNIT",
+    "USER_UNIT",
+];
+
+impl Filter {
+    /// `-u billing_prod` means `billing_prod.service`, as journalctl reads it.
+    pub fn unit_pattern(name: &str) -> String {
+        if name.contains('.') || name.contains('*') {
+            name.to_string()
+        } else {
+            format!("{name}.service")
+        }
+    }
+
+    /// `-g`: smart case (a pattern without capitals ignores case).
+    pub fn grep_pattern(pattern: &str) -> Result<regex::bytes::Regex, regex::Error> {
+        regex::bytes::RegexBuilder::new(pattern)
+            .case_insensitive(!pattern.chars().any(char::is_uppercase))
+            .build()
+    }
+
+    /// Whether the entry passes every filter but `-p` and `-g`.
+    pub fn admits(&self, entry: &Entry<'_>, time: Option<i64>) -> bool {
+        if let Some(since) = self.since {
+            if time.is_some_and(|t| t < since) {
+                return false;
+            }
+        }
+        if let Some(until) = self.until {
+            if time.is_some_and(|t| t > until) {
+                return false;
+            }
+        }
+        if !self.units.is_empty()
+            && !UNIT_FIELDS.iter().any(|field| {
+                entry.all(field).flatten().any(|value| {
+                    self.units
+                        .iter()
+                        .any(|unit| wildcard_match(unit.as_bytes(), value))
+                })
+            })
+        {
+            return false;
+        }
+        if !self.identifiers.is_empty() {
+            let Some(ident) = entry.text("SYSLOG_IDENTIFIER") else {
+                return false;
+            };
+            if !self.identifiers.iter().any(|i| i.as_bytes() == ident) {
+                return false;
+            }
+        }
+        self.fields.iter().all(|(key, values)| {
+            entry
+                .all(key)
+                .flatten()
+                .any(|have| values.iter().any(|want| want == have))
+        })
+    }
+
+    pub fn level_passes(&self, level: u8) -> bool {
+        match self.priority {
+            None => true,
+            Some((low, high)) => (low..=high).contains(&level),
+        }
+    }
+
+    /// `-g` on the message (ANSI sequences removed first).
+    pub fn grep_passes(&self, message: Option<&[u8]>) -> bool {
+        match &self.grep {
+            None => true,
+            Some(re) => message.is_some_and(|m| re.is_match(&crate::level::strip_ansi(m))),
+        }
+    }
+}
+
+/// The filters' answer for one entry, as the level rule asks it.
+pub struct Decision<'f> {
+    pub filter: &'f Filter,
+    /// Passes everything but `-p` and `-g`.
+    pub admitted: bool,
+    pub grep: bool,
+}
+
+impl Decide for Decision<'_> {
+    fn head(&mut self, level: u8) -> bool {
+        self.admitted && self.grep && self.filter.level_passes(level)
+    }
+
+    /// A continuation line goes with its header; with `-g`, a line that matches on
+    /// its own is shown too.
+    fn continuation(&mut self, level: u8, header_shown: bool) -> bool {
+        header_shown || (self.filter.grep.is_some() && self.head(level))
+    }
+}
+
+/// `*` (any run) and `?` (any one byte) wildcards, as journalctl's unit globs.
+pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_and_wildcards() {
+        assert_eq!(Filter::unit_pattern("billing_prod"), "billing_prod.service");
+        assert_eq!(Filter::unit_pattern("billing@*"), "billing@*");
+        assert!(wildcard_match(b"billing*", b"billing_prod.service"));
+        assert!(wildcard_match(b"post?res*", b"postgres@15.service"));
+        assert!(!wildcard_match(b"billing", b"billing_prod.service"));
+        let filter = Filter {
+            units: vec![Filter::unit_pattern("billing_prod")],
+            ..Filter::default()
+        };
+        let mut from_systemd = Entry::default();
+        from_systemd.push("_SYSTEMD_UNIT", Some(&b"init.scope"[..]));
+        from_systemd.push("UNIT", Some(&b"billing_prod.service"[..]));
+        assert!(filter.admits(&from_systemd, None));
+        let mut other = Entry::default();
+        other.push("_SYSTEMD_UNIT", Some(&b"nginx.service"[..]));
+        assert!(!filter.admits(&other, None));
+    }
+
+    #[test]
+    fn smart_case_grep() {
+        let lower = Filter {
+            grep: Some(Filter::grep_pattern("genserver").unwrap()),
+            ..Filter::default()
+        };
+        assert!(lower.grep_passes(Some(b"GenServer X terminating")));
+        let upper = Filter {
+            grep: Some(Filter::grep_pattern("Genserver").unwrap()),
+            ..Filter::default()
+        };
+        assert!(!upper.grep_passes(Some(b"GenServer X terminating")));
+        assert!(!upper.grep_passes(None));
+    }
+
+    #[test]
+    fn fields_or_within_and_across() {
+        let filter = Filter {
+            fields: vec![
+                ("A".into(), vec![b"1".to_vec(), b"2".to_vec()]),
+                ("B".into(), vec![b"x".to_vec()]),
+            ],
+            since: Some(100),
+            ..Filter::default()
+        };
+        let mut entry = Entry::default();
+        entry.push("A", Some(&b"2"[..]));
+        entry.push("B", Some(&b"x"[..]));
+        assert!(filter.admits(&entry, Some(100)));
+        assert!(!filter.admits(&entry, Some(99)));
+        entry.fields[1].value = Some(b"y".to_vec().into());
+        assert!(!filter.admits(&entry, None));
+    }
+}
