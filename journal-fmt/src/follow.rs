@@ -18,7 +18,7 @@ pub fn journalctl_args(
     identifiers: &[String],
     since: Option<&str>,
     lines: Option<u64>,
-    file: Option<&Path>,
+    directory: Option<&Path>,
 ) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec!["-o".into(), "json".into(), "--all".into(), "-f".into()];
     for unit in units {
@@ -38,9 +38,9 @@ pub fn journalctl_args(
     if let Some(lines) = lines {
         args.push(format!("--lines={lines}").into());
     }
-    if let Some(file) = file {
-        let mut arg = OsString::from("--file=");
-        arg.push(file);
+    if let Some(directory) = directory {
+        let mut arg = OsString::from("--directory=");
+        arg.push(directory);
         args.push(arg);
     }
     args

@@ -310,9 +310,20 @@ impl Events {
         };
         if let Some(event) = current {
             if is_continuation(&message) || std::mem::take(&mut event.query) {
-                let level = event.level.min(marker_level(&message).unwrap_or(7));
-                let shown = decide.continuation(level, event.shown);
-                return Some(Verdict { level, shown });
+                let own = marker_level(&message).unwrap_or(7);
+                if own < event.level {
+                    // A banner inside the event (`** (RuntimeError)` after an
+                    // `[info]` line) raises it: this line and the rest take its level.
+                    let shown = event.shown || decide.head(own);
+                    event.level = own;
+                    event.shown = shown;
+                    return Some(Verdict { level: own, shown });
+                }
+                let shown = decide.continuation(event.level, event.shown);
+                return Some(Verdict {
+                    level: event.level,
+                    shown,
+                });
             }
         }
         if let Some(level) = marker_level(&message) {

@@ -89,9 +89,10 @@ struct Cli {
     #[arg(short = 'n', long, value_name = "N", requires = "follow")]
     lines: Option<u64>,
 
-    /// With --follow: read this journal file rather than the system journal.
-    #[arg(long, value_name = "FILE", requires = "follow")]
-    journal_file: Option<PathBuf>,
+    /// With --follow: read the journal files in DIR (journalctl -D) rather than the
+    /// system journal.
+    #[arg(short = 'D', long, value_name = "DIR", requires = "follow")]
+    directory: Option<PathBuf>,
 
     /// Write each entry as soon as it is read, even into a pipe.
     #[arg(long)]
@@ -241,7 +242,7 @@ fn run(cli: Cli) -> Result<Status> {
             &cli.identifier,
             cli.since.as_deref(),
             cli.lines,
-            cli.journal_file.as_deref(),
+            cli.directory.as_deref(),
         );
         follow::run(&command, Arc::clone(&settings), &mut sink)?;
         sink.finish()?;

@@ -8,6 +8,7 @@ use journal_fmt::entry::Entry;
 use journal_fmt::export::{write_entry, ExportReader};
 use journal_fmt::json::parse_line;
 use relkit_tests::require_peer;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 const BOOT: &str = "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5";
@@ -69,6 +70,31 @@ fn user_fields(entry: &Entry) -> Vec<(String, Option<Vec<u8>>)> {
     fields
 }
 
+/// Write entries to a journal file with systemd-journal-remote (appending when the
+/// file exists).
+fn write_journal(remote: &Path, entries: &[Entry<'_>], file: &Path) {
+    let mut export = Vec::new();
+    for entry in entries {
+        write_entry(&mut export, entry).unwrap();
+    }
+    let mut child = Command::new(remote)
+        .arg("-o")
+        .arg(file)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &export).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn journalctl(journalctl: &std::path::Path, file: &std::path::Path, mode: &str) -> Vec<u8> {
     let out = Command::new(journalctl)
         .arg("--file")
@@ -93,28 +119,9 @@ fn every_format_gives_the_same_entries() {
         return;
     };
     let written = entries_written();
-    let mut export = Vec::new();
-    for entry in &written {
-        write_entry(&mut export, entry).unwrap();
-    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("billing.journal");
-    let mut child = Command::new(&remote)
-        .arg("-o")
-        .arg(&file)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &export).unwrap();
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write_journal(&remote, &written, &file);
 
     let from_export: Vec<Entry> = {
         let bytes = journalctl(&journalctl_bin, &file, "export");
@@ -162,4 +169,237 @@ fn every_format_gives_the_same_entries() {
             "ANSI bytes decoded"
         );
     }
+}
+
+/// journal-fmt -o json on journalctl's output in `mode`: the entries it finds.
+fn through_journal_fmt(input: &[u8], args: &[&str]) -> Vec<u8> {
+    let out = relkit_tests::tool("journal-fmt")
+        .args(args)
+        .args(["--utc", "--color", "never"])
+        .write_stdin(input.to_vec())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn the_command_reads_every_format_alike() {
+    let Some(remote) = require_peer("systemd-journal-remote") else {
+        return;
+    };
+    let Some(journalctl_bin) = require_peer("journalctl") else {
+        return;
+    };
+    let written = entries_written();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("billing.journal");
+    write_journal(&remote, &written, &file);
+    let export = journalctl(&journalctl_bin, &file, "export");
+    let exported: Vec<Entry> = {
+        let mut reader = ExportReader::new(&export[..], 1 << 20);
+        std::iter::from_fn(|| reader.next_entry())
+            .map(|e| e.unwrap())
+            .collect()
+    };
+    // json, json-seq and export in, json out: the same entries, the same bytes (json
+    // keeps its nulls; export, the lossless one, has every value).
+    for mode in ["json", "json-seq", "export"] {
+        let input = journalctl(&journalctl_bin, &file, mode);
+        let out = through_journal_fmt(&input, &["-o", "json"]);
+        let found: Vec<Entry> = out
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| parse_line(l).unwrap())
+            .collect();
+        assert_eq!(found.len(), written.len(), "-o {mode}");
+        let want: Vec<Entry> = match mode {
+            "export" => exported.clone(),
+            _ => input
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| parse_line(l).unwrap())
+                .collect(),
+        };
+        for (a, b) in found.iter().zip(&want) {
+            assert_eq!(user_fields(a), user_fields(b), "-o {mode}");
+        }
+    }
+    // export in, export out: lossless.
+    let again = through_journal_fmt(&export, &["-o", "export"]);
+    let mut reader = ExportReader::new(&again[..], 1 << 20);
+    let back: Vec<Entry> = std::iter::from_fn(|| reader.next_entry())
+        .map(|e| e.unwrap())
+        .collect();
+    assert_eq!(back.len(), exported.len());
+    for (a, b) in back.iter().zip(&exported) {
+        assert_eq!(user_fields(a), user_fields(b));
+    }
+    // The same levels and filtering whichever form came in, text forms included.
+    let mut answers = Vec::new();
+    for mode in ["json", "json-seq", "export", "short-iso", "cat"] {
+        let input = journalctl(&journalctl_bin, &file, mode);
+        let errors = through_journal_fmt(&input, &["-p", "err", "-o", "cat"]);
+        let warnings = through_journal_fmt(&input, &["-p", "warning..warning", "-o", "cat"]);
+        let grep = through_journal_fmt(&input, &["-g", "arithmetic", "-o", "cat"]);
+        answers.push((mode, errors, warnings, grep));
+    }
+    let (_, errors, warnings, grep) = &answers[0];
+    assert_eq!(
+        String::from_utf8_lossy(errors),
+        "10:00:07.903 [error] GenServer Billing.PaymentWorker terminating\n\
+         ** (ArithmeticError) bad argument in arithmetic expression\n\
+         \x20   (billing 0.1.0) lib/billing/payment_worker.ex:42: Billing.PaymentWorker.handle_call/3\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(warnings),
+        "10:00:09.001 [warning] Payment provider answered slowly\n",
+        "the ANSI-coloured line, decoded and stripped"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(grep),
+        "** (ArithmeticError) bad argument in arithmetic expression\n"
+    );
+    for (mode, e, w, g) in &answers[1..] {
+        assert_eq!(e, errors, "-p err from -o {mode}");
+        assert_eq!(w, warnings, "-p warning from -o {mode}");
+        assert_eq!(g, grep, "-g from -o {mode}");
+    }
+    // short-iso carries the time, identifier and pid.
+    let iso = journalctl(&journalctl_bin, &file, "short-iso");
+    let out = through_journal_fmt(&iso, &["-o", "json", "-p", "err"]);
+    let first = parse_line(out.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(
+        first.text("__REALTIME_TIMESTAMP"),
+        Some(&b"1795168800000000"[..])
+    );
+    assert_eq!(first.text("SYSLOG_IDENTIFIER"), Some(&b"billing"[..]));
+    assert_eq!(first.text("_PID"), Some(&b"48211"[..]));
+}
+
+/// `--follow` runs journalctl itself and formats entries as they arrive; SIGINT
+/// ends it with exit 0 and journalctl reaped.
+#[test]
+fn follow_formats_live_and_stops_cleanly() {
+    let Some(remote) = require_peer("systemd-journal-remote") else {
+        return;
+    };
+    if require_peer("journalctl").is_none() {
+        return;
+    }
+    // journalctl -f shows the current boot only.
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .unwrap()
+        .trim()
+        .replace('-', "");
+    let entry = |i: u64, message: &str| {
+        let mut e = Entry::default();
+        e.push(
+            "__REALTIME_TIMESTAMP",
+            Some((1_795_168_800_000_000 + i).to_string().into_bytes()),
+        );
+        e.push(
+            "__MONOTONIC_TIMESTAMP",
+            Some((1000 + i).to_string().into_bytes()),
+        );
+        e.push("_BOOT_ID", Some(boot.clone().into_bytes()));
+        e.push("_TRANSPORT", Some(b"stdout".to_vec()));
+        e.push("PRIORITY", Some(b"6".to_vec()));
+        e.push("SYSLOG_IDENTIFIER", Some(b"billing".to_vec()));
+        e.push("_PID", Some(b"48211".to_vec()));
+        e.push("_SYSTEMD_UNIT", Some(b"billing_prod.service".to_vec()));
+        e.push("MESSAGE", Some(message.as_bytes().to_vec()));
+        e
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("live.journal");
+    write_journal(
+        &remote,
+        &[
+            entry(0, "10:00:00.000 [info] GET /health"),
+            entry(1, "10:00:00.100 [error] before following"),
+        ],
+        &file,
+    );
+    let mut child = Command::new(relkit_tests::tool_path("journal-fmt"))
+        .args(["-f", "-u", "billing_prod", "-p", "err", "-o", "cat", "-D"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |want: &str| {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no {want:?} within 20 s"));
+        assert_eq!(line, want);
+    };
+    wait_for("10:00:00.100 [error] before following");
+    // Appended while it follows: written out at once, though stdout is a pipe.
+    write_journal(
+        &remote,
+        &[
+            entry(
+                2,
+                "10:00:02.000 [error] GenServer Billing.Worker terminating",
+            ),
+            entry(3, "** (RuntimeError) live"),
+            entry(4, "10:00:03.000 [info] not an error"),
+        ],
+        &file,
+    );
+    wait_for("10:00:02.000 [error] GenServer Billing.Worker terminating");
+    wait_for("** (RuntimeError) live");
+    let journalctl_pids = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+                let text = String::from_utf8_lossy(&cmdline).into_owned();
+                let ours =
+                    text.contains("journalctl") && text.contains(&*dir.path().to_string_lossy());
+                ours.then(|| e.file_name().to_string_lossy().into_owned())
+            })
+            .collect()
+    };
+    assert_eq!(journalctl_pids().len(), 1, "journalctl runs under it");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(
+        journalctl_pids().is_empty(),
+        "journalctl was reaped, not left running"
+    );
+}
+
+#[test]
+fn follow_without_journalctl_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    relkit_tests::tool("journal-fmt")
+        .args(["-f", "-u", "billing_prod"])
+        .env("PATH", dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("journalctl is not on PATH"));
 }
