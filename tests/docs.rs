@@ -16,6 +16,9 @@ fn json_examples() -> Vec<(String, String)> {
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("## `") {
             heading = rest.split('`').next().map(str::to_string);
+        } else if line.starts_with("## ") {
+            // A section that is not a kind (journal-fmt's pass-through entries).
+            heading = None;
         } else if line == "```json" {
             block = Some(String::new());
         } else if line == "```" {
@@ -322,4 +325,33 @@ fn codes_in_the_source_and_in_codes_md_agree() {
         unknown.is_empty(),
         "docs/codes.md lists codes no tool declares: {unknown:?}"
     );
+}
+
+/// docs/json.md's journal-fmt section shows what `-p err -o json` passes through
+/// for the example journal: the command's first line, exactly.
+#[test]
+fn the_journal_fmt_pass_through_example_is_what_it_prints() {
+    let text = std::fs::read_to_string(workspace_root().join("docs/json.md")).unwrap();
+    let section = &text[text
+        .find("## Journal entries")
+        .expect("the journal-fmt section")..];
+    let mut lines = section
+        .lines()
+        .skip_while(|l| !l.starts_with("$ journal-fmt"));
+    let command = lines.next().unwrap();
+    assert_eq!(
+        command,
+        "$ journal-fmt -p err -o json examples/billing/journal/billing_prod.export | head -n 1"
+    );
+    let shown = lines.next().unwrap();
+    let out = relkit_tests::tool("journal-fmt")
+        .args(["-p", "err", "-o", "json"])
+        .arg(relkit_tests::example_dir().join("journal/billing_prod.export"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(printed.lines().next().unwrap(), shown);
+    let doc: Value = serde_json::from_str(shown).unwrap();
+    assert_eq!(doc["PRIORITY"], "6");
 }

@@ -10,6 +10,7 @@ fn sh(dir: &std::path::Path, script: &str) -> Output {
     tool_path("relconf");
     tool_path("secret-link");
     tool_path("release-pack");
+    tool_path("journal-fmt");
     let bin_dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -235,4 +236,44 @@ fn release_pack_inspect_pipes_into_vmargs_check() {
         "release-pack verify billing-0.1.0.tar.gz --manifest manifest.json",
     );
     assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+/// DESIGN's `journalctl -o json -fu billing_prod | journal-fmt --priority warning`
+/// on a real journal (the example's entries written by systemd-journal-remote; `-f`
+/// is left out so the pipeline ends): the crash report and the ANSI-coloured warning,
+/// though journald stored every line at PRIORITY=6.
+#[test]
+fn journalctl_json_pipes_into_journal_fmt() {
+    let Some(remote) = require_peer("systemd-journal-remote") else {
+        return;
+    };
+    if require_peer("journalctl").is_none() {
+        return;
+    }
+    let project = copy_example();
+    let dir = project.path();
+    let out = sh(
+        dir,
+        &format!(
+            "mkdir journal.d && '{}' -o journal.d/billing.journal journal/billing_prod.export 2>/dev/null && \
+             journalctl -D journal.d -o json -u billing_prod | journal-fmt --priority warning -o cat --color never",
+            remote.display()
+        ),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 7, "{shown}");
+    assert!(lines[0].ends_with("[error] GenServer Billing.PaymentWorker terminating"));
+    assert!(lines[6].ends_with("[warning] Payment provider answered slowly (1520ms)"));
+    // And piped on: errors only, as JSON, into jq.
+    let out = sh(
+        dir,
+        "journalctl -D journal.d -o json | journal-fmt -p err -o json | jq -r .MESSAGE | head -n 2",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "10:00:07.903 [error] GenServer Billing.PaymentWorker terminating\n** (ArithmeticError) bad argument in arithmetic expression\n"
+    );
 }

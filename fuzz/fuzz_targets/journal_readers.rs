@@ -1,6 +1,6 @@
 #![no_main]
-//! journal-fmt's json and export readers on arbitrary bytes: no panic, no stall, and
-//! an export entry that reads survives a write and a second read.
+//! journal-fmt's readers and engine on arbitrary bytes: no panic, no stall; entries
+//! that read survive a write and a second read; blocks on threads change nothing.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     journal_fmt::exercise_readers(data);

@@ -20,7 +20,7 @@ use crate::{json, render, text};
 use std::io::{self, BufRead, Read, Write};
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The input forms, as `--input` names them (after detection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -384,10 +384,43 @@ pub enum Piece {
     },
 }
 
+/// Buffers the writer hands back once written, so blocks reuse memory rather than
+/// fault in fresh pages for every megabyte.
+#[derive(Clone, Default)]
+pub struct Pool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Pool {
+    const KEEP: usize = 16;
+
+    fn get(&self, capacity: usize) -> Vec<u8> {
+        let mut buf = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default();
+        buf.reserve(capacity);
+        buf
+    }
+
+    fn put(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        // A buffer that grew for a long line is let go.
+        if buf.capacity() <= 4 << 20 {
+            if let Ok(mut pool) = self.0.lock() {
+                if pool.len() < Pool::KEEP {
+                    pool.push(buf);
+                }
+            }
+        }
+    }
+}
+
 /// Cuts a byte stream into blocks of whole lines.
 pub struct Blocks<R> {
     inner: R,
     carry: Vec<u8>,
+    pool: Pool,
     block: usize,
     max_line: usize,
     /// Return whatever whole lines arrived with each read (following, terminals).
@@ -403,6 +436,7 @@ impl<R: Read> Blocks<R> {
         Blocks {
             inner,
             carry: Vec::new(),
+            pool: Pool::default(),
             block: block.max(1),
             max_line: max_line.max(1),
             eager,
@@ -441,15 +475,15 @@ impl<R: Read> Blocks<R> {
         if self.in_long {
             return self.long_piece().map(Some);
         }
-        let mut buf = std::mem::take(&mut self.carry);
-        buf.reserve(self.block.min(self.max_line) + READ_SIZE);
+        let mut buf = self.pool.get(self.block.min(self.max_line) + READ_SIZE);
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         loop {
             let ready = buf.len() >= self.block.min(self.max_line) || self.eager || self.eof;
             if ready && !buf.is_empty() {
                 if let Some(last) = memchr::memrchr(b'\n', &buf) {
-                    let rest = buf[last + 1..].to_vec();
+                    self.carry.extend_from_slice(&buf[last + 1..]);
                     buf.truncate(last + 1);
-                    self.carry = rest;
                     return Ok(Some(Piece::Lines(buf)));
                 }
             }
@@ -518,10 +552,10 @@ struct Done {
     known: Vec<(Vec<u8>, Option<crate::level::Event>)>,
 }
 
-fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>) -> Done {
+fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool: &Pool) -> Done {
     let mut done = Done {
-        out: Vec::with_capacity(if processor.settings.output.is_human() {
-            input.len() + input.len() / 4
+        out: pool.get(if processor.settings.output.is_human() {
+            input.len() + input.len() / 2
         } else {
             input.len() / 2
         }),
@@ -660,8 +694,17 @@ pub fn run_sequential<R: Read, W: Write, E: Write>(
     while let Some(piece) = blocks.next_piece()? {
         match piece {
             Piece::Lines(input) => {
-                let done = process_block(processor, format, input);
-                finish_block(done, &mut line_base, &mut scratch, sink, processor, format)?;
+                let done = process_block(processor, format, input, &blocks.pool);
+                let pool = blocks.pool.clone();
+                finish_block(
+                    done,
+                    &mut line_base,
+                    &mut scratch,
+                    sink,
+                    processor,
+                    format,
+                    &pool,
+                )?;
             }
             Piece::Long { bytes, first, last } => {
                 long_piece(
@@ -716,6 +759,7 @@ fn finish_block<W: Write, E: Write>(
     sink: &mut Sink<W, E>,
     processor: &mut Processor,
     format: Format,
+    pool: &Pool,
 ) -> anyhow::Result<()> {
     let mut written = 0;
     let (mut b, mut p) = (0, 0);
@@ -749,6 +793,8 @@ fn finish_block<W: Write, E: Write>(
     sink.write(&done.out[written..])?;
     processor.apply_known(done.known);
     *line_base += done.lines;
+    pool.put(done.input);
+    pool.put(done.out);
     Ok(())
 }
 
@@ -761,18 +807,20 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
     sink: &mut Sink<W, E>,
 ) -> anyhow::Result<()> {
     let threads = threads.max(1);
+    let pool = blocks.pool.clone();
     let mut to_workers: Vec<SyncSender<Piece>> = Vec::new();
     let mut from_workers: Vec<Receiver<io::Result<Work>>> = Vec::new();
     for _ in 0..threads {
         let (piece_tx, piece_rx) = sync_channel::<Piece>(2);
         let (done_tx, done_rx) = sync_channel::<io::Result<Work>>(2);
         let settings = Arc::clone(&settings);
+        let pool = pool.clone();
         std::thread::spawn(move || {
             let mut processor = Processor::isolated(settings);
             for piece in piece_rx {
                 let work = match piece {
                     Piece::Lines(input) => {
-                        Work::Block(process_block(&mut processor, format, input))
+                        Work::Block(process_block(&mut processor, format, input, &pool))
                     }
                     Piece::Long { bytes, first, last } => Work::Long { bytes, first, last },
                 };
@@ -817,6 +865,7 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
                 sink,
                 &mut processor,
                 format,
+                &pool,
             )?,
             Work::Long { bytes, first, last } => long_piece(
                 sink,

@@ -206,7 +206,18 @@ impl<'a> Scanner<'a> {
         self.expect(b'"', "expected a string")?;
         let bytes = self.bytes;
         let rest = &bytes[self.pos..];
-        if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
+        // Field names and most values are short: a plain loop finds their end before
+        // memchr would have set up.
+        let short = &rest[..rest.len().min(24)];
+        if let Some(stop) = short
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        {
+            if rest[stop] == b'"' {
+                self.pos += stop + 1;
+                return Ok(Cow::Borrowed(&rest[..stop]));
+            }
+        } else if let Some(stop) = memchr::memchr2(b'"', b'\\', rest) {
             if rest[stop] == b'"' {
                 let chunk = &rest[..stop];
                 if has_control(chunk) {

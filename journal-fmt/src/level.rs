@@ -7,8 +7,9 @@
 //!    stdout (`_TRANSPORT`): then the application set it on purpose.
 //! 2. Otherwise an Elixir level word near the start of the message (`[error]`,
 //!    `[warn]`, ... after the time and metadata) sets it, and starts an event.
-//! 3. Otherwise an OTP report header (`=ERROR REPORT====`) or an exception banner
-//!    (`** (RuntimeError) ...`) at the start of the message sets it.
+//! 3. Otherwise an OTP report header (`=ERROR REPORT====`), an exception banner
+//!    (`** (RuntimeError) ...`) or a crash header without a level word (`GenServer X
+//!    terminating`) at the start of the message sets it.
 //! 4. Otherwise a continuation line (indented, a stack frame, `Last message:`,
 //!    `State:`, `  Parameters:` ..., or the SQL line right after Ecto's `QUERY OK`)
 //!    takes the level of the event its stream (`_STREAM_ID`, else `_PID`) is in.
@@ -166,6 +167,15 @@ pub fn marker_level(message: &[u8]) -> Option<u8> {
         }
     }
     if message.starts_with(b"** (") {
+        return Some(3);
+    }
+    // Elixir's crash reports when the format has no [level]: `GenServer
+    // Billing.Worker terminating`, `Task #PID<0.1.0> started from ... terminating`.
+    if (message.starts_with(b"GenServer ")
+        || message.starts_with(b"Task #PID<")
+        || message.starts_with(b"Process "))
+        && message.ends_with(b" terminating")
+    {
         return Some(3);
     }
     None
@@ -463,6 +473,9 @@ mod tests {
             ("plain text with no header", "1", 6),
             ("    indented with no event", "1", 6),
             ("=ERROR REPORT==== 4-Dec-2025::19:22:30.888840 ===", "3", 3),
+            ("    crasher: initial call", "3", 3),
+            ("GenServer Billing.Worker terminating", "4", 3),
+            ("** (RuntimeError) no [level] in this format", "4", 3),
             ("    crasher: initial call", "3", 3),
         ];
         for (message, pid, want) in lines {

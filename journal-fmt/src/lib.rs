@@ -19,9 +19,11 @@ pub mod level;
 pub mod render;
 pub mod text;
 
-/// Run both readers on arbitrary bytes: each line as a json entry, the whole as an
-/// export stream, and check that what the export reader accepts survives a write
-/// and a second read unchanged. The fuzz target and its corpus replay call this.
+/// Run every reader on arbitrary bytes: each line as a json entry (which must survive
+/// a write and a second read) and as a `short` line, the whole as an export stream
+/// (likewise), and the whole through the engine in every input form, coloured and as
+/// json, in one block and in blocks of 7 bytes on 2 threads (which must agree). The
+/// fuzz target and its corpus replay call this.
 #[doc(hidden)]
 pub fn exercise_readers(data: &[u8]) {
     let mut clock = clock::Clock::utc();
@@ -39,6 +41,7 @@ pub fn exercise_readers(data: &[u8]) {
         let _ = text::short_line(line, &mut clock, 1_795_338_007_000_000);
         let _ = render::sanitize(line);
     }
+    exercise_engine(data);
     let mut reader = export::ExportReader::new(data, 1 << 16);
     let mut guard = 0;
     while let Some(result) = reader.next_entry() {
@@ -57,5 +60,38 @@ pub fn exercise_readers(data: &[u8]) {
             let back = second.next_entry().expect("one entry").expect("readable");
             assert_eq!(back, entry);
         }
+    }
+}
+
+fn exercise_engine(data: &[u8]) {
+    use engine::{Format, Output, Processor, Settings, Sink};
+    use std::sync::Arc;
+    for output in [Output::Short, Output::Json] {
+        let settings = Arc::new(Settings {
+            output,
+            color: true,
+            utc: true,
+            filter: filter::Filter {
+                priority: Some((0, 4)),
+                ..filter::Filter::default()
+            },
+            now: 1_795_338_007_000_000,
+            max_line: 4096,
+        });
+        for format in [Format::Json, Format::Short, Format::Cat] {
+            let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
+            let mut blocks = engine::Blocks::new(data, 1 << 20, 4096, false);
+            let mut processor = Processor::new(Arc::clone(&settings));
+            engine::run_sequential(&mut blocks, format, &mut processor, &mut sink, None)
+                .expect("writing to memory");
+            let mut parallel = Sink::new(Vec::new(), Vec::new(), false, false);
+            let blocks = engine::Blocks::new(std::io::Cursor::new(data.to_vec()), 7, 4096, false);
+            engine::run_parallel(blocks, format, Arc::clone(&settings), 2, &mut parallel)
+                .expect("writing to memory");
+            assert_eq!(parallel.out, sink.out, "blocks on threads change nothing");
+        }
+        let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
+        let mut processor = Processor::new(settings);
+        engine::run_export(data, &mut processor, &mut sink).expect("reading memory");
     }
 }
