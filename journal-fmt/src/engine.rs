@@ -810,12 +810,13 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
     let pool = blocks.pool.clone();
     let mut to_workers: Vec<SyncSender<Piece>> = Vec::new();
     let mut from_workers: Vec<Receiver<io::Result<Work>>> = Vec::new();
+    let mut handles = Vec::new();
     for _ in 0..threads {
         let (piece_tx, piece_rx) = sync_channel::<Piece>(2);
         let (done_tx, done_rx) = sync_channel::<io::Result<Work>>(2);
         let settings = Arc::clone(&settings);
         let pool = pool.clone();
-        std::thread::spawn(move || {
+        handles.push(std::thread::spawn(move || {
             let mut processor = Processor::isolated(settings);
             for piece in piece_rx {
                 let work = match piece {
@@ -828,12 +829,12 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
                     break;
                 }
             }
-        });
+        }));
         to_workers.push(piece_tx);
         from_workers.push(done_rx);
     }
     let (error_tx, error_rx) = sync_channel::<io::Error>(1);
-    std::thread::spawn(move || {
+    handles.push(std::thread::spawn(move || {
         let mut n = 0usize;
         loop {
             match blocks.next_piece() {
@@ -850,7 +851,7 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
                 }
             }
         }
-    });
+    }));
     let mut processor = Processor::new(Arc::clone(&settings));
     let mut line_base = 0u64;
     let mut long_line = 0u64;
@@ -878,6 +879,12 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
             )?,
         }
         n += 1;
+    }
+    // Every block was written, so the reader and the workers have ended: reap them.
+    // (On an error above they are left: the reader may be blocked reading stdin, and
+    // the process is about to exit.)
+    for handle in handles {
+        let _ = handle.join();
     }
     if let Ok(e) = error_rx.try_recv() {
         return Err(e.into());
