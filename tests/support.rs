@@ -87,6 +87,33 @@ pub fn json_docs(cmd: &mut assert_cmd::Command, code: i32) -> Vec<serde_json::Va
         .expect("JSON documents on stdout")
 }
 
+/// Run a tool under GNU time (`time`, from [`require_peer`]): what it printed, with
+/// time's own line taken off stderr, and its peak RSS in KiB.
+pub fn with_peak_rss(
+    time: &Path,
+    tool: &str,
+    args: &[impl AsRef<std::ffi::OsStr>],
+) -> (std::process::Output, u64) {
+    let mut out = std::process::Command::new(time)
+        .args(["-f", "%M"])
+        .arg(tool_path(tool))
+        .args(args)
+        .output()
+        .expect("GNU time runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (before, last) = stderr
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or(("", stderr.trim_end()));
+    let kib = last.trim().parse().expect("GNU time's %M on the last line");
+    out.stderr = if before.is_empty() {
+        Vec::new()
+    } else {
+        format!("{before}\n").into_bytes()
+    };
+    (out, kib)
+}
+
 /// Whether the tests run as root (who may write anywhere and give files away).
 pub fn running_as_root() -> bool {
     use std::os::unix::fs::MetadataExt;

@@ -11,7 +11,6 @@ use std::io::Write;
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// Offsets change on quarter-hour boundaries at the finest, so one lookup per
 /// quarter hour serves every entry in it.
@@ -42,8 +41,6 @@ pub struct Civil {
     pub micros: u32,
     /// Seconds east of UTC.
     pub offset: i32,
-    /// 0 = Thursday (1970-01-01), as the epoch began.
-    pub weekday: usize,
 }
 
 impl Clock {
@@ -62,10 +59,6 @@ impl Clock {
             cached: None,
             short_second: None,
         }
-    }
-
-    pub fn is_utc(&self) -> bool {
-        self.zone.is_none()
     }
 
     /// Seconds east of UTC at `unix_seconds`.
@@ -101,7 +94,6 @@ impl Clock {
             second,
             micros,
             offset,
-            weekday: (local / 86_400 % 7) as usize,
         }
     }
 
@@ -159,16 +151,6 @@ impl Clock {
             offset / 3600,
             offset / 60 % 60
         );
-    }
-
-    /// `Sun 2026-11-22 10:00:07 +01:00`, as `--since` reads it back.
-    pub fn describe(&mut self, unix_micros: i64) -> String {
-        let c = self.civil(unix_micros);
-        let mut out = Vec::new();
-        let _ = write!(out, "{} ", WEEKDAYS[c.weekday]);
-        self.write_iso(&mut out, unix_micros);
-        let text = String::from_utf8(out).unwrap_or_default();
-        text.replacen('T', " ", 1)
     }
 }
 
@@ -358,7 +340,6 @@ mod tests {
                 Some(1_795_338_007)
             );
         }
-        assert_eq!(Clock::utc().describe(t), "Sun 2026-11-22 09:00:07+00:00");
     }
 
     #[test]

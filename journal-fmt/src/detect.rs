@@ -82,7 +82,7 @@ pub fn run_input<W: Write, E: Write>(
     if eager || threads <= 1 {
         let mut blocks = blocks;
         let mut processor = Processor::new(settings);
-        engine::run_sequential(&mut blocks, format, &mut processor, sink, None)
+        engine::run_sequential(&mut blocks, format, &mut processor, sink)
     } else {
         engine::run_parallel(blocks, format, settings, threads, sink)
     }

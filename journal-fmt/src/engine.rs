@@ -197,7 +197,7 @@ impl Processor {
         let mut decision = Decision {
             filter,
             admitted: filter.admits(entry, time),
-            grep: filter.grep_passes(facts.message),
+            grep: filter.grep_passes(facts.message.as_deref()),
         };
         let Some(verdict) = self.events.step(&facts, &mut decision) else {
             return Outcome::Pending;
@@ -377,11 +377,14 @@ fn write_unparsed(out: &mut Vec<u8>, bytes: &[u8], color: bool, first: bool, las
 /// as an entry (passed on in pieces, so memory stays flat).
 pub enum Piece {
     Lines(Vec<u8>),
-    Long {
-        bytes: Vec<u8>,
-        first: bool,
-        last: bool,
-    },
+    Long(LongPart),
+}
+
+/// Part of an over-long line: whether it starts the line, and whether it ends it.
+pub struct LongPart {
+    pub bytes: Vec<u8>,
+    pub first: bool,
+    pub last: bool,
 }
 
 /// Buffers the writer hands back once written, so blocks reuse memory rather than
@@ -489,11 +492,11 @@ impl<R: Read> Blocks<R> {
             }
             if buf.len() >= self.max_line {
                 self.in_long = true;
-                return Ok(Some(Piece::Long {
+                return Ok(Some(Piece::Long(LongPart {
                     bytes: buf,
                     first: true,
                     last: false,
-                }));
+                })));
             }
             if self.eof {
                 return Ok((!buf.is_empty()).then_some(Piece::Lines(buf)));
@@ -519,11 +522,11 @@ impl<R: Read> Blocks<R> {
         if last {
             self.in_long = false;
         }
-        Ok(Piece::Long {
+        Ok(Piece::Long(LongPart {
             bytes: buf,
             first: false,
             last,
-        })
+        }))
     }
 }
 
@@ -686,16 +689,14 @@ pub fn run_sequential<R: Read, W: Write, E: Write>(
     format: Format,
     processor: &mut Processor,
     sink: &mut Sink<W, E>,
-    stop: Option<&std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<()> {
     let mut line_base = 0u64;
     let mut scratch = Vec::new();
-    let mut long_line = 0u64;
     while let Some(piece) = blocks.next_piece()? {
         match piece {
             Piece::Lines(input) => {
                 let done = process_block(processor, format, input, &blocks.pool);
-                let pool = blocks.pool.clone();
+                let pool = &blocks.pool;
                 finish_block(
                     done,
                     &mut line_base,
@@ -703,50 +704,35 @@ pub fn run_sequential<R: Read, W: Write, E: Write>(
                     sink,
                     processor,
                     format,
-                    &pool,
+                    pool,
                 )?;
             }
-            Piece::Long { bytes, first, last } => {
-                long_piece(
-                    sink,
-                    processor,
-                    &bytes,
-                    first,
-                    last,
-                    &mut line_base,
-                    &mut long_line,
-                )?;
-            }
+            Piece::Long(part) => long_piece(sink, processor, &part, &mut line_base)?,
         }
         sink.block_done()?;
-        if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
-            break;
-        }
     }
     Ok(())
 }
 
+/// Pass on part of an over-long line (`line_base` lines are done before it).
 fn long_piece<W: Write, E: Write>(
     sink: &mut Sink<W, E>,
     processor: &Processor,
-    bytes: &[u8],
-    first: bool,
-    last: bool,
+    part: &LongPart,
     line_base: &mut u64,
-    long_line: &mut u64,
 ) -> anyhow::Result<()> {
-    if first {
-        *long_line = *line_base + 1;
-        let where_ = format!("{}:{}", sink.source, *long_line);
+    if part.first {
+        let where_ = format!("{}:{}", sink.source, *line_base + 1);
         let detail = format!("over {} bytes", processor.settings.max_line);
         sink.problem(&where_, Problem::LineTooLong, &detail)?;
     }
     if processor.settings.output.is_human() {
-        let mut out = Vec::with_capacity(bytes.len() + 32);
-        write_unparsed(&mut out, bytes, processor.settings.color, first, last);
+        let mut out = Vec::with_capacity(part.bytes.len() + 32);
+        let color = processor.settings.color;
+        write_unparsed(&mut out, &part.bytes, color, part.first, part.last);
         sink.write(&out)?;
     }
-    if last {
+    if part.last {
         *line_base += 1;
     }
     Ok(())
@@ -823,7 +809,7 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
                     Piece::Lines(input) => {
                         Work::Block(process_block(&mut processor, format, input, &pool))
                     }
-                    Piece::Long { bytes, first, last } => Work::Long { bytes, first, last },
+                    Piece::Long(part) => Work::Long(part),
                 };
                 if done_tx.send(Ok(work)).is_err() {
                     break;
@@ -854,7 +840,6 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
     }));
     let mut processor = Processor::new(Arc::clone(&settings));
     let mut line_base = 0u64;
-    let mut long_line = 0u64;
     let mut scratch = Vec::new();
     let mut n = 0usize;
     while let Ok(work) = from_workers[n % threads].recv() {
@@ -868,15 +853,7 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
                 format,
                 &pool,
             )?,
-            Work::Long { bytes, first, last } => long_piece(
-                sink,
-                &processor,
-                &bytes,
-                first,
-                last,
-                &mut line_base,
-                &mut long_line,
-            )?,
+            Work::Long(part) => long_piece(sink, &processor, &part, &mut line_base)?,
         }
         n += 1;
     }
@@ -894,11 +871,7 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
 
 enum Work {
     Block(Done),
-    Long {
-        bytes: Vec<u8>,
-        first: bool,
-        last: bool,
-    },
+    Long(LongPart),
 }
 
 /// Read an export stream on this thread. Damage is reported; a truncated stream
@@ -1007,7 +980,7 @@ mod tests {
             let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
             let mut blocks = Blocks::new(input.as_bytes(), 1 << 20, 1 << 20, false);
             let mut processor = Processor::new(Arc::clone(&settings));
-            run_sequential(&mut blocks, Format::Json, &mut processor, &mut sink, None).unwrap();
+            run_sequential(&mut blocks, Format::Json, &mut processor, &mut sink).unwrap();
             let want = sink.out.clone();
             assert!(!want.is_empty());
             for block in [1, 100, 333, 4096] {
@@ -1052,9 +1025,7 @@ mod tests {
         while let Some(piece) = blocks.next_piece().unwrap() {
             pieces.push(match piece {
                 Piece::Lines(b) => (String::from_utf8(b).unwrap(), None),
-                Piece::Long { bytes, first, last } => {
-                    (bytes.len().to_string(), Some((first, last)))
-                }
+                Piece::Long(part) => (part.bytes.len().to_string(), Some((part.first, part.last))),
             });
         }
         assert_eq!(pieces.first().unwrap().0, "short one\n");

@@ -94,11 +94,12 @@ impl Filter {
         }
     }
 
-    /// `-g` on the message (ANSI sequences removed first).
+    /// `-g` on the message (given without ANSI sequences, as [`crate::level::Facts`]
+    /// holds it).
     pub fn grep_passes(&self, message: Option<&[u8]>) -> bool {
         match &self.grep {
             None => true,
-            Some(re) => message.is_some_and(|m| re.is_match(&crate::level::strip_ansi(m))),
+            Some(re) => message.is_some_and(|m| re.is_match(m)),
         }
     }
 }

@@ -94,7 +94,7 @@ pub fn run<W: Write, E: Write>(
         true,
     );
     let mut processor = Processor::new(settings);
-    let result = engine::run_sequential(&mut blocks, Format::Json, &mut processor, sink, None);
+    let result = engine::run_sequential(&mut blocks, Format::Json, &mut processor, sink);
     if result.is_err() {
         // The reader went away (or output failed): stop journalctl.
         let _ = handle.kill();

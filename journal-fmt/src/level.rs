@@ -122,22 +122,26 @@ pub fn strip_ansi(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The level word of an Elixir console header: the first `[word]` in the first
-/// bytes that is preceded by the start or a space and followed by a space or the end.
+/// The level word of an Elixir console header.
 pub fn elixir_level(message: &[u8]) -> Option<u8> {
+    elixir_header(message).map(|(_, _, level)| level)
+}
+
+/// The `[level]` of an Elixir console header: the first `[word]` in the first bytes
+/// that is preceded by the start or a space, followed by a space or the end, and
+/// names a level. Its `[`, one past its `]`, and the level.
+pub fn elixir_header(message: &[u8]) -> Option<(usize, usize, u8)> {
     let head = &message[..message.len().min(HEADER_SPAN)];
     let mut from = 0;
-    while let Some(open) = crate::render::find_byte(b'[', &head[from..]).map(|i| i + from) {
+    while let Some(open) = crate::find_byte(b'[', &head[from..]).map(|i| i + from) {
         from = open + 1;
         if open > 0 && head[open - 1] != b' ' {
             continue;
         }
-        let Some(close) = crate::render::find_byte(b']', &head[open..]).map(|i| i + open) else {
-            break;
-        };
+        let close = crate::find_byte(b']', &head[open..])? + open;
         if matches!(head.get(close + 1), None | Some(b' ')) {
             if let Some(level) = elixir_word(&head[open + 1..close]) {
-                return Some(level);
+                return Some((open, close + 1, level));
             }
         }
     }
@@ -239,7 +243,9 @@ pub struct Facts<'e> {
     pub priority: u8,
     pub from_stdout: bool,
     pub stream: &'e [u8],
-    pub message: Option<&'e [u8]>,
+    /// `MESSAGE` without ANSI escape sequences (stripped once for the level rule
+    /// and `-g`).
+    pub message: Option<std::borrow::Cow<'e, [u8]>>,
 }
 
 impl<'e> Facts<'e> {
@@ -255,7 +261,7 @@ impl<'e> Facts<'e> {
                 .text("_STREAM_ID")
                 .or_else(|| entry.text("_PID"))
                 .unwrap_or_default(),
-            message: entry.text("MESSAGE"),
+            message: entry.text("MESSAGE").map(strip_ansi),
         }
     }
 }
@@ -296,13 +302,12 @@ impl Events {
         if facts.priority != INFO || !facts.from_stdout {
             return fixed(facts.priority, &mut |l| decide.head(l));
         }
-        let Some(raw) = facts.message else {
+        let Some(message) = facts.message.as_deref() else {
             return fixed(facts.priority, &mut |l| decide.head(l));
         };
-        let message = strip_ansi(raw);
-        if let Some(level) = elixir_level(&message) {
+        if let Some(level) = elixir_level(message) {
             let shown = decide.head(level);
-            let query = is_query_header(&message);
+            let query = is_query_header(message);
             self.set(
                 facts.stream,
                 Some(Event {
@@ -319,8 +324,8 @@ impl Events {
             None => &mut None,
         };
         if let Some(event) = current {
-            if is_continuation(&message) || std::mem::take(&mut event.query) {
-                let own = marker_level(&message).unwrap_or(7);
+            if is_continuation(message) || std::mem::take(&mut event.query) {
+                let own = marker_level(message).unwrap_or(7);
                 if own < event.level {
                     // A banner inside the event (`** (RuntimeError)` after an
                     // `[info]` line) raises it: this line and the rest take its level.
@@ -336,7 +341,7 @@ impl Events {
                 });
             }
         }
-        if let Some(level) = marker_level(&message) {
+        if let Some(level) = marker_level(message) {
             let shown = decide.head(level);
             self.set(
                 facts.stream,

@@ -19,6 +19,12 @@ pub mod level;
 pub mod render;
 pub mod text;
 
+/// The first `byte` in a short haystack (words, headers, field names), where a plain
+/// loop beats memchr's call overhead.
+pub(crate) fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == byte)
+}
+
 /// Run every reader on arbitrary bytes: each line as a json entry (which must survive
 /// a write and a second read) and as a `short` line, the whole as an export stream
 /// (likewise), and the whole through the engine in every input form, coloured and as
@@ -82,7 +88,7 @@ fn exercise_engine(data: &[u8]) {
             let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
             let mut blocks = engine::Blocks::new(data, 1 << 20, 4096, false);
             let mut processor = Processor::new(Arc::clone(&settings));
-            engine::run_sequential(&mut blocks, format, &mut processor, &mut sink, None)
+            engine::run_sequential(&mut blocks, format, &mut processor, &mut sink)
                 .expect("writing to memory");
             let mut parallel = Sink::new(Vec::new(), Vec::new(), false, false);
             let blocks = engine::Blocks::new(std::io::Cursor::new(data.to_vec()), 7, 4096, false);

@@ -3,6 +3,7 @@ use clap::{Parser, ValueEnum};
 use journal_fmt::engine::{Format, Output, Settings, Sink};
 use journal_fmt::{clock, detect, filter::Filter, follow, level};
 use relkit_common::color::ColorWhen;
+use relkit_common::input::describe_io_error;
 use relkit_common::Status;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -260,18 +261,14 @@ fn run(cli: Cli) -> Result<Status> {
         let (name, reader): (String, Box<dyn std::io::Read + Send>) = if path.as_os_str() == "-" {
             ("<stdin>".into(), Box::new(std::io::stdin()))
         } else {
-            let file = std::fs::File::open(path).with_context(|| {
-                format!(
-                    "cannot read {}: {}",
-                    path.display(),
-                    "check the path and its permissions"
-                )
+            let file = std::fs::File::open(path).map_err(|e| {
+                anyhow::anyhow!("cannot read {}: {}", path.display(), describe_io_error(&e))
             })?;
             (path.display().to_string(), Box::new(file))
         };
         sink.source = name.clone();
-        let (head, reader) =
-            detect::read_head(reader).with_context(|| format!("cannot read {name}"))?;
+        let (head, reader) = detect::read_head(reader)
+            .map_err(|e| anyhow::anyhow!("cannot read {name}: {}", describe_io_error(&e)))?;
         let format = match cli.input {
             Some(input) => input.format(),
             None => detect::detect(&head),

@@ -88,40 +88,20 @@ pub fn highlight(out: &mut Vec<u8>, message: &str, base: &str) {
     w.out.extend_from_slice(base.as_bytes());
     let bytes = message.as_bytes();
     let mut body = 0;
-    if let Some((open, close, level)) = elixir_header(bytes) {
+    if let Some((open, close, level)) = crate::level::elixir_header(bytes) {
         if open > 0 {
             w.span(0, open, DIM);
         }
-        let style = match level {
-            0..=3 => RED_BOLD,
-            4 => YELLOW_BOLD,
-            7 => GREY,
-            _ => BOLD,
+        // The level word in its level's colour; info's is plain, so bold.
+        let style = match level_style(level) {
+            "" => BOLD,
+            style => style,
         };
         w.span(open, close, style);
         body = close + usize::from(bytes.get(close) == Some(&b' '));
     }
     body_spans(&mut w, body);
     w.finish();
-}
-
-/// `[level]` of an Elixir header: (its `[`, one past its `]`, the level).
-fn elixir_header(bytes: &[u8]) -> Option<(usize, usize, u8)> {
-    let head = &bytes[..bytes.len().min(160)];
-    let mut from = 0;
-    while let Some(open) = find_byte(b'[', &head[from..]).map(|i| i + from) {
-        from = open + 1;
-        if open > 0 && head[open - 1] != b' ' {
-            continue;
-        }
-        let close = find_byte(b']', &head[open..])? + open;
-        if matches!(head.get(close + 1), None | Some(b' ')) {
-            if let Some(level) = crate::level::elixir_level(&head[open..=close]) {
-                return Some((open, close + 1, level));
-            }
-        }
-    }
-    None
 }
 
 struct Spans<'o, 't> {
@@ -153,12 +133,6 @@ impl Spans<'_, '_> {
     }
 }
 
-/// The first `byte` in a short haystack (words, headers), where a plain loop beats
-/// memchr's call overhead.
-pub(crate) fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == byte)
-}
-
 const METHODS: [&[u8]; 7] = [
     b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"HEAD", b"OPTIONS",
 ];
@@ -168,11 +142,11 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
     let rest = &bytes[body..];
     let mut from = body;
     // Line shapes recognised by how they start.
-    if let Some(space) = find_byte(b' ', rest) {
+    if let Some(space) = crate::find_byte(b' ', rest) {
         let first = &rest[..space];
         let after = &rest[space + 1..];
         if METHODS.contains(&first) && after.first() == Some(&b'/') {
-            let path_end = find_byte(b' ', after).unwrap_or(after.len());
+            let path_end = crate::find_byte(b' ', after).unwrap_or(after.len());
             w.span(body, body + space, BOLD);
             w.span(body + space + 1, body + space + 1 + path_end, CYAN);
             from = body + space + 1 + path_end;
@@ -226,7 +200,7 @@ fn words(w: &mut Spans<'_, '_>, from: usize) {
             i += 1;
             continue;
         }
-        let end = find_byte(b' ', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+        let end = crate::find_byte(b' ', &bytes[i..]).map_or(bytes.len(), |n| i + n);
         word(w, i, end);
         i = end;
     }
@@ -271,7 +245,7 @@ fn word(w: &mut Spans<'_, '_>, start: usize, end: usize) {
             w.span(start + 1, stop, MAGENTA);
         }
         _ => {
-            if let Some(eq) = find_byte(b'=', core) {
+            if let Some(eq) = crate::find_byte(b'=', core) {
                 let value = &core[eq + 1..];
                 let key = &core[..eq];
                 if key == b"source" {

@@ -5,7 +5,7 @@ use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use relkit_tests::{example_dir, require_peer, tool};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn example() -> std::path::PathBuf {
     example_dir().join("journal/billing_prod.export")
@@ -282,19 +282,11 @@ fn json_and_export_pass_entries_through() {
         3
     );
     if let Some(jq) = require_peer("jq") {
-        let mut child = Command::new(jq)
+        let out = assert_cmd::Command::new(jq)
             .args(["-r", ".MESSAGE"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
+            .write_stdin(json.clone())
+            .output()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(json.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
         assert!(out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).starts_with("10:00:01.000 [error] GenServer"));
     }
@@ -488,16 +480,16 @@ fn a_100_mb_line_streams_in_flat_memory() {
     }
     drop(file);
     for output in ["cat", "json"] {
-        let out = Command::new(&time)
-            .args(["-f", "%M"])
-            .arg(relkit_tests::tool_path("journal-fmt"))
-            .args(["-o", output, "--color", "never"])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let args = [
+            std::ffi::OsStr::new("-o"),
+            output.as_ref(),
+            "--color".as_ref(),
+            "never".as_ref(),
+            path.as_os_str(),
+        ];
+        let (out, rss_kib) = relkit_tests::with_peak_rss(&time, "journal-fmt", &args);
         assert!(out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let rss_kib: u64 = stderr.lines().last().unwrap().trim().parse().unwrap();
         assert!(rss_kib < 64 * 1024, "-o {output}: peak RSS {rss_kib} KiB");
         assert!(stderr.contains("big.json:2: line-too-long"), "{stderr}");
         let stdout = &out.stdout;

@@ -110,38 +110,63 @@ fn journalctl(journalctl: &std::path::Path, file: &std::path::Path, mode: &str) 
     out.stdout
 }
 
+/// The test entries written to a journal file, and journalctl to read it back.
+struct BillingJournal {
+    _dir: tempfile::TempDir,
+    file: std::path::PathBuf,
+    journalctl: std::path::PathBuf,
+}
+
+impl BillingJournal {
+    /// `None` (a loud SKIPPED) without systemd-journal-remote or journalctl.
+    fn write() -> Option<BillingJournal> {
+        let remote = require_peer("systemd-journal-remote")?;
+        let journalctl = require_peer("journalctl")?;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("billing.journal");
+        write_journal(&remote, &entries_written(), &file);
+        Some(BillingJournal {
+            _dir: dir,
+            file,
+            journalctl,
+        })
+    }
+
+    fn read(&self, mode: &str) -> Vec<u8> {
+        journalctl(&self.journalctl, &self.file, mode)
+    }
+}
+
+fn export_entries(bytes: &[u8]) -> Vec<Entry<'static>> {
+    let mut reader = ExportReader::new(bytes, 1 << 20);
+    std::iter::from_fn(|| reader.next_entry())
+        .map(|e| e.unwrap())
+        .collect()
+}
+
+fn json_entries(bytes: &[u8]) -> Vec<Entry<'_>> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| parse_line(l).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
 #[test]
 fn every_format_gives_the_same_entries() {
-    let Some(remote) = require_peer("systemd-journal-remote") else {
-        return;
-    };
-    let Some(journalctl_bin) = require_peer("journalctl") else {
+    let Some(journal) = BillingJournal::write() else {
         return;
     };
     let written = entries_written();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("billing.journal");
-    write_journal(&remote, &written, &file);
-
-    let from_export: Vec<Entry> = {
-        let bytes = journalctl(&journalctl_bin, &file, "export");
-        let mut reader = ExportReader::new(&bytes[..], 1 << 20);
-        std::iter::from_fn(|| reader.next_entry())
-            .map(|e| e.unwrap())
-            .collect()
-    };
+    let from_export = export_entries(&journal.read("export"));
     assert_eq!(from_export.len(), written.len());
     for (ours, theirs) in written.iter().zip(&from_export) {
         assert_eq!(user_fields(ours), user_fields(theirs));
     }
 
     for mode in ["json", "json-seq"] {
-        let bytes = journalctl(&journalctl_bin, &file, mode);
-        let from_json: Vec<Entry> = bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| parse_line(l).unwrap_or_else(|e| panic!("-o {mode}: {e}")))
-            .collect();
+        let bytes = journal.read(mode);
+        let from_json = json_entries(&bytes);
         assert_eq!(from_json.len(), written.len(), "-o {mode}");
         for (exported, json) in from_export.iter().zip(&from_json) {
             // journalctl's rule: NAME=value of 4096 bytes or more becomes null.
@@ -189,41 +214,22 @@ fn through_journal_fmt(input: &[u8], args: &[&str]) -> Vec<u8> {
 
 #[test]
 fn the_command_reads_every_format_alike() {
-    let Some(remote) = require_peer("systemd-journal-remote") else {
-        return;
-    };
-    let Some(journalctl_bin) = require_peer("journalctl") else {
+    let Some(journal) = BillingJournal::write() else {
         return;
     };
     let written = entries_written();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("billing.journal");
-    write_journal(&remote, &written, &file);
-    let export = journalctl(&journalctl_bin, &file, "export");
-    let exported: Vec<Entry> = {
-        let mut reader = ExportReader::new(&export[..], 1 << 20);
-        std::iter::from_fn(|| reader.next_entry())
-            .map(|e| e.unwrap())
-            .collect()
-    };
+    let export = journal.read("export");
+    let exported = export_entries(&export);
     // json, json-seq and export in, json out: the same entries, the same bytes (json
     // keeps its nulls; export, the lossless one, has every value).
     for mode in ["json", "json-seq", "export"] {
-        let input = journalctl(&journalctl_bin, &file, mode);
+        let input = journal.read(mode);
         let out = through_journal_fmt(&input, &["-o", "json"]);
-        let found: Vec<Entry> = out
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| parse_line(l).unwrap())
-            .collect();
+        let found = json_entries(&out);
         assert_eq!(found.len(), written.len(), "-o {mode}");
-        let want: Vec<Entry> = match mode {
+        let want = match mode {
             "export" => exported.clone(),
-            _ => input
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| parse_line(l).unwrap())
-                .collect(),
+            _ => json_entries(&input),
         };
         for (a, b) in found.iter().zip(&want) {
             assert_eq!(user_fields(a), user_fields(b), "-o {mode}");
@@ -231,10 +237,7 @@ fn the_command_reads_every_format_alike() {
     }
     // export in, export out: lossless.
     let again = through_journal_fmt(&export, &["-o", "export"]);
-    let mut reader = ExportReader::new(&again[..], 1 << 20);
-    let back: Vec<Entry> = std::iter::from_fn(|| reader.next_entry())
-        .map(|e| e.unwrap())
-        .collect();
+    let back = export_entries(&again);
     assert_eq!(back.len(), exported.len());
     for (a, b) in back.iter().zip(&exported) {
         assert_eq!(user_fields(a), user_fields(b));
@@ -242,7 +245,7 @@ fn the_command_reads_every_format_alike() {
     // The same levels and filtering whichever form came in, text forms included.
     let mut answers = Vec::new();
     for mode in ["json", "json-seq", "export", "short-iso", "cat"] {
-        let input = journalctl(&journalctl_bin, &file, mode);
+        let input = journal.read(mode);
         let errors = through_journal_fmt(&input, &["-p", "err", "-o", "cat"]);
         let warnings = through_journal_fmt(&input, &["-p", "warning..warning", "-o", "cat"]);
         let grep = through_journal_fmt(&input, &["-g", "arithmetic", "-o", "cat"]);
@@ -270,7 +273,7 @@ fn the_command_reads_every_format_alike() {
         assert_eq!(g, grep, "-g from -o {mode}");
     }
     // short-iso carries the time, identifier and pid.
-    let iso = journalctl(&journalctl_bin, &file, "short-iso");
+    let iso = journal.read("short-iso");
     let out = through_journal_fmt(&iso, &["-o", "json", "-p", "err"]);
     let first = parse_line(out.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert_eq!(

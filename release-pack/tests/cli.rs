@@ -586,23 +586,6 @@ fn verify_reports_an_incomplete_release_and_a_checksum() {
     assert!(findings.iter().all(|f| f["severity"] == "error"));
 }
 
-/// Peak RSS in KiB of a release-pack run, by GNU time.
-fn peak_rss_kib(time: &Path, args: &[&std::ffi::OsStr]) -> u64 {
-    let out = Command::new(time)
-        .args(["-f", "%M"])
-        .arg(relkit_tests::tool_path("release-pack"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    stderr.lines().last().unwrap().trim().parse().unwrap()
-}
-
 /// Memory stays flat: a release with a 384 MiB file (sparse, so the test is cheap)
 /// packs, lists, inspects, verifies and unpacks in well under 64 MiB.
 #[test]
@@ -647,8 +630,12 @@ fn memory_stays_flat_on_a_large_release() {
         ),
     ];
     for (verb, args) in runs {
-        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-        let kib = peak_rss_kib(&time, &args);
+        let (out, kib) = relkit_tests::with_peak_rss(&time, "release-pack", &args);
+        assert!(
+            out.status.success(),
+            "{verb}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(kib < limit, "{verb}: peak RSS {kib} KiB");
     }
     assert_eq!(
