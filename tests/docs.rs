@@ -272,13 +272,11 @@ fn the_release_pack_examples_are_what_pack_and_list_print() {
         .stdout(predicates::str::contains("\"code\":\"mix-sets-node\""));
 }
 
-/// Codes documented in docs/codes.md: backticked kebab-case words at the start of a
-/// `### ` heading.
+/// Codes documented in docs/codes.md, as the tools read them (relkit_common::codes).
 fn documented_codes() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(workspace_root().join("docs/codes.md")).unwrap();
-    text.lines()
-        .filter_map(|l| l.strip_prefix("### `"))
-        .filter_map(|r| r.split('`').next().map(str::to_string))
+    relkit_common::codes::all()
+        .iter()
+        .map(|c| c.code.clone())
         .collect()
 }
 

@@ -101,7 +101,6 @@ fn vmargs_parse(files: &[PathBuf], cwd: &Path) -> (HashMap<String, Value>, Vec<S
         let out = Command::new(tool_path("vmargs"))
             .arg("parse")
             .arg("--show-secrets")
-            .arg("--quiet")
             .args(chunk)
             .current_dir(cwd)
             .output()
@@ -484,7 +483,7 @@ fn parse_then_render_gives_what_erl_reads_the_same() {
             continue;
         }
         let parsed = Command::new(tool_path("vmargs"))
-            .args(["parse", "--quiet"])
+            .args(["parse"])
             .arg(&original)
             .current_dir(dir)
             .output()

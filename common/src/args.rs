@@ -20,9 +20,14 @@ pub struct CommonArgs {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
-    /// Print nothing on success; only errors and the exit status speak.
+    /// Print nothing on stdout; only errors (on stderr) and the exit status speak.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Print secrets (cookies, secret file contents) instead of masking them, in
+    /// every output: documents, findings, source lines, diffs and errors.
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
 }
 
 impl CommonArgs {

@@ -13,9 +13,24 @@ use anstyle::{AnsiColor, Style};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The lowest; also the default `--severity`.
+    #[default]
     Info,
     Warning,
     Error,

@@ -4,6 +4,7 @@
 //! reading and line/column lookup.
 
 pub mod args;
+pub mod codes;
 pub mod color;
 pub mod exit;
 pub mod finding;
@@ -11,7 +12,9 @@ pub mod fs;
 pub mod input;
 pub mod json;
 pub mod lines;
+pub mod progress;
 pub mod report;
+pub mod secret;
 pub mod text;
 pub mod time;
 
@@ -22,3 +25,6 @@ pub use finding::{Finding, Severity};
 pub use input::{read_input, Input};
 pub use json::{Document, Documents};
 pub use lines::LineIndex;
+pub use progress::Progress;
+pub use report::{FindingArgs, Format, Reporter};
+pub use secret::Secrets;

@@ -1,25 +1,12 @@
 //! Small text helpers the checkers share.
 
-/// Levenshtein distance between two strings, or `None` when it is more than `max`
-/// (lengths further apart than `max` are not compared at all).
+/// Levenshtein distance between two strings (strsim's), or `None` when it is more
+/// than `max`.
 pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > max {
+    if a.chars().count().abs_diff(b.chars().count()) > max {
         return None;
     }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    Some(row[b.len()]).filter(|&d| d <= max)
+    Some(strsim::levenshtein(a, b)).filter(|&d| d <= max)
 }
 
 /// The known word closest to `word`, within `max_for(candidate)` edits, excluding

@@ -1,6 +1,7 @@
 //! hsts-check: parse Strict-Transport-Security headers strictly and explain which
 //! policy covers a host.
 
+pub mod cli;
 pub mod dump;
 pub mod header;
 pub mod net;

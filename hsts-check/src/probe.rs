@@ -74,6 +74,19 @@ pub struct Prefetched {
 
 impl Prefetched {
     pub fn new(hosts: &[String], fetcher: &dyn Fetcher, concurrency: usize) -> Prefetched {
+        Prefetched::with_progress(hosts, fetcher, concurrency, |_| {
+            relkit_common::Progress::hidden()
+        })
+    }
+
+    /// [`Prefetched::new`], counting the names done on the progress `start` makes
+    /// for the number of names (the hosts and their parents).
+    pub fn with_progress(
+        hosts: &[String],
+        fetcher: &dyn Fetcher,
+        concurrency: usize,
+        start: impl FnOnce(u64) -> relkit_common::Progress,
+    ) -> Prefetched {
         let mut names: Vec<String> = Vec::new();
         for host in hosts {
             for name in targets(host) {
@@ -82,6 +95,7 @@ impl Prefetched {
                 }
             }
         }
+        let progress = start(names.len() as u64);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::sync::Mutex::new(std::collections::HashMap::new());
         std::thread::scope(|scope| {
@@ -103,9 +117,11 @@ impl Prefetched {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .extend(done);
+                    progress.add(1);
                 });
             }
         });
+        progress.finish();
         Prefetched {
             answers: results.into_inner().unwrap_or_else(|e| e.into_inner()),
         }

@@ -7,6 +7,7 @@
 //! [`render`] writes human lines; [`engine`] runs it all, in parallel on blocks of a
 //! file or pipe with the output in input order.
 
+pub mod cli;
 pub mod clock;
 pub mod detect;
 pub mod engine;

@@ -25,6 +25,8 @@ pub struct Setting {
     pub literal: bool,
     pub line: u32,
     pub column: u32,
+    /// Byte offsets of the value's source text (empty for a value relconf supplied).
+    pub value_span: (usize, usize),
 }
 
 /// An `environment` or `release` block (or a Mix release).
@@ -213,6 +215,7 @@ fn settings_from(items: &[&Node], ev: &mut Evaluator, place: &str) -> Vec<Settin
                 literal,
                 line,
                 column,
+                value_span: (value.start, value.end),
             }
         })
         .collect()
@@ -253,6 +256,7 @@ fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
                             literal: false,
                             line,
                             column,
+                            value_span: (opts.start, opts.end),
                         }],
                     };
                     if !settings.iter().any(|s| s.key == "version") {
@@ -265,6 +269,7 @@ fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
                                     literal: true,
                                     line,
                                     column,
+                                    value_span: (0, 0),
                                 },
                             );
                         }
@@ -544,6 +549,38 @@ fn settings_object(settings: &[Setting], show_secrets: bool, skip: &[&str]) -> M
 }
 
 impl Config {
+    /// Where the secrets of this config are (every secret setting's value, as
+    /// written) and what they are, for masking in anything printed about `source`.
+    pub fn add_secrets(&self, secrets: &mut relkit_common::Secrets, source: &str, src: &str) {
+        let lines = relkit_common::LineIndex::new(src.as_bytes());
+        let blocks = self.environments.iter().chain(&self.releases);
+        for setting in blocks.flat_map(|b| &b.settings) {
+            if !SECRET_KEYS.contains(&setting.key.as_str()) {
+                continue;
+            }
+            let (start, end) = setting.value_span;
+            if start < end && end <= src.len() {
+                let (line, column) = lines.position(src.as_bytes(), start);
+                let (end_line, end_column) = lines.position(src.as_bytes(), end);
+                secrets.add_span(
+                    source,
+                    relkit_common::secret::Span {
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                    },
+                );
+                if let Some(text) = src.get(start..end) {
+                    secrets.add_value(text);
+                }
+            }
+            if let Value::String(value) = &setting.value {
+                secrets.add_value(value);
+            }
+        }
+    }
+
     pub fn to_doc(&self, path: &str, root: &Path, show_secrets: bool) -> ConfigDoc {
         let environments = self
             .environments

@@ -2,6 +2,7 @@
 //! JSON, without running Elixir.
 
 pub mod check;
+pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod invariants;

@@ -152,7 +152,24 @@ fn bad(src: &[u8]) -> assert_cmd::assert::Assert {
 fn syntax_errors_point_at_the_line_with_a_caret() {
     bad(b"use Mix.Releases.Config\nenvironment :prod do\n  set cookie: \"open\nend\n")
         .code(2)
-        .stderr("relconf: error: config.exs:3:15: unterminated string (the \" here is never closed)\n  3 |   set cookie: \"open\n    |               ^\n");
+        .stderr("relconf: error: config.exs:3:15: unterminated string (the \" here is never closed)\n  3 |   set cookie: *****\n    |               ^\n");
+}
+
+#[test]
+fn a_syntax_error_on_a_cookie_line_shows_the_cookie_only_when_asked() {
+    let src = b"use Mix.Releases.Config\nenvironment :prod do\n  set cookie: \"s3cr3t_value\nend\n";
+    bad(src)
+        .code(2)
+        .stderr(contains("set cookie: *************\n"))
+        .stderr(contains("s3cr3t").not());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.exs"), src).unwrap();
+    relconf()
+        .current_dir(dir.path())
+        .args(["parse", "config.exs", "--show-secrets"])
+        .assert()
+        .code(2)
+        .stderr(contains("set cookie: \"s3cr3t_value\n"));
 }
 
 #[test]

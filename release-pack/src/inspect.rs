@@ -39,6 +39,11 @@ fn worth_keeping(name: &str, size: u64) -> bool {
 
 /// Read a tarball: every header, the small telling files, and every safety problem.
 pub fn from_tarball(path: &Path) -> Result<Contents> {
+    from_tarball_with(path, &relkit_common::Progress::hidden())
+}
+
+/// [`from_tarball`], counting entries and their bytes on `progress` as it reads.
+pub fn from_tarball_with(path: &Path, progress: &relkit_common::Progress) -> Result<Contents> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut contents = Contents {
@@ -50,9 +55,10 @@ pub fn from_tarball(path: &Path) -> Result<Contents> {
     };
     // The file is there and readable: anything wrong from here on is its content.
     match archive::from_file(file, path) {
-        Ok(archive) => gather(archive, &mut contents),
+        Ok(archive) => gather(archive, &mut contents, progress),
         Err(e) => contents.corrupt = Some(format!("{e:#}")),
     }
+    progress.finish();
     Ok(contents)
 }
 
@@ -66,6 +72,7 @@ pub fn from_bytes(data: &[u8]) -> Contents {
         gather(
             tar::Archive::new(flate2::read::MultiGzDecoder::new(data)),
             &mut contents,
+            &relkit_common::Progress::hidden(),
         );
     } else {
         contents.corrupt = Some("not gzip-compressed".into());
@@ -73,7 +80,11 @@ pub fn from_bytes(data: &[u8]) -> Contents {
     contents
 }
 
-fn gather<R: Read>(mut archive: tar::Archive<R>, contents: &mut Contents) {
+fn gather<R: Read>(
+    mut archive: tar::Archive<R>,
+    contents: &mut Contents,
+    progress: &relkit_common::Progress,
+) {
     let mut screen = Screen::new(Limits::default(), Vec::new());
     let entries = match archive.entries() {
         Ok(entries) => entries,
@@ -112,7 +123,9 @@ fn gather<R: Read>(mut archive: tar::Archive<R>, contents: &mut Contents) {
             Ok(Verdict::Skip) => {}
             Err(problem) => contents.problems.push(problem),
         }
+        progress.add(described.size);
         contents.entries.push(described);
+        progress.entries(contents.entries.len() as u64);
     }
 }
 

@@ -2,6 +2,7 @@
 //! reproducibly and safely.
 
 pub mod archive;
+pub mod cli;
 pub mod gz;
 pub mod inspect;
 pub mod pack;

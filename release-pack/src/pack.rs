@@ -158,7 +158,15 @@ impl<W: Write> Write for Hashing<W> {
 
 /// Pack `root` into `output`, atomically (a temporary file beside it, renamed into
 /// place; mode 0600, since a release carries its cookie and compiled-in config).
-pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Manifest> {
+///
+/// `progress` counts the bytes packed out of the tree's total, and the entries.
+pub fn pack(
+    root: &Path,
+    output: &Path,
+    mtime: u64,
+    threads: usize,
+    progress: &relkit_common::Progress,
+) -> Result<Manifest> {
     let entries = walk(root)?;
     let start_erl = fs::read_to_string(root.join("releases/start_erl.data")).ok();
     let info = release::detect(
@@ -181,7 +189,8 @@ pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Ma
     };
     let mut builder = tar::Builder::new(ParallelGz::new(hashing, threads));
     let mut bytes_in = 0;
-    for entry in &entries {
+    for (done, entry) in entries.iter().enumerate() {
+        progress.entries(done as u64);
         let mut header = tar::Header::new_ustar();
         header.set_mtime(mtime);
         header.set_uid(0);
@@ -213,9 +222,11 @@ pub fn pack(root: &Path, output: &Path, mtime: u64, threads: usize) -> Result<Ma
                     );
                 }
                 bytes_in += size;
+                progress.add(size);
             }
         }
     }
+    progress.finish();
     let gz = builder
         .into_inner()
         .context("cannot finish the tar stream")?;

@@ -17,14 +17,30 @@ pub struct Options {
     pub no_keep: bool,
     pub allow_symlinks_to: Vec<String>,
     pub limits: Limits,
+    /// Counts entries and bytes written.
+    pub progress: relkit_common::Progress,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unpacked {
     pub entries: u64,
     pub bytes: u64,
     /// Where the replaced tree went, if it was kept.
     pub previous: Option<PathBuf>,
+}
+
+/// What `unpack --json` prints: the `release-pack.result` document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnpackResult {
+    pub verb: &'static str,
+    pub file: String,
+    pub into: String,
+    #[serde(flatten)]
+    pub unpacked: Unpacked,
+}
+
+impl relkit_common::Document for UnpackResult {
+    const KIND: &'static str = "release-pack.result";
 }
 
 /// Clear setuid, setgid and sticky, and group/other write, as PEP 706's data filter.
@@ -129,6 +145,7 @@ fn extract(file: &Path, root: &Path, options: &Options) -> Result<(u64, u64)> {
     for entry in archive.entries().map_err(|e| archive::corrupt(file, &e))? {
         let mut entry = entry.map_err(|e| archive::corrupt(file, &e))?;
         let described = archive::describe(&entry)?;
+        options.progress.entries(count);
         let name = match screen.check(&described) {
             Ok(Verdict::Write(name)) => name,
             Ok(Verdict::Skip) => continue,
@@ -176,6 +193,7 @@ fn extract(file: &Path, root: &Path, options: &Options) -> Result<(u64, u64)> {
                 }
                 fs::set_permissions(&path, fs::Permissions::from_mode(safe_mode(described.mode)))?;
                 bytes += copied;
+                options.progress.add(copied);
             }
             Kind::Symlink => {
                 let target = described.link.clone().unwrap_or_default();

@@ -10,6 +10,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod cli;
 pub mod local;
 pub mod plan;
 pub mod remote;

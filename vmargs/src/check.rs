@@ -576,7 +576,7 @@ fn cookies(cx: &mut Ctx) {
                 let f = cx.at(&u.flag, Severity::Error, CODE_COOKIE_WITHOUT_VALUE,
                     match &next {
                         Some(n) if n.starts_with('-') || n.starts_with('+') =>
-                            format!("the cookie {n:?} starts with '{}', so erl reads it as a new flag: -setcookie has no value and the node falls back to ~/.erlang.cookie", &n[..1]),
+                            format!("the cookie starts with '{}', so erl reads it as a new flag: -setcookie has no value and the node falls back to ~/.erlang.cookie", &n[..1]),
                         _ => "-setcookie has no value: the node falls back to ~/.erlang.cookie".into(),
                     });
                 hint(

@@ -103,6 +103,11 @@ fn facts(p: &Parsed) -> BTreeMap<(String, String), String> {
 pub fn diff(a_name: &str, a: &Parsed, b_name: &str, b: &Parsed, show_secrets: bool) -> DiffDoc {
     let fa = facts(a);
     let fb = facts(b);
+    // Secrets outside the cookie line (an `-env` secret, a cookie erl took for a
+    // flag) are masked wherever they show.
+    let mut secrets = relkit_common::Secrets::new(show_secrets);
+    crate::doc::add_secrets(&mut secrets, a, a_name);
+    crate::doc::add_secrets(&mut secrets, b, b_name);
     let mut keys: Vec<&(String, String)> = fa.keys().chain(fb.keys()).collect();
     let order = |what: &str| {
         [
@@ -131,13 +136,13 @@ pub fn diff(a_name: &str, a: &Parsed, b_name: &str, b: &Parsed, show_secrets: bo
                 if key.0 == "cookie" && !show_secrets {
                     Text::Redacted { redacted: true }
                 } else {
-                    Text::Str(s.clone())
+                    Text::Str(secrets.mask(s).into_owned())
                 }
             })
         };
         changes.push(Change {
             what: key.0.clone(),
-            key: key.1.clone(),
+            key: secrets.mask(&key.1).into_owned(),
             a: shown(va),
             b: shown(vb),
         });

@@ -157,12 +157,22 @@ impl Document for FileDoc {
     const KIND: &'static str = "vmargs.file";
 }
 
-/// Origins of words that are secrets: the values of `-setcookie`, and `-env` values
-/// of variables whose names mention a cookie or secret.
+/// Origins of words that are secrets: the values of `-setcookie` (also a word after
+/// it that erl takes for a flag because it starts with `-` or `+`: it was meant as
+/// the cookie), and `-env` values of variables whose names mention a cookie or secret.
 pub fn secret_origins(parsed: &Parsed) -> HashSet<Origin> {
     let mut secret = HashSet::new();
     for flag in parsed.model.uses("setcookie") {
         secret.extend(flag.values.iter().filter_map(|w| w.origin));
+        if let (true, Some(o)) = (flag.values.is_empty(), flag.flag.origin) {
+            let next = Origin {
+                file: o.file,
+                token: o.token + 1,
+            };
+            if parsed.expansion.files[o.file].tokens.tokens.len() > next.token {
+                secret.insert(next);
+            }
+        }
     }
     for (name, value) in &parsed.classified.env {
         let upper = String::from_utf8_lossy(&name.value).to_ascii_uppercase();
@@ -171,6 +181,44 @@ pub fn secret_origins(parsed: &Parsed) -> HashSet<Origin> {
         }
     }
     secret
+}
+
+/// Where the secrets of a parsed file are, for masking: each secret word's span in
+/// the file that holds it (`display` names the top file, as findings do) and its value.
+pub fn add_secrets(secrets: &mut relkit_common::Secrets, parsed: &Parsed, display: &str) {
+    for origin in secret_origins(parsed) {
+        let file = &parsed.expansion.files[origin.file];
+        let token = &file.tokens.tokens[origin.token];
+        // A `#` right after the word cut it short (hash-cuts-word): the comment is
+        // the rest of the secret as it was meant.
+        let end = if file.bytes.get(token.end) == Some(&b'#') {
+            let rest = &file.bytes[token.end..];
+            let cut = token.end + rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            secrets.add_value(&String::from_utf8_lossy(&file.bytes[token.end + 1..cut]));
+            cut
+        } else {
+            token.end
+        };
+        let (line, column) = file.lines.position(&file.bytes, token.start);
+        let (end_line, end_column) = file.lines.position(&file.bytes, end);
+        let name = if origin.file == 0 {
+            display.to_string()
+        } else {
+            file.name.display().to_string()
+        };
+        let span = relkit_common::secret::Span {
+            line,
+            column,
+            end_line,
+            end_column,
+        };
+        secrets.add_span(&name, span);
+        secrets.add_value(&String::from_utf8_lossy(&token.value));
+        // The word as written (quotes and all) may differ from its value.
+        secrets.add_value(&String::from_utf8_lossy(
+            &file.bytes[token.start..token.end],
+        ));
+    }
 }
 
 struct Builder<'a> {
@@ -250,16 +298,28 @@ pub fn file_doc(parsed: &Parsed, path: &str, show_secrets: bool) -> FileDoc {
             }
         })
         .collect();
+    // A comment glued to a secret word is the part of it a `#` cut off.
+    let secret_ends: HashSet<usize> = b
+        .secret
+        .iter()
+        .filter(|o| o.file == 0)
+        .map(|o| top.tokens.tokens[o.token].end)
+        .collect();
     let comments = top
         .tokens
         .comments
         .iter()
         .map(|c| {
             let place = parsed.place_of_span(0, c.start, c.end);
+            let text = if !show_secrets && secret_ends.contains(&c.start) {
+                Text::Redacted { redacted: true }
+            } else {
+                Text::from_bytes(&top.bytes[c.start..c.end])
+            };
             CommentDoc {
                 line: place.line,
                 column: place.column,
-                text: Text::from_bytes(&top.bytes[c.start..c.end]),
+                text,
             }
         })
         .collect();

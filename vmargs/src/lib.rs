@@ -2,6 +2,7 @@
 //! `erl -args_file` reads them.
 
 pub mod check;
+pub mod cli;
 pub mod codes;
 pub mod diff;
 pub mod doc;

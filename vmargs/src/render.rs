@@ -56,6 +56,23 @@ fn recover_secret(doc: &FileDoc, line: u32, column: u32) -> Result<Vec<u8>> {
         .ok_or_else(|| anyhow::anyhow!("{}:{line}:{column}: this value is redacted in the document and the file no longer has a word there; {advice}", doc.path))
 }
 
+/// A redacted comment (the part of a cookie a `#` cut off) from the file the
+/// document was made from.
+fn recover_comment(doc: &FileDoc, line: u32, column: u32) -> Result<Vec<u8>> {
+    let advice =
+        "run `vmargs parse --show-secrets`, or keep the file the document names where it is";
+    let Ok(bytes) = std::fs::read(&doc.path) else {
+        bail!("{}:{line}:{column}: this comment is redacted in the document and {} cannot be read to recover it; {advice}", doc.path, doc.path);
+    };
+    let index = LineIndex::new(&bytes);
+    tokenize(&bytes, true)
+        .comments
+        .into_iter()
+        .find(|c| index.position(&bytes, c.start) == (line, column))
+        .map(|c| bytes[c.start..c.end].to_vec())
+        .ok_or_else(|| anyhow::anyhow!("{}:{line}:{column}: this comment is redacted in the document and the file no longer has a comment there; {advice}", doc.path))
+}
+
 /// Render a `vmargs.file` document back to text: the same words in the same order,
 /// each on its original line, and the comments where they were.
 pub fn from_doc(doc: &FileDoc) -> Result<Vec<u8>> {
@@ -75,8 +92,9 @@ pub fn from_doc(doc: &FileDoc) -> Result<Vec<u8>> {
         items.push((t.line, t.column, Item::Word(quote(&value))));
     }
     for c in &doc.comments {
-        let Some(text) = c.text.to_bytes() else {
-            bail!("{}:{}: a comment is redacted", doc.path, c.line);
+        let text = match c.text.to_bytes() {
+            Some(text) => text,
+            None => recover_comment(doc, c.line, c.column)?,
         };
         items.push((c.line, c.column, Item::Comment(text)));
     }

@@ -183,7 +183,7 @@ fn parse_prints_the_document_with_the_cookie_redacted() {
 fn non_utf8_values_are_byte_arrays() {
     let out = stdout_of(
         vmargs()
-            .args(["parse", "--quiet", "-"])
+            .args(["parse", "-"])
             .write_stdin(&b"-env GREETING caf\xe9\n"[..]),
         0,
     );

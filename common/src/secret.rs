@@ -1,0 +1,199 @@
+//! Secrets in output: the one mechanism every tool uses to keep a cookie or a secret
+//! file's contents out of what it prints, unless `--show-secrets`.
+//!
+//! A tool records where its secrets are (a span of a source file: the cookie word of
+//! a vm.args, the cookie literal of a config) and what they are (the value). Every
+//! rendering then asks this: a source line under a finding has its secret spans
+//! masked, and any free text (a message, a hint, an error) has the values masked. A
+//! mask keeps the width, so carets under a line still point at the right column.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The character a secret is replaced with.
+pub const MASK: char = '*';
+
+/// The shortest value masked wherever it appears in free text; a shorter one (a
+/// weak cookie, already reported as such) would mask ordinary words, so only its
+/// spans are masked.
+pub const MIN_VALUE_LEN: usize = 4;
+
+/// A span of a source, 1-based lines and character columns; `end` is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// What a run knows of its secrets.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// `--show-secrets`: nothing is masked.
+    pub show: bool,
+    spans: HashMap<String, Vec<Span>>,
+    values: Vec<String>,
+}
+
+impl Secrets {
+    /// Masking on, unless `show` (`--show-secrets`).
+    pub fn new(show: bool) -> Secrets {
+        Secrets {
+            show,
+            ..Secrets::default()
+        }
+    }
+
+    /// A secret at `span` of the source named `source` (the name findings give it).
+    pub fn add_span(&mut self, source: &str, span: Span) {
+        self.spans.entry(source.to_string()).or_default().push(span);
+    }
+
+    /// A secret's value, masked wherever it appears in free text.
+    pub fn add_value(&mut self, value: &str) {
+        let value = value.trim();
+        if value.chars().count() >= MIN_VALUE_LEN && !self.values.iter().any(|v| v == value) {
+            self.values.push(value.to_string());
+            // Longest first, so a value containing another is masked whole.
+            self.values
+                .sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        }
+    }
+
+    /// Line `line` of `source`, its secret spans masked and any known value too.
+    pub fn mask_line<'t>(&self, source: &str, line: u32, text: &'t str) -> Cow<'t, str> {
+        if self.show {
+            return Cow::Borrowed(text);
+        }
+        let spans = self.spans.get(source).map_or(&[][..], Vec::as_slice);
+        let covering: Vec<(u32, u32)> = spans
+            .iter()
+            .filter(|s| s.line <= line && line <= s.end_line)
+            .map(|s| {
+                let from = if s.line == line { s.column } else { 1 };
+                let to = if s.end_line == line {
+                    s.end_column
+                } else {
+                    u32::MAX
+                };
+                (from, to)
+            })
+            .collect();
+        let masked: Cow<'t, str> = if covering.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(
+                text.chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let col = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                        if covering.iter().any(|&(a, b)| a <= col && col < b) {
+                            MASK
+                        } else {
+                            c
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        match self.mask(&masked) {
+            Cow::Borrowed(_) => masked,
+            Cow::Owned(s) => Cow::Owned(s),
+        }
+    }
+
+    /// Free text with every known value masked.
+    pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.show || !self.values.iter().any(|v| text.contains(v.as_str())) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = text.to_string();
+        for value in &self.values {
+            if out.contains(value.as_str()) {
+                let mask: String = std::iter::repeat_n(MASK, value.chars().count()).collect();
+                out = out.replace(value.as_str(), &mask);
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// Whether any secret is known (spans or values).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty() && self.values.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie_at(line: u32, column: u32, len: u32) -> Span {
+        Span {
+            line,
+            column,
+            end_line: line,
+            end_column: column + len,
+        }
+    }
+
+    #[test]
+    fn a_span_is_masked_in_its_line_only_and_keeps_its_width() {
+        let mut s = Secrets::new(false);
+        s.add_span("vm.args", cookie_at(5, 12, 3));
+        assert_eq!(
+            s.mask_line("vm.args", 5, "-setcookie abc # x"),
+            "-setcookie *** # x"
+        );
+        assert_eq!(
+            s.mask_line("vm.args", 4, "-setcookie abc"),
+            "-setcookie abc"
+        );
+        assert_eq!(s.mask_line("other", 5, "-setcookie abc"), "-setcookie abc");
+    }
+
+    #[test]
+    fn a_span_over_lines_masks_each_part() {
+        let mut s = Secrets::new(false);
+        s.add_span(
+            "f",
+            Span {
+                line: 1,
+                column: 12,
+                end_line: 3,
+                end_column: 3,
+            },
+        );
+        assert_eq!(s.mask_line("f", 1, "-setcookie 'ab"), "-setcookie ***");
+        assert_eq!(s.mask_line("f", 2, "middle"), "******");
+        assert_eq!(s.mask_line("f", 3, "c' -x"), "** -x");
+    }
+
+    #[test]
+    fn values_are_masked_in_free_text_longest_first() {
+        let mut s = Secrets::new(false);
+        s.add_value("foo123");
+        s.add_value("foo1234567");
+        s.add_value("ab"); // too short to mask in free text
+        assert_eq!(
+            s.mask("cookie foo1234567 and foo123, ab"),
+            "cookie ********** and ******, ab"
+        );
+    }
+
+    #[test]
+    fn show_turns_masking_off() {
+        let mut s = Secrets::new(true);
+        s.add_value("foo123");
+        s.add_span("f", cookie_at(1, 1, 3));
+        assert_eq!(s.mask("foo123"), "foo123");
+        assert_eq!(s.mask_line("f", 1, "abc"), "abc");
+    }
+
+    #[test]
+    fn multibyte_columns_count_characters() {
+        let mut s = Secrets::new(false);
+        s.add_span("f", cookie_at(1, 3, 2));
+        assert_eq!(s.mask_line("f", 1, "é ñü x"), "é ** x");
+    }
+}

@@ -1,0 +1,317 @@
+//! The command line: clap definitions and the verbs' glue to the library. `main.rs`
+//! only calls [`main`]; man pages and completions are built from [`command`].
+
+use crate::engine::{Format, Output, Settings, Sink};
+use crate::{clock, detect, filter::Filter, follow, level};
+use anyhow::{bail, Context, Result};
+use clap::{CommandFactory, Parser, ValueEnum};
+use relkit_common::color::ColorWhen;
+use relkit_common::input::describe_io_error;
+use relkit_common::Status;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "journal-fmt",
+    version,
+    propagate_version = true,
+    about = "Filter and colourise systemd journal output of Erlang/Elixir releases",
+    long_about = "Filter and colourise systemd journal output of Erlang/Elixir releases.\n\n\
+An Elixir release under systemd logs to stdout, so journald stores every line, [error] \
+included, at PRIORITY=6 and a crash report as one entry per line. journal-fmt reads the \
+level from the message ([error], =ERROR REPORT====, ** (RuntimeError) ...) and gives the \
+lines of a report (stack frames, Last message:, ...) the level of the line that started \
+it, so -p err finds every error.",
+    after_help = "Examples:
+  journalctl -o json -u billing_prod --since today | journal-fmt -p warning
+  journal-fmt -u billing_prod -f                  # runs journalctl -o json -f itself
+  journal-fmt -p err -o json saved.json | jq -r .MESSAGE
+  journalctl -o short-iso | journal-fmt -g 'timeout|refused'
+
+Input is detected from its first line (json, json-seq, export, the short family, or
+plain lines); --input names it. Bad lines are shown as [unparsed] and reported once per
+kind on stderr; --strict makes the first one an error.
+
+Exit status: 0 done, 2 could not do the job (usage, unreadable input, --strict)."
+)]
+pub struct Cli {
+    /// Journal files to read (`journalctl -o json > FILE` ...); none or `-` is stdin.
+    files: Vec<PathBuf>,
+
+    /// Show entries whose effective level is in this range: a name or number
+    /// (`warning` means emerg..warning, as journalctl), or `err..warning`.
+    #[arg(short, long, value_name = "RANGE")]
+    priority: Option<String>,
+
+    /// Show entries of this unit (`billing_prod` means `billing_prod.service`;
+    /// `*` globs) (repeatable).
+    #[arg(short, long, value_name = "UNIT")]
+    unit: Vec<String>,
+
+    /// Show entries with this SYSLOG_IDENTIFIER (repeatable).
+    #[arg(short = 't', long, value_name = "ID")]
+    identifier: Vec<String>,
+
+    /// Show entries whose message matches REGEX (smart case: a pattern without
+    /// capitals ignores case).
+    #[arg(short, long, value_name = "REGEX")]
+    grep: Option<String>,
+
+    /// Show entries at or after this time: `2026-11-22 10:00`, `yesterday`, `today`,
+    /// `-1h`, `2h ago`, `@SECONDS`.
+    #[arg(short = 'S', long, value_name = "TIME", allow_hyphen_values = true)]
+    since: Option<String>,
+
+    /// Show entries at or before this time (same forms as --since).
+    #[arg(short = 'U', long, value_name = "TIME", allow_hyphen_values = true)]
+    until: Option<String>,
+
+    /// Show entries with FIELD=VALUE (repeatable; values of one field widen, fields narrow).
+    #[arg(long, value_name = "FIELD=VALUE")]
+    field: Vec<String>,
+
+    /// Output form: coloured human lines (short, short-iso, cat), or the matching
+    /// entries passed through as journal JSON or export format.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Short)]
+    output: OutputArg,
+
+    /// The same as `-o json`: matching entries as journal JSON, one per line.
+    #[arg(long, conflicts_with = "output")]
+    json: bool,
+
+    /// Accepted for uniformity with the other relkit tools: journal-fmt shows journal
+    /// text as journalctl does and knows of no secrets in it.
+    #[arg(long)]
+    show_secrets: bool,
+
+    /// Input form [default: detected].
+    #[arg(long, value_enum, value_name = "FORM")]
+    input: Option<InputArg>,
+
+    /// Show times in UTC rather than local time.
+    #[arg(long)]
+    utc: bool,
+
+    /// Run `journalctl -o json --all -f` (with -u, -t, --since, -n) and format live.
+    #[arg(short, long)]
+    follow: bool,
+
+    /// With --follow: how many past entries journalctl shows first.
+    #[arg(short = 'n', long, value_name = "N", requires = "follow")]
+    lines: Option<u64>,
+
+    /// With --follow: read the journal files in DIR (journalctl -D) rather than the
+    /// system journal.
+    #[arg(short = 'D', long, value_name = "DIR", requires = "follow")]
+    directory: Option<PathBuf>,
+
+    /// Write each entry as soon as it is read, even into a pipe.
+    #[arg(long)]
+    line_buffered: bool,
+
+    /// Make the first bad input line an error (exit 2) instead of showing it as unparsed.
+    #[arg(long)]
+    strict: bool,
+
+    /// Do not report bad input lines on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// When to use colour: auto (terminal only; NO_COLOR, CLICOLOR_FORCE and CLICOLOR
+    /// are honoured), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+
+    /// Worker threads for a file or pipe [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+
+    /// The longest line read as an entry, in bytes; a longer one is passed on as
+    /// unparsed, a piece at a time.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
+    max_line: usize,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputArg {
+    Short,
+    ShortIso,
+    Cat,
+    Json,
+    Export,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum InputArg {
+    Json,
+    JsonSeq,
+    Export,
+    Short,
+    ShortIso,
+    ShortPrecise,
+    ShortFull,
+    Cat,
+}
+
+impl InputArg {
+    fn format(self) -> Format {
+        match self {
+            InputArg::Json | InputArg::JsonSeq => Format::Json,
+            InputArg::Export => Format::Export,
+            InputArg::Short | InputArg::ShortIso | InputArg::ShortPrecise | InputArg::ShortFull => {
+                Format::Short
+            }
+            InputArg::Cat => Format::Cat,
+        }
+    }
+}
+
+/// The whole command: parse the arguments, run, and exit as relkit tools do.
+pub fn main() -> ExitCode {
+    let cli: Cli = relkit_common::args::parse("journal-fmt");
+    relkit_common::run("journal-fmt", || run(cli))
+}
+
+fn settings(cli: &Cli) -> Result<Settings> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    let mut clock = if cli.utc {
+        clock::Clock::utc()
+    } else {
+        clock::Clock::local()
+    };
+    let mut filter = Filter::default();
+    if let Some(range) = &cli.priority {
+        filter.priority = Some(level::priority_range(range).with_context(|| {
+            format!(
+                "-p {range:?} is not a priority: use a name ({}), a number 0-7, or a range like err..warning",
+                level::NAMES.join(", ")
+            )
+        })?);
+    }
+    filter.units = cli.unit.iter().map(|u| Filter::unit_pattern(u)).collect();
+    filter.identifiers = cli.identifier.clone();
+    if let Some(pattern) = &cli.grep {
+        filter.grep = Some(
+            Filter::grep_pattern(pattern)
+                .map_err(|e| anyhow::anyhow!("-g {pattern:?} is not a valid regex: {e}"))?,
+        );
+    }
+    let time = |spec: &Option<String>, clock: &mut clock::Clock| -> Result<Option<i64>> {
+        spec.as_deref()
+            .map(|s| clock::parse_time_spec(s, now, clock).map_err(anyhow::Error::msg))
+            .transpose()
+    };
+    filter.since = time(&cli.since, &mut clock)?;
+    filter.until = time(&cli.until, &mut clock)?;
+    for pair in &cli.field {
+        let Some((key, value)) = pair.split_once('=') else {
+            bail!("--field {pair:?} needs the form FIELD=VALUE, e.g. --field _SYSTEMD_UNIT=billing_prod.service");
+        };
+        match filter.fields.iter_mut().find(|(k, _)| k == key) {
+            Some((_, values)) => values.push(value.as_bytes().to_vec()),
+            None => filter
+                .fields
+                .push((key.to_string(), vec![value.as_bytes().to_vec()])),
+        }
+    }
+    let output = match if cli.json {
+        OutputArg::Json
+    } else {
+        cli.output
+    } {
+        OutputArg::Short => Output::Short,
+        OutputArg::ShortIso => Output::ShortIso,
+        OutputArg::Cat => Output::Cat,
+        OutputArg::Json => Output::Json,
+        OutputArg::Export => Output::Export,
+    };
+    let human = matches!(output, Output::Short | Output::ShortIso | Output::Cat);
+    Ok(Settings {
+        output,
+        color: human && relkit_common::color::for_stdout(cli.color),
+        utc: cli.utc,
+        filter,
+        now,
+        max_line: cli.max_line.max(1024),
+    })
+}
+
+fn run(cli: Cli) -> Result<Status> {
+    let settings = Arc::new(settings(&cli)?);
+    let stdout_terminal = std::io::stdout().is_terminal();
+    let eager = cli.follow || cli.line_buffered || stdout_terminal;
+    let out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+    let err: Box<dyn Write> = if cli.quiet {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr())
+    };
+    let mut sink = Sink::new(out, err, eager, cli.strict);
+    if cli.follow {
+        if !cli.files.is_empty() {
+            bail!("--follow reads the journal through journalctl; give no files with it (or pipe `journalctl -o json -f` in)");
+        }
+        let command = follow::journalctl_args(
+            &cli.unit,
+            &cli.identifier,
+            cli.since.as_deref(),
+            cli.lines,
+            cli.directory.as_deref(),
+        );
+        follow::run(&command, Arc::clone(&settings), &mut sink)?;
+        sink.finish()?;
+        return Ok(Status::Clean);
+    }
+    let threads = cli
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let files = if cli.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        cli.files.clone()
+    };
+    for path in &files {
+        let (name, reader): (String, Box<dyn std::io::Read + Send>) = if path.as_os_str() == "-" {
+            ("<stdin>".into(), Box::new(std::io::stdin()))
+        } else {
+            let file = std::fs::File::open(path).map_err(|e| {
+                anyhow::anyhow!("cannot read {}: {}", path.display(), describe_io_error(&e))
+            })?;
+            (path.display().to_string(), Box::new(file))
+        };
+        sink.source = name.clone();
+        let (head, reader) = detect::read_head(reader)
+            .map_err(|e| anyhow::anyhow!("cannot read {name}: {}", describe_io_error(&e)))?;
+        let format = match cli.input {
+            Some(input) => input.format(),
+            None => detect::detect(&head),
+        };
+        if !cli.unit.is_empty() && matches!(format, Format::Short | Format::Cat) {
+            bail!(
+                "{name}: -u needs json or export input (text lines carry no unit); use \
+                 `journalctl -o json -u UNIT | journal-fmt`, or -t IDENTIFIER"
+            );
+        }
+        detect::run_input(
+            format,
+            head,
+            reader,
+            Arc::clone(&settings),
+            threads,
+            eager,
+            &mut sink,
+        )?;
+    }
+    sink.finish()?;
+    Ok(Status::Clean)
+}
+
+/// The clap definition of the command line, for man pages and shell completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}

@@ -1,0 +1,268 @@
+//! The command line: clap definitions and the verbs' glue to the library. `main.rs`
+//! only calls [`main`]; man pages and completions are built from [`command`].
+
+use crate::check::CODE_SYNTAX_ERROR;
+use crate::config::{read, Config};
+use anyhow::{bail, Context, Result};
+use clap::{CommandFactory, Parser, Subcommand};
+use relkit_common::{
+    json, CommonArgs, Finding, FindingArgs, LineIndex, Reporter, Secrets, Severity, Status,
+};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const TOOL: &str = "relconf";
+
+#[derive(Parser)]
+#[command(
+    name = "relconf",
+    version,
+    propagate_version = true,
+    about = "Read Distillery rel/config.exs and Mix releases: in mix.exs into JSON, without running Elixir",
+    after_help = "Examples:
+  relconf parse rel/config.exs                              the relconf.config document
+  relconf parse rel/config.exs --env stage | jq -r .environments.stage.vm_args
+  relconf parse rel/config.exs | vmargs check               every environment's vm.args
+  relconf check rel/config.exs                              findings, exit 1 on errors
+  relconf parse mix.exs --release billing                   a Mix release's options
+
+Exit status: 0 clean, 1 problems found, 2 could not do the job (syntax error, unknown name)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// Print the relconf.config JSON document.
+    Parse {
+        /// rel/config.exs or mix.exs (default: rel/config.exs, else mix.exs, here).
+        file: Option<PathBuf>,
+        /// Keep only this environment.
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Keep only this release.
+        #[arg(long, value_name = "NAME")]
+        release: Option<String>,
+    },
+    /// Report what Distillery or mix release would refuse or do unexpectedly.
+    Check {
+        /// rel/config.exs or mix.exs (default: rel/config.exs, else mix.exs, here).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        findings: FindingArgs,
+    },
+}
+
+/// The whole command: parse the arguments, run, and exit as relkit tools do.
+pub fn main() -> ExitCode {
+    relkit_common::run(TOOL, || {
+        let cli: Cli = relkit_common::args::parse(TOOL);
+        match &cli.verb {
+            Verb::Parse { file, env, release } => parse(
+                &cli.common,
+                file.as_deref(),
+                env.as_deref(),
+                release.as_deref(),
+            ),
+            Verb::Check { file, findings } => check(&cli.common, findings, file.as_deref()),
+        }
+    })
+}
+
+fn default_file(file: Option<&Path>) -> Result<PathBuf> {
+    if let Some(f) = file {
+        return Ok(f.to_path_buf());
+    }
+    for candidate in ["rel/config.exs", "mix.exs"] {
+        if Path::new(candidate).is_file() {
+            return Ok(PathBuf::from(candidate));
+        }
+    }
+    bail!("no rel/config.exs or mix.exs here; give the config file as an argument")
+}
+
+/// The project directory: the parent of `rel/` for rel/config.exs, else the file's directory.
+fn project_root(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.file_name().is_some_and(|n| n == "rel") {
+        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+    } else {
+        dir
+    }
+}
+
+/// `relconf: error: FILE:LINE:COL: MESSAGE`, then the source line with a caret. A
+/// file that does not parse has no settings to find its cookie by, so a line that
+/// mentions a cookie is shown masked after that word unless `--show-secrets`.
+fn syntax_error(
+    name: &str,
+    src: &[u8],
+    offset: usize,
+    message: &str,
+    show_secrets: bool,
+) -> anyhow::Error {
+    let index = LineIndex::new(src);
+    let (line, column) = index.position(src, offset);
+    let raw = index.line_text(src, line).map(|t| t.into_owned());
+    let mut secrets = Secrets::new(show_secrets);
+    if let Some(tail) = raw.as_deref().and_then(after_cookie) {
+        tail.split(|c: char| c.is_whitespace() || "\"':,()[]{}".contains(c))
+            .for_each(|word| secrets.add_value(word));
+    }
+    let text = raw.map(|t| {
+        if show_secrets {
+            t
+        } else {
+            mask_after_cookie(&t)
+        }
+    });
+    let message = secrets.mask(message).into_owned();
+    let finding = Finding::new(TOOL, Severity::Error, CODE_SYNTAX_ERROR, message.clone())
+        .in_file(name)
+        .at(line, column, column + 1);
+    let excerpt = finding.render(text.as_deref());
+    let excerpt: String = anstream::adapter::strip_str(&excerpt).to_string();
+    let detail: String = excerpt.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    anyhow::Error::new(relkit_common::Detailed {
+        message: format!("{name}:{line}:{column}: {message}"),
+        detail,
+    })
+}
+
+/// What follows the word `cookie` on a line, if it has one.
+fn after_cookie(line: &str) -> Option<&str> {
+    let at = line.to_ascii_lowercase().find("cookie")?;
+    line.get(at + "cookie".len()..)
+}
+
+/// The line with what follows the word `cookie` (and its `:` or `=`) masked, the
+/// width kept for the caret.
+fn mask_after_cookie(line: &str) -> String {
+    let Some(tail) = after_cookie(line) else {
+        return line.to_string();
+    };
+    let keep = line.len() - tail.len();
+    let value = tail.trim_start_matches(|c: char| c == ':' || c == '=' || c.is_whitespace());
+    let keep = keep + (tail.len() - value.len());
+    let masked: String = value
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() {
+                c
+            } else {
+                relkit_common::secret::MASK
+            }
+        })
+        .collect();
+    format!("{}{masked}", &line[..keep])
+}
+
+/// A config read and understood: its name, project root, source text and meaning.
+struct Loaded {
+    name: String,
+    root: PathBuf,
+    src: String,
+    cfg: Config,
+}
+
+fn load(file: Option<&Path>, show_secrets: bool) -> Result<Loaded> {
+    let path = default_file(file)?;
+    let input = relkit_common::input::read_file(&path)?;
+    let name = input.name.clone();
+    let src = match String::from_utf8(input.bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return Err(syntax_error(
+                &name,
+                e.as_bytes(),
+                at,
+                "the file is not valid UTF-8 (Elixir source must be)",
+                show_secrets,
+            ));
+        }
+    };
+    let root = project_root(&path);
+    match read(&src, &root) {
+        Ok(cfg) => Ok(Loaded {
+            name,
+            root,
+            src,
+            cfg,
+        }),
+        Err(e) => Err(syntax_error(
+            &name,
+            src.as_bytes(),
+            e.offset,
+            &e.message,
+            show_secrets,
+        )),
+    }
+}
+
+fn parse(
+    common: &CommonArgs,
+    file: Option<&Path>,
+    env: Option<&str>,
+    release: Option<&str>,
+) -> Result<Status> {
+    let Loaded {
+        name,
+        root,
+        mut cfg,
+        ..
+    } = load(file, common.show_secrets)?;
+    if let Some(env) = env {
+        cfg.only_environment(env)
+            .map_err(|m| anyhow::anyhow!("{name}: {m}"))?;
+    }
+    if let Some(release) = release {
+        cfg.only_release(release)
+            .map_err(|m| anyhow::anyhow!("{name}: {m}"))?;
+    }
+    if common.quiet {
+        return Ok(Status::Clean);
+    }
+    let doc = cfg.to_doc(&name, &root, common.show_secrets);
+    let mut out = std::io::stdout().lock();
+    json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
+    out.flush().context("writing output")?;
+    Ok(Status::Clean)
+}
+
+fn check(common: &CommonArgs, finding_args: &FindingArgs, file: Option<&Path>) -> Result<Status> {
+    let Loaded {
+        name,
+        root,
+        src,
+        cfg,
+    } = load(file, common.show_secrets)?;
+    let mut secrets = Secrets::new(common.show_secrets);
+    cfg.add_secrets(&mut secrets, &name, &src);
+    let reporter = Reporter::new(TOOL, common, finding_args, &secrets)?;
+    let findings = reporter.select(crate::check::check(&cfg, &name, &root));
+    let index = LineIndex::new(src.as_bytes());
+    let source_line = |f: &Finding| {
+        f.line
+            .and_then(|l| index.line_text(src.as_bytes(), l))
+            .map(|l| l.into_owned())
+    };
+    let summary = format!(
+        "{TOOL}: {name}: {}",
+        relkit_common::finding::tally(&findings)
+    );
+    reporter.write(&findings, source_line, &summary)?;
+    let errors = findings.iter().any(|f| f.severity == Severity::Error);
+    Ok(Status::problems_if(errors))
+}
+
+/// The clap definition of the command line, for man pages and shell completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}

@@ -1,0 +1,293 @@
+//! The command line: clap definitions and the verbs' glue to the library. `main.rs`
+//! only calls [`main`]; man pages and completions are built from [`command`].
+
+use crate::{archive, inspect, pack, unpack, verify, TOOL};
+use anyhow::Result;
+use clap::{CommandFactory, Parser, Subcommand};
+use relkit_common::{json, CommonArgs, FindingArgs, Reporter, Secrets, Status};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "release-pack",
+    version,
+    propagate_version = true,
+    about = "Pack, unpack, inspect and verify Erlang/Elixir release tarballs, safely and reproducibly",
+    after_help = "Examples:
+  release-pack pack _build/prod/rel/billing -o billing-0.1.0.tar.gz
+  release-pack list billing-0.1.0.tar.gz
+  release-pack unpack billing-0.1.0.tar.gz --into /home/billing/prod/billing --replace
+  release-pack inspect billing-0.1.0.tar.gz | vmargs check
+  release-pack verify billing-0.1.0.tar.gz --sha256 <hex from the manifest>
+
+Exit status: 0 done, 1 problems found, 2 could not do the job."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// Pack an assembled release directory into a reproducible .tar.gz and print its
+    /// release-pack.manifest.
+    Pack {
+        /// The release directory (_build/prod/rel/NAME).
+        dir: PathBuf,
+        /// The tarball to write (written 0600, atomically).
+        #[arg(short, long, value_name = "FILE.tar.gz")]
+        output: PathBuf,
+        /// Compression threads [default: the number of cores]; the bytes do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
+    /// Unpack safely into DIR: every entry checked first, written to a temporary
+    /// sibling, renamed into place only when complete.
+    Unpack {
+        file: PathBuf,
+        /// The release directory to create (e.g. /home/billing/prod/billing).
+        #[arg(long, value_name = "DIR")]
+        into: PathBuf,
+        /// Swap the new tree in over a non-empty DIR, keeping the old one as DIR.prev.
+        #[arg(long)]
+        replace: bool,
+        /// With --replace: remove the old tree instead of keeping DIR.prev.
+        #[arg(long, requires = "replace")]
+        no_keep: bool,
+        /// Admit absolute symlinks under PREFIX (edeliver's LinkConfig links vm.args
+        /// and sys.config out of the release) (repeatable).
+        #[arg(long, value_name = "PREFIX")]
+        allow_symlinks_to: Vec<String>,
+        /// Refuse an archive whose entries declare more bytes than this in all.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::screen::Limits::default().max_bytes)]
+        max_bytes: u64,
+        /// Refuse an archive with more entries than this.
+        #[arg(long, value_name = "N", default_value_t = crate::screen::Limits::default().max_entries)]
+        max_entries: u64,
+    },
+    /// Describe a release tarball or directory as a release-pack.inspect document.
+    Inspect {
+        /// A .tar.gz, or an assembled release directory.
+        path: PathBuf,
+    },
+    /// Report findings: unsafe entries, a corrupt archive, an incomplete release,
+    /// world-writable files, a checksum mismatch.
+    Verify {
+        file: PathBuf,
+        /// The expected sha256 of the tarball.
+        #[arg(long, value_name = "HEX", conflicts_with = "manifest")]
+        sha256: Option<String>,
+        /// A release-pack.manifest document (from pack) giving the expected sha256.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+        #[command(flatten)]
+        findings: FindingArgs,
+    },
+    /// List the entries, like tar tzvf (--json: one entry per line).
+    List { file: PathBuf },
+}
+
+/// The whole command: parse the arguments, run, and exit as relkit tools do.
+pub fn main() -> ExitCode {
+    relkit_common::run(TOOL, || {
+        let cli: Cli = relkit_common::args::parse(TOOL);
+        match &cli.verb {
+            Verb::Pack {
+                dir,
+                output,
+                threads,
+            } => {
+                let threads = threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let progress = relkit_common::Progress::bytes(&cli.common, "packing", None);
+                let manifest =
+                    pack::pack(dir, output, pack::mtime_from_env()?, threads, &progress)?;
+                if !cli.common.quiet {
+                    let mut out = std::io::stdout().lock();
+                    json::write(&mut out, &manifest, json::stdout_is_pretty())?;
+                    out.flush()?;
+                }
+                Ok(Status::Clean)
+            }
+            Verb::List { file } => list(&cli.common, file),
+            Verb::Inspect { path } => {
+                let contents = if path.is_dir() {
+                    inspect::from_dir(path)?
+                } else {
+                    let contents = inspect::from_tarball(path)?;
+                    if let Some(why) = &contents.corrupt {
+                        anyhow::bail!("{}: the archive is truncated or corrupt ({why}); release-pack verify lists what is wrong", path.display());
+                    }
+                    contents
+                };
+                let report = inspect::inspect(path, &contents, cli.common.show_secrets);
+                if !cli.common.quiet {
+                    let mut out = std::io::stdout().lock();
+                    json::write(&mut out, &report, json::stdout_is_pretty())?;
+                    out.flush()?;
+                }
+                Ok(Status::Clean)
+            }
+            Verb::Verify {
+                file,
+                sha256,
+                manifest,
+                findings,
+            } => verify_verb(
+                &cli.common,
+                findings,
+                file,
+                sha256.as_deref(),
+                manifest.as_deref(),
+            ),
+            Verb::Unpack {
+                file,
+                into,
+                replace,
+                no_keep,
+                allow_symlinks_to,
+                max_bytes,
+                max_entries,
+            } => {
+                let options = unpack::Options {
+                    replace: *replace,
+                    no_keep: *no_keep,
+                    allow_symlinks_to: allow_symlinks_to.clone(),
+                    progress: relkit_common::Progress::bytes(&cli.common, "unpacking", None),
+                    limits: crate::screen::Limits {
+                        max_bytes: *max_bytes,
+                        max_entries: *max_entries,
+                    },
+                };
+                let done = unpack::unpack(file, into, &options)?;
+                if cli.common.json && !cli.common.quiet {
+                    let result = unpack::UnpackResult {
+                        verb: "unpack",
+                        file: file.display().to_string(),
+                        into: into.display().to_string(),
+                        unpacked: done,
+                    };
+                    let mut out = std::io::stdout().lock();
+                    json::write(&mut out, &result, json::stdout_is_pretty())?;
+                    out.flush()?;
+                } else if !cli.common.quiet {
+                    let mut out = std::io::stdout().lock();
+                    write!(
+                        out,
+                        "unpacked {} entries ({} bytes) into {}",
+                        done.entries,
+                        done.bytes,
+                        into.display()
+                    )?;
+                    if let Some(previous) = &done.previous {
+                        write!(out, "; the old release is in {}", previous.display())?;
+                    }
+                    writeln!(out)?;
+                }
+                Ok(Status::Clean)
+            }
+        }
+    })
+}
+
+fn verify_verb(
+    common: &CommonArgs,
+    finding_args: &FindingArgs,
+    file: &std::path::Path,
+    sha256: Option<&str>,
+    manifest: Option<&std::path::Path>,
+) -> Result<Status> {
+    let expected = match manifest {
+        Some(path) => {
+            let input = relkit_common::input::read_file(path)?;
+            let docs = relkit_common::Documents::read(
+                &input.name,
+                &input.bytes,
+                &[<pack::Manifest as json::Document>::KIND],
+            )?
+            .into_typed::<pack::Manifest>(&input.name)?;
+            docs.into_iter().next().map(|m| m.sha256)
+        }
+        None => sha256.map(str::to_string),
+    };
+    let secrets = Secrets::new(common.show_secrets);
+    let reporter = Reporter::new(crate::TOOL, common, finding_args, &secrets)?;
+    let progress = relkit_common::Progress::bytes(common, "verifying", None);
+    let contents = inspect::from_tarball_with(file, &progress)?;
+    let findings = reporter.select(verify::verify(file, &contents, expected.as_deref())?);
+    let summary = if findings.is_empty() {
+        format!(
+            "{}: {} entries, a complete release, nothing unsafe",
+            file.display(),
+            contents.entries.len()
+        )
+    } else {
+        relkit_common::finding::tally(&findings)
+    };
+    reporter.write(&findings, |_| None, &summary)?;
+    Ok(Status::problems_if(
+        findings
+            .iter()
+            .any(|f| f.severity == relkit_common::Severity::Error),
+    ))
+}
+
+fn list(common: &CommonArgs, file: &std::path::Path) -> Result<Status> {
+    let entries = archive::list(file)?;
+    if common.quiet {
+        return Ok(Status::Clean);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if common.json {
+        let pretty = json::stdout_is_pretty();
+        for entry in &entries {
+            json::write(&mut out, entry, pretty)?;
+        }
+    } else {
+        for e in &entries {
+            write!(
+                out,
+                "{}{} {}/{} {:>10} {} {}",
+                e.kind.letter(),
+                mode_string(e.mode),
+                e.uid,
+                e.gid,
+                e.size,
+                date(e.mtime),
+                e.name
+            )?;
+            if let Some(link) = &e.link {
+                write!(out, " -> {link}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(Status::Clean)
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC, as `tar tv` shows a date.
+fn date(mtime: u64) -> String {
+    let (year, month, day, hour, minute, _) = relkit_common::time::utc(mtime);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
+}
+
+fn mode_string(mode: u32) -> String {
+    let mut s = String::with_capacity(9);
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    s
+}
+
+/// The clap definition of the command line, for man pages and shell completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
