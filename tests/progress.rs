@@ -17,7 +17,10 @@ fn on_a_terminal(script: &Path, dir: &Path, command: &str) -> String {
         .expect("script runs");
     let shown = String::from_utf8_lossy(&out.stdout).into_owned();
     // Exit 1 is a finding (probe's stage host), not a failure to run.
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{command}: {shown}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{command}: {shown}"
+    );
     shown
 }
 

@@ -38,19 +38,13 @@ pub fn peers_required() -> bool {
     std::env::var_os(REQUIRE_PEERS).is_some_and(|v| v == "1")
 }
 
-/// A program on PATH or in the extra peer directories.
+/// A program on PATH or in the extra peer directories (found by `which`, as the
+/// tools find theirs).
 pub fn find_peer(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(EXTRA_PEER_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    let dirs = std::env::split_paths(&path).chain(EXTRA_PEER_DIRS.iter().map(PathBuf::from));
+    let joined = std::env::join_paths(dirs).ok()?;
+    which::which_in(name, Some(joined), "/").ok()
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago, for a server a test starts.

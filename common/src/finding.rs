@@ -9,7 +9,8 @@
 //! ```
 
 use crate::json::Document;
-use anstyle::{AnsiColor, Style};
+use crate::palette;
+use anstyle::Style;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -46,12 +47,11 @@ impl Severity {
     }
 
     fn style(self) -> Style {
-        let color = match self {
-            Severity::Info => AnsiColor::Cyan,
-            Severity::Warning => AnsiColor::Yellow,
-            Severity::Error => AnsiColor::Red,
-        };
-        Style::new().fg_color(Some(color.into())).bold()
+        match self {
+            Severity::Info => palette::INFO,
+            Severity::Warning => palette::WARNING,
+            Severity::Error => palette::ERROR,
+        }
     }
 }
 
@@ -117,8 +117,8 @@ impl Finding {
     /// [`crate::color::stdout`], which strips the styles when colour is off).
     /// `source_line` is the text of `line`, for the excerpt with carets.
     pub fn render(&self, source_line: Option<&str>) -> String {
-        let bold = Style::new().bold();
-        let gutter = Style::new().fg_color(Some(AnsiColor::Blue.into())).bold();
+        let bold = palette::EMPHASIS;
+        let gutter = palette::GUTTER;
         let sev = self.severity.style();
         let mut out = String::new();
 

@@ -206,7 +206,7 @@ impl<'a> Reporter<'a> {
     /// The human form, ending with where the code is explained.
     pub fn human(&self, f: &Finding, source_line: Option<&str>) -> String {
         let mut text = f.render(source_line);
-        let dim = anstyle::Style::new().dimmed();
+        let dim = crate::palette::DIM;
         text.push_str(&format!(
             "  {dim}= see: {}{dim:#}\n",
             codes::help_uri(&f.tool, &f.code)

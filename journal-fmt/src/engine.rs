@@ -249,7 +249,7 @@ impl Processor {
                     self.clock.write_short(out, time);
                 }
                 if color {
-                    out.extend_from_slice(render::RESET.as_bytes());
+                    out.extend_from_slice(render::reset().as_bytes());
                 }
                 out.push(b' ');
             }
@@ -263,7 +263,7 @@ impl Processor {
                 }
                 out.extend_from_slice(render::sanitize(ident.unwrap_or(b"unknown")).as_bytes());
                 if color {
-                    out.extend_from_slice(render::RESET.as_bytes());
+                    out.extend_from_slice(render::reset().as_bytes());
                 }
                 if let Some(pid) = pid {
                     out.push(b'[');
@@ -363,7 +363,7 @@ fn write_unparsed(out: &mut Vec<u8>, bytes: &[u8], color: bool, first: bool, las
         }
         out.extend_from_slice(b"[unparsed]");
         if color {
-            out.extend_from_slice(render::RESET.as_bytes());
+            out.extend_from_slice(render::reset().as_bytes());
         }
         out.push(b' ');
     }

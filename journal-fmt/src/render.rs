@@ -12,40 +12,69 @@
 
 use std::borrow::Cow;
 
-pub const RESET: &str = "\x1b[0m";
-const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
-const RED_BOLD: &str = "\x1b[1;31m";
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const YELLOW_BOLD: &str = "\x1b[1;33m";
-const BLUE: &str = "\x1b[34m";
-const MAGENTA: &str = "\x1b[35m";
-const CYAN: &str = "\x1b[36m";
-const GREY: &str = "\x1b[90m";
-const URL: &str = "\x1b[4;34m";
+use relkit_common::palette;
+use std::sync::LazyLock;
+
+/// The escapes of relkit's palette, rendered once: spans are written as bytes.
+struct Escapes {
+    reset: String,
+    dim: String,
+    bold: String,
+    red_bold: String,
+    green: String,
+    yellow: String,
+    yellow_bold: String,
+    blue: String,
+    magenta: String,
+    cyan: String,
+    grey: String,
+    url: String,
+}
+
+static ESCAPES: LazyLock<Escapes> = LazyLock::new(|| {
+    let r = |s: palette::Style| s.render().to_string();
+    Escapes {
+        reset: palette::Reset.render().to_string(),
+        dim: r(palette::DIM),
+        bold: r(palette::EMPHASIS),
+        red_bold: r(palette::ERROR),
+        green: r(palette::SUCCESS),
+        yellow: r(palette::MEASURE),
+        yellow_bold: r(palette::WARNING),
+        blue: r(palette::NAME),
+        magenta: r(palette::CODE),
+        cyan: r(palette::VALUE),
+        grey: r(palette::FAINT),
+        url: r(palette::LINK),
+    }
+});
+
+/// The escape that ends a styled span.
+pub fn reset() -> &'static str {
+    &ESCAPES.reset
+}
 
 /// The colour a whole line takes from its level.
 pub fn level_style(level: u8) -> &'static str {
     match level {
-        0..=3 => RED_BOLD,
-        4 => YELLOW_BOLD,
-        5 => BOLD,
-        7 => GREY,
+        0..=3 => &ESCAPES.red_bold,
+        4 => &ESCAPES.yellow_bold,
+        5 => &ESCAPES.bold,
+        7 => &ESCAPES.grey,
         _ => "",
     }
 }
 
 pub fn identifier_style() -> &'static str {
-    BLUE
+    &ESCAPES.blue
 }
 
 pub fn time_style() -> &'static str {
-    DIM
+    &ESCAPES.dim
 }
 
 pub fn unparsed_style() -> &'static str {
-    MAGENTA
+    &ESCAPES.magenta
 }
 
 /// The message as text a terminal shows as it is: ANSI sequences dropped, other
@@ -90,11 +119,11 @@ pub fn highlight(out: &mut Vec<u8>, message: &str, base: &str) {
     let mut body = 0;
     if let Some((open, close, level)) = crate::level::elixir_header(bytes) {
         if open > 0 {
-            w.span(0, open, DIM);
+            w.span(0, open, &ESCAPES.dim);
         }
         // The level word in its level's colour; info's is plain, so bold.
         let style = match level_style(level) {
-            "" => BOLD,
+            "" => &ESCAPES.bold,
             style => style,
         };
         w.span(open, close, style);
@@ -121,7 +150,7 @@ impl Spans<'_, '_> {
             .extend_from_slice(&self.text.as_bytes()[self.plain_from..from]);
         self.out.extend_from_slice(style.as_bytes());
         self.out.extend_from_slice(&self.text.as_bytes()[from..to]);
-        self.out.extend_from_slice(RESET.as_bytes());
+        self.out.extend_from_slice(reset().as_bytes());
         self.out.extend_from_slice(self.base.as_bytes());
         self.plain_from = to;
     }
@@ -129,7 +158,7 @@ impl Spans<'_, '_> {
     fn finish(&mut self) {
         self.out
             .extend_from_slice(&self.text.as_bytes()[self.plain_from..]);
-        self.out.extend_from_slice(RESET.as_bytes());
+        self.out.extend_from_slice(reset().as_bytes());
     }
 }
 
@@ -147,26 +176,30 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
         let after = &rest[space + 1..];
         if METHODS.contains(&first) && after.first() == Some(&b'/') {
             let path_end = crate::find_byte(b' ', after).unwrap_or(after.len());
-            w.span(body, body + space, BOLD);
-            w.span(body + space + 1, body + space + 1 + path_end, CYAN);
+            w.span(body, body + space, &ESCAPES.bold);
+            w.span(
+                body + space + 1,
+                body + space + 1 + path_end,
+                &ESCAPES.cyan,
+            );
             from = body + space + 1 + path_end;
         } else if (first == b"Sent" || first == b"Chunked")
             && after.len() >= 3
             && after[..3].iter().all(u8::is_ascii_digit)
         {
             let style = match after[0] {
-                b'2' => GREEN,
-                b'3' => CYAN,
-                b'4' => YELLOW,
-                _ => RED_BOLD,
+                b'2' => &ESCAPES.green,
+                b'3' => &ESCAPES.cyan,
+                b'4' => &ESCAPES.yellow,
+                _ => &ESCAPES.red_bold,
             };
             w.span(body + space + 1, body + space + 4, style);
             from = body + space + 4;
         } else if first == b"QUERY" {
             let style = if after.starts_with(b"OK") {
-                Some((GREEN, 2))
+                Some((&ESCAPES.green, 2))
             } else if after.starts_with(b"ERROR") {
-                Some((RED_BOLD, 5))
+                Some((&ESCAPES.red_bold, 5))
             } else {
                 None
             };
@@ -176,7 +209,7 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
             }
         } else if first == b"**" && after.first() == Some(&b'(') {
             let close = memchr::memchr(b')', after).map_or(after.len(), |i| i + 1);
-            w.span(body, body + space + 1 + close, RED_BOLD);
+            w.span(body, body + space + 1 + close, &ESCAPES.red_bold);
             from = body + space + 1 + close;
         }
     }
@@ -185,7 +218,7 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
     if indent > 0 && rest.get(indent) == Some(&b'(') {
         if let Some(close) = memchr::memchr(b')', &rest[indent..]) {
             let app_end = body + indent + close + 1;
-            w.span(body + indent, app_end, DIM);
+            w.span(body + indent, app_end, &ESCAPES.dim);
             from = app_end;
         }
     }
@@ -226,35 +259,35 @@ fn word(w: &mut Spans<'_, '_>, start: usize, end: usize) {
     match first {
         b'0'..=b'9' => {
             if is_duration(core) {
-                w.span(start, stop, YELLOW);
+                w.span(start, stop, &ESCAPES.yellow);
             } else if let Some(len) = ip_len(core) {
-                w.span(start, start + len, BLUE);
+                w.span(start, start + len, &ESCAPES.blue);
             }
         }
         b'A'..=b'Z' => {
             if core.contains(&b'.') && is_module(core) {
-                w.span(start, stop, MAGENTA);
+                w.span(start, stop, &ESCAPES.magenta);
             }
         }
         b'h' => {
             if core.starts_with(b"http://") || core.starts_with(b"https://") {
-                w.span(start, stop, URL);
+                w.span(start, stop, &ESCAPES.url);
             }
         }
         b'(' if core.len() > 1 && core[1].is_ascii_uppercase() && is_module(&core[1..]) => {
-            w.span(start + 1, stop, MAGENTA);
+            w.span(start + 1, stop, &ESCAPES.magenta);
         }
         _ => {
             if let Some(eq) = crate::find_byte(b'=', core) {
                 let value = &core[eq + 1..];
                 let key = &core[..eq];
                 if key == b"source" {
-                    w.span(start + eq + 1, stop, CYAN);
+                    w.span(start + eq + 1, stop, &ESCAPES.cyan);
                 } else if is_duration(value) {
-                    w.span(start, start + eq + 1, DIM);
-                    w.span(start + eq + 1, stop, YELLOW);
+                    w.span(start, start + eq + 1, &ESCAPES.dim);
+                    w.span(start + eq + 1, stop, &ESCAPES.yellow);
                 } else if key == b"request_id" {
-                    w.span(start, stop, DIM);
+                    w.span(start, stop, &ESCAPES.dim);
                 }
             }
         }
@@ -332,18 +365,19 @@ mod tests {
         highlight(&mut out, message, "");
         String::from_utf8(out)
             .unwrap()
-            .replace(RESET, ">")
-            .replace(DIM, "<dim:")
-            .replace(BOLD, "<b:")
-            .replace(RED_BOLD, "<red:")
-            .replace(GREEN, "<green:")
-            .replace(YELLOW, "<yellow:")
-            .replace(YELLOW_BOLD, "<YELLOW:")
-            .replace(BLUE, "<blue:")
-            .replace(MAGENTA, "<magenta:")
-            .replace(CYAN, "<cyan:")
-            .replace(GREY, "<grey:")
-            .replace(URL, "<url:")
+            // Compound styles first: they begin with a simple one's escape.
+            .replace(&ESCAPES.red_bold, "<red:")
+            .replace(&ESCAPES.yellow_bold, "<&ESCAPES.yellow:")
+            .replace(&ESCAPES.url, "<url:")
+            .replace(reset(), ">")
+            .replace(&ESCAPES.dim, "<dim:")
+            .replace(&ESCAPES.bold, "<b:")
+            .replace(&ESCAPES.green, "<green:")
+            .replace(&ESCAPES.yellow, "<yellow:")
+            .replace(&ESCAPES.blue, "<blue:")
+            .replace(&ESCAPES.magenta, "<magenta:")
+            .replace(&ESCAPES.cyan, "<cyan:")
+            .replace(&ESCAPES.grey, "<grey:")
     }
 
     #[test]

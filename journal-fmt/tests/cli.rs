@@ -110,7 +110,7 @@ fn the_example_journal_in_colour_and_its_crash_report() {
             .arg(example())
             .args(["--color", "always"]),
     );
-    assert!(coloured.contains("\x1b[1;31m"), "errors in red");
+    assert!(coloured.contains("\x1b[1m\x1b[31m"), "errors in red");
     assert!(
         coloured.contains("\x1b[36m/invoices\x1b[0m"),
         "the request path"

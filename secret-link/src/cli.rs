@@ -290,10 +290,8 @@ fn print_results(common: &CommonArgs, results: &[Applied]) -> Result<()> {
         return Ok(());
     }
     let mut out = color::stdout(common.stdout_color());
-    let done = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Green.into()));
-    let failed = anstyle::Style::new()
-        .fg_color(Some(anstyle::AnsiColor::Red.into()))
-        .bold();
+    let done = relkit_common::palette::SUCCESS;
+    let failed = relkit_common::palette::ERROR;
     for result in results {
         let host = result
             .host

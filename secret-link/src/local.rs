@@ -160,18 +160,7 @@ fn git_context(into: &str, into_state: IntoState) -> GitContext {
 }
 
 fn git_status(into: &str, name: &str) -> GitStatus {
-    let tracked = duct::cmd(
-        "git",
-        [
-            "-C",
-            into,
-            "--literal-pathspecs",
-            "ls-files",
-            "--error-unmatch",
-            "--",
-            name,
-        ],
-    );
+    let tracked = relkit_common::git::tracked(&Path::new(into).join(name)).unwrap_or(false);
     let ignored = duct::cmd("git", ["-C", into, "check-ignore", "-q", "--", name]);
     let succeeds = |cmd: duct::Expression| {
         cmd.stdout_null()
@@ -181,7 +170,7 @@ fn git_status(into: &str, name: &str) -> GitStatus {
             .is_ok_and(|out| out.status.success())
     };
     GitStatus {
-        tracked: succeeds(tracked),
+        tracked,
         ignored: succeeds(ignored),
     }
 }

@@ -51,47 +51,15 @@ pub fn env_from_name(path: &Path) -> Option<String> {
     (!env.is_empty()).then(|| env.to_string())
 }
 
-/// Whether git tracks `path`, read from the repository's index (format 2 or 3)
-/// without running git: an entry is the path, NUL-terminated, right after a 16-bit
-/// flags field whose low 12 bits hold the path's length.
+/// Whether git tracks `path` (its contents, cookie included, are in the repository).
 pub fn git_tracked(path: &Path) -> bool {
-    let Ok(abs) = std::fs::canonicalize(path) else {
-        return false;
-    };
-    for dir in abs.ancestors().skip(1) {
-        let git = dir.join(".git");
-        if !git.is_dir() {
-            continue;
-        }
-        let Ok(index) = std::fs::read(git.join("index")) else {
-            return false;
-        };
-        if index.len() < 12 || &index[..4] != b"DIRC" || !matches!(index[7], 2 | 3) {
-            return false;
-        }
-        let Ok(rel) = abs.strip_prefix(dir) else {
-            return false;
-        };
-        let mut needle = rel.to_string_lossy().into_owned().into_bytes();
-        let len = needle.len();
-        needle.push(0);
-        return memchr::memmem::find_iter(&index, &needle).any(|at| {
-            at >= 2 && {
-                let flags = u16::from_be_bytes([index[at - 2], index[at - 1]]);
-                usize::from(flags & 0x0fff) == len.min(0x0fff)
-            }
-        });
-    }
-    false
+    relkit_common::git::tracked(path).unwrap_or(false)
 }
 
 /// The major OTP release of the `erl` on PATH, read from its installation
 /// (`<root>/releases/<N>`), without starting it. `None` when there is no erl.
 pub fn detect_otp() -> Option<u32> {
-    let path = std::env::var_os("PATH")?;
-    let erl = std::env::split_paths(&path)
-        .map(|d| d.join("erl"))
-        .find(|p| p.is_file())?;
+    let erl = which::which("erl").ok()?;
     let real = std::fs::canonicalize(erl).ok()?;
     let root = real.parent()?.parent()?;
     std::fs::read_dir(root.join("releases"))
