@@ -235,7 +235,7 @@ fn the_secret_link_examples_are_what_plan_and_apply_print() {
 }
 
 #[test]
-fn the_release_pack_examples_are_what_pack_and_list_print() {
+fn the_release_pack_examples_are_what_pack_list_and_unpack_print() {
     let out = tempfile::tempdir().unwrap();
     let manifest = json_output(
         relkit_tests::tool("release-pack")
@@ -255,6 +255,20 @@ fn the_release_pack_examples_are_what_pack_and_list_print() {
     );
     let documented: Value = serde_json::from_str(&example("release-pack.entry")).unwrap();
     assert_eq!(entries[0], documented);
+    let unpacked = json_output(
+        relkit_tests::tool("release-pack")
+            .current_dir(out.path())
+            .args([
+                "unpack",
+                "billing-0.1.0.tar.gz",
+                "--into",
+                "unpacked",
+                "--json",
+            ]),
+        0,
+    );
+    let documented: Value = serde_json::from_str(&example("release-pack.result")).unwrap();
+    assert_eq!(unpacked, documented);
     let inspected = json_output(
         relkit_tests::tool("release-pack")
             .current_dir(out.path())

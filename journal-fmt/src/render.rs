@@ -177,11 +177,7 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
         if METHODS.contains(&first) && after.first() == Some(&b'/') {
             let path_end = crate::find_byte(b' ', after).unwrap_or(after.len());
             w.span(body, body + space, &ESCAPES.bold);
-            w.span(
-                body + space + 1,
-                body + space + 1 + path_end,
-                &ESCAPES.cyan,
-            );
+            w.span(body + space + 1, body + space + 1 + path_end, &ESCAPES.cyan);
             from = body + space + 1 + path_end;
         } else if (first == b"Sent" || first == b"Chunked")
             && after.len() >= 3

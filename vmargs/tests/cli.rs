@@ -492,3 +492,82 @@ fn check_reads_the_vm_args_inside_a_release_pack_inspect_document() {
         .any(|d| d["code"] == "weak-cookie" || d["code"] == "cookie-special-characters"));
     assert!(docs.iter().any(|d| d["code"] == "no-effect-flag"));
 }
+
+#[test]
+fn a_named_file_that_starts_like_json_is_read_as_a_vm_args() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{a,b}\n-name billing@127.0.0.1\n-setcookie Zk3PqT9vW2xR7mN4\n";
+    std::fs::write(dir.path().join("vm.args"), text).unwrap();
+    let out = vmargs()
+        .current_dir(dir.path())
+        .args(["check", "--target", "erl", "--json", "vm.args"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    assert!(!stderr.contains("JSON"), "{stderr}");
+    // The plain word `{a,b}` is a finding about the file, not a JSON error.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"path\":\"vm.args\""));
+    // On stdin JSON is still sniffed, and must be right.
+    vmargs()
+        .args(["check"])
+        .write_stdin(text)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid JSON"));
+}
+
+#[test]
+fn render_json_prints_the_document_of_what_it_wrote_without_the_cookie() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vmargs()
+        .current_dir(dir.path())
+        .args([
+            "render",
+            "--name",
+            "billing@127.0.0.1",
+            "--cookie",
+            "Zk3PqT9vW2xR7mN4",
+            "-o",
+            "vm.args",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["kind"], "vmargs.file");
+    assert_eq!(doc["path"], "vm.args");
+    assert_eq!(doc["cookie"]["redacted"], true);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Zk3PqT9vW2xR7mN4"));
+    let written = std::fs::read_to_string(dir.path().join("vm.args")).unwrap();
+    assert!(written.contains("-setcookie Zk3PqT9vW2xR7mN4"));
+}
+
+#[test]
+fn a_cookie_cut_by_a_hash_is_redacted_whole_and_rendered_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "-name billing@127.0.0.1\n-setcookie yG9kF8#hV5secretpart\n";
+    std::fs::write(dir.path().join("vm.args"), text).unwrap();
+    let parsed = stdout_of(
+        vmargs().current_dir(dir.path()).args(["parse", "vm.args"]),
+        0,
+    );
+    let shown = String::from_utf8_lossy(&parsed);
+    assert!(
+        !shown.contains("hV5secretpart") && !shown.contains("yG9kF8"),
+        "{shown}"
+    );
+    let rendered = stdout_of(
+        vmargs()
+            .current_dir(dir.path())
+            .arg("render")
+            .write_stdin(parsed.clone()),
+        0,
+    );
+    // render puts a comment after a space; erl reads the same words either way.
+    assert_eq!(
+        String::from_utf8_lossy(&rendered),
+        "-name billing@127.0.0.1\n-setcookie yG9kF8 #hV5secretpart\n"
+    );
+}
