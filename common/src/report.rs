@@ -245,8 +245,10 @@ pub fn gcc_line(f: &Finding) -> String {
         (Some(p), None, _) => p.clone(),
         (None, _, _) => f.tool.clone(),
     };
+    // A file name may hold a newline too; the form is one line per finding.
     format!(
-        "{place}: {}: {} [{}]\n",
+        "{}: {}: {} [{}]\n",
+        one_line(&place),
         gcc_severity(f.severity),
         one_line(&f.message),
         f.code
@@ -464,6 +466,8 @@ mod tests {
             gcc_line(&bare),
             "hsts-check: note: x y [preload-eligibility]\n"
         );
+        let odd = Finding::new("vmargs", Severity::Error, "nul-byte", "m").in_file("a\nb");
+        assert_eq!(gcc_line(&odd), "a b: error: m [nul-byte]\n");
     }
 
     #[test]
