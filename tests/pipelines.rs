@@ -1,4 +1,4 @@
-//! The pipelines of DESIGN.md that the tools built so far take part in, run through
+//! The pipelines of docs/design.md and the README that the tools built so far take part in, run through
 //! a real shell with real pipes, on a copy of the example project.
 
 use relkit_tests::{copy_example, require_peer, tool_path};
@@ -155,7 +155,7 @@ fn relconf_from_another_directory_still_finds_the_vm_args() {
     assert!(text(&out.stdout).contains("\"code\":\"name-without-host\""));
 }
 
-/// DESIGN.md: `secret-link plan --env stage --from /var --into "$BUILD_AT/config" |
+/// The README's pipeline `secret-link plan --env stage --from /var --into "$BUILD_AT/config" |
 /// secret-link apply`, with a stand-in for /var, then the same with jq editing the plan
 /// on the way (dropping a link apply would refuse).
 #[test]
@@ -195,7 +195,7 @@ fn secret_link_plan_pipes_into_apply() {
     assert_eq!(text(&out.stdout), "keep\n");
 }
 
-/// DESIGN.md: `release-pack inspect billing-0.1.0.tar.gz | vmargs check`, on a tarball
+/// The README's pipeline `release-pack inspect billing-0.1.0.tar.gz | vmargs check`, on a tarball
 /// packed from the example's release tree.
 #[test]
 fn release_pack_inspect_pipes_into_vmargs_check() {
@@ -238,7 +238,7 @@ fn release_pack_inspect_pipes_into_vmargs_check() {
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
 
-/// DESIGN's `journalctl -o json -fu billing_prod | journal-fmt --priority warning`
+/// The README's pipeline `journalctl -o json -fu billing_prod | journal-fmt --priority warning`
 /// on a real journal (the example's entries written by systemd-journal-remote; `-f`
 /// is left out so the pipeline ends): the crash report and the ANSI-coloured warning,
 /// though journald stored every line at PRIORITY=6.

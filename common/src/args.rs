@@ -3,8 +3,9 @@
 
 use crate::color::ColorWhen;
 use crate::exit::FAILURE;
+use crate::generate::Generate;
 use clap::error::ErrorKind;
-use clap::{Args, Parser};
+use clap::{Args, CommandFactory, Parser};
 use std::io::Write;
 
 /// `--json`, `--color` and `--quiet`, flattened into every tool's CLI:
@@ -28,6 +29,10 @@ pub struct CommonArgs {
     /// every output: documents, findings, source lines, diffs and errors.
     #[arg(long, global = true)]
     pub show_secrets: bool,
+
+    /// Print the man page or a shell's completion script, and exit.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub generate: Option<Generate>,
 }
 
 impl CommonArgs {
@@ -39,9 +44,44 @@ impl CommonArgs {
 
 /// Parse the process arguments into `C`. `--help` and `--version` print and exit 0;
 /// a usage error prints `<tool>: error: <what>; see '<tool> --help'` and exits 2.
+///
+/// `--generate KIND` prints the man page or a completion script made from `C`'s
+/// definition and exits 0; it needs no verb.
 pub fn parse<C: Parser>(tool: &str) -> C {
+    if let Some(kind) = generate_request::<C>(tool) {
+        let mut out = std::io::stdout().lock();
+        let written =
+            crate::generate::write(kind, C::command(), tool, &mut out).and_then(|()| out.flush());
+        match written {
+            Ok(()) => std::process::exit(0),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "{tool}: error: writing output: {e}");
+                std::process::exit(FAILURE.into())
+            }
+        }
+    }
     match C::try_parse() {
         Ok(cli) => cli,
+        Err(err) => exit_for_clap_error(tool, err),
+    }
+}
+
+/// `--generate KIND` on the command line (checked by clap, without a verb).
+fn generate_request<C: CommandFactory>(tool: &str) -> Option<Generate> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let asked = args.iter().skip(1).any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--generate" || a.starts_with("--generate="))
+    });
+    if !asked {
+        return None;
+    }
+    let cmd = C::command()
+        .subcommand_required(false)
+        .arg_required_else_help(false);
+    match cmd.try_get_matches_from(&args) {
+        Ok(matches) => matches.get_one::<Generate>("generate").copied(),
         Err(err) => exit_for_clap_error(tool, err),
     }
 }

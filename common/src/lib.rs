@@ -9,6 +9,7 @@ pub mod color;
 pub mod exit;
 pub mod finding;
 pub mod fs;
+pub mod generate;
 pub mod git;
 pub mod input;
 pub mod json;
@@ -19,6 +20,16 @@ pub mod report;
 pub mod secret;
 pub mod text;
 pub mod time;
+
+/// The six tools, in the order the README lists them.
+pub const TOOLS: &[&str] = &[
+    "vmargs",
+    "relconf",
+    "journal-fmt",
+    "release-pack",
+    "secret-link",
+    "hsts-check",
+];
 
 pub use args::CommonArgs;
 pub use color::ColorWhen;

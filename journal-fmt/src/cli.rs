@@ -82,6 +82,10 @@ pub struct Cli {
     #[arg(long, conflicts_with = "output")]
     json: bool,
 
+    /// Print the man page or a shell's completion script, and exit.
+    #[arg(long, value_enum, value_name = "KIND")]
+    generate: Option<relkit_common::generate::Generate>,
+
     /// Accepted for uniformity with the other relkit tools: journal-fmt shows journal
     /// text as journalctl does and knows of no secrets in it.
     #[arg(long)]
