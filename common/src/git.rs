@@ -131,22 +131,30 @@ fn scan(index: &[u8], version: u32, count: usize, hash_len: usize, path: &[u8]) 
                 .try_into()
                 .ok()?,
         );
-        let name = if version == 4 {
+        // Compared in place: an index has thousands of entries, read at every run.
+        let matches = if version == 4 {
             let (strip, used) = varint(index.get(at..)?)?;
             at += used;
-            let nul = index.get(at..end_of_data)?.iter().position(|&b| b == 0)?;
+            let nul = memchr::memchr(0, index.get(at..end_of_data)?)?;
             let keep = previous.len().checked_sub(strip)?;
             previous.truncate(keep);
             previous.extend_from_slice(&index[at..at + nul]);
             at += nul + 1;
-            previous.clone()
+            previous == path
         } else {
-            let nul = index.get(at..end_of_data)?.iter().position(|&b| b == 0)?;
-            let name = index[at..at + nul].to_vec();
+            // The low 12 bits of the flags hold the name's length when it is shorter
+            // than 0xfff: the NUL is found without a search.
+            let short = usize::from(flags & 0x0fff);
+            let nul = if short < 0x0fff {
+                (index.get(at + short) == Some(&0)).then_some(short)?
+            } else {
+                memchr::memchr(0, index.get(at..end_of_data)?)?
+            };
+            let matches = nul == path.len() && &index[at..at + nul] == path;
             // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
             let len = at + nul - entry_start;
             at = entry_start + (len + 8) / 8 * 8;
-            name
+            matches
         };
         if at > end_of_data {
             return None;
@@ -155,9 +163,7 @@ fn scan(index: &[u8], version: u32, count: usize, hash_len: usize, path: &[u8]) 
         if mode & 0o170000 == 0o040000 {
             return None;
         }
-        if name == path {
-            found = true;
-        }
+        found |= matches;
     }
     // Extensions: a split index ("link") keeps entries in another file, and a
     // sparse index ("sdir") has directories for files; both go to git.
