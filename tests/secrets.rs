@@ -141,6 +141,28 @@ fn runs() -> Vec<(&'static str, Vec<String>, bool)> {
         args.extend(selection);
         runs.push(("secret-link", owned(&args), verb == "check"));
     }
+    // The tools with no secrets of their own are held to the same rule.
+    runs.push((
+        "hsts-check",
+        owned(&["parse", "max-age=31536000; includeSubDomains"]),
+        true,
+    ));
+    runs.push((
+        "hsts-check",
+        owned(&[
+            "probe",
+            "example.com",
+            "stage.example.com",
+            "--from-dumps",
+            "headers",
+        ]),
+        true,
+    ));
+    runs.push((
+        "journal-fmt",
+        owned(&["journal/billing_prod.export"]),
+        false,
+    ));
     runs
 }
 
