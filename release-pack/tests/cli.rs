@@ -645,3 +645,49 @@ fn memory_stays_flat_on_a_large_release() {
         384 << 20
     );
 }
+
+/// A tree of several compression chunks, the same bytes on every machine: text that
+/// compresses and noise that does not, from a fixed linear congruential generator.
+fn fixed_tree(root: &Path) {
+    let mut state: u64 = 0x5eed_1234_abcd_0001;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as u8
+    };
+    let noise: Vec<u8> = (0..1_600_000).map(|_| next()).collect();
+    write_file(root, "lib/shop-0.1.0/priv/static/app.bin", &noise);
+    let text: String = (0..60_000)
+        .map(|i| format!("line {i}: GET /invoices/{} 200 in {}ms\n", i % 977, i % 31))
+        .collect();
+    write_file(root, "lib/shop-0.1.0/priv/access.log", text.as_bytes());
+    write_file(root, "bin/shop", b"#!/bin/sh\nexec true\n");
+    write_file(root, "releases/0.1.0/vm.args", b"-name shop@127.0.0.1\n");
+    write_file(root, "releases/start_erl.data", b"13.1.5 0.1.0\n");
+}
+
+/// The bytes of a tarball do not depend on the thread count, and are the bytes this
+/// test has always seen: a change of deflate backend, level or chunking changes the
+/// sha256 and must be a deliberate one, said in CHANGELOG.md.
+#[test]
+fn packed_bytes_do_not_depend_on_threads_and_do_not_drift() {
+    const GOLDEN: &str = "326f5eebe81e10d72f70864d523d64f82c4c7dbde52c00f2dd512974bfcb8254";
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("shop");
+    fixed_tree(&tree);
+    let mut sums = Vec::new();
+    for threads in ["1", "2", "7", "64"] {
+        let out = work.path().join(format!("t{threads}.tar.gz"));
+        let manifest = pack(&tree, &out, &["--threads", threads]);
+        assert!(
+            manifest["bytes_out"].as_u64().unwrap() > 1 << 20,
+            "several chunks"
+        );
+        sums.push((threads, manifest["sha256"].as_str().unwrap().to_string()));
+    }
+    for (threads, sum) in &sums {
+        assert_eq!(sum, &sums[0].1, "--threads {threads}");
+    }
+    assert_eq!(sums[0].1, GOLDEN, "the packed bytes changed");
+}
