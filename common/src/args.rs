@@ -31,6 +31,8 @@ pub struct CommonArgs {
     pub show_secrets: bool,
 
     /// Print the man page or a shell's completion script, and exit.
+    // Acted on in `parse` before the verb is required; declared here so clap checks
+    // the value and help, the man page and completions show it.
     #[arg(long, value_enum, value_name = "KIND")]
     pub generate: Option<Generate>,
 }

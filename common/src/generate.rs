@@ -109,6 +109,14 @@ fn about(cmd: &clap::Command) -> String {
         .unwrap_or_default()
 }
 
+/// A flag that takes no value (`--json`, `-q`).
+fn is_switch(arg: &clap::Arg) -> bool {
+    matches!(
+        arg.get_action(),
+        clap::ArgAction::SetTrue | clap::ArgAction::SetFalse | clap::ArgAction::Count
+    )
+}
+
 /// `--flag VALUE`, `-f, --flag VALUE` or `<NAME>` as the page shows an argument.
 fn arg_form(arg: &clap::Arg) -> String {
     let value = || {
@@ -117,11 +125,7 @@ fn arg_form(arg: &clap::Arg) -> String {
             .map(|n| format!(" \\fI{}\\fR", roff(n)))
             .unwrap_or_default()
     };
-    let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values())
-        && !matches!(
-            arg.get_action(),
-            clap::ArgAction::SetTrue | clap::ArgAction::SetFalse | clap::ArgAction::Count
-        );
+    let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values()) && !is_switch(arg);
     match (arg.get_short(), arg.get_long()) {
         (Some(s), Some(l)) => format!(
             "\\fB\\-{s}\\fR, \\fB\\-\\-{}\\fR{}",
@@ -167,11 +171,7 @@ fn arg_entries(out: &mut dyn Write, args: &[&clap::Arg]) -> io::Result<()> {
             .iter()
             .map(|d| d.to_string_lossy().into_owned())
             .collect();
-        let is_switch = matches!(
-            arg.get_action(),
-            clap::ArgAction::SetTrue | clap::ArgAction::SetFalse | clap::ArgAction::Count
-        );
-        if !defaults.is_empty() && !arg.is_hide_default_value_set() && !is_switch {
+        if !defaults.is_empty() && !arg.is_hide_default_value_set() && !is_switch(arg) {
             text.push_str(&format!(" [default: {}]", defaults.join(", ")));
         }
         writeln!(out, "{}", roff(&text))?;

@@ -20,7 +20,11 @@ pub struct Repository {
 
 /// The repository whose work tree holds `path` (the nearest `.git` above it).
 pub fn repository_of(path: &Path) -> Option<Repository> {
-    let start = containing_dir(path)?;
+    repository_above(&containing_dir(path)?)
+}
+
+/// The repository whose work tree holds the directory `start`.
+fn repository_above(start: &Path) -> Option<Repository> {
     for dir in start.ancestors() {
         let dot_git = dir.join(".git");
         let Ok(meta) = std::fs::metadata(&dot_git) else {
@@ -53,12 +57,12 @@ fn containing_dir(path: &Path) -> Option<PathBuf> {
 /// Whether git tracks `path`: `Some(true)` or `Some(false)`, or `None` when no
 /// repository holds it or git could not say.
 pub fn tracked(path: &Path) -> Option<bool> {
-    let repo = repository_of(path)?;
-    let name = containing_dir(path)?.join(path.file_name()?);
+    let dir = containing_dir(path)?;
+    let repo = repository_above(&dir)?;
+    let name = dir.join(path.file_name()?);
     let rel = name.strip_prefix(&repo.work_tree).ok()?;
-    let rel_bytes = rel.to_str()?.as_bytes().to_vec();
     if let Ok(index) = std::fs::read(repo.git_dir.join("index")) {
-        if let Some(answer) = index_lookup(&index, &rel_bytes) {
+        if let Some(answer) = index_lookup(&index, rel.to_str()?.as_bytes()) {
             return Some(answer);
         }
     } else if repo.git_dir.join("HEAD").is_file() {

@@ -37,13 +37,14 @@ impl Progress {
         Progress { bar: None }
     }
 
-    /// Bytes of work, with a bar when `total` is known: `packing [###  ] 12 MiB/40 MiB, 310 entries`.
-    pub fn bytes(common: &CommonArgs, what: &str, total: Option<u64>) -> Progress {
-        let template = match total {
-            Some(_) => "{prefix} [{bar:30}] {bytes}/{total_bytes} {msg} ({elapsed})",
-            None => "{spinner} {prefix} {bytes} {msg} ({elapsed})",
-        };
-        Progress::make(common, what, total, template)
+    /// Bytes of work and the entries they came in: `packing 12.3 MiB 310 entries (2s)`.
+    pub fn bytes(common: &CommonArgs, what: &str) -> Progress {
+        Progress::make(
+            common,
+            what,
+            None,
+            "{spinner} {prefix} {bytes} {msg} ({elapsed})",
+        )
     }
 
     /// Items of work: `probing [####  ] 12/40 hosts`.
@@ -82,11 +83,6 @@ impl Progress {
         }
     }
 
-    /// Whether anything is drawn.
-    pub fn is_shown(&self) -> bool {
-        self.bar.is_some()
-    }
-
     /// Take the line off the screen.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
@@ -104,7 +100,7 @@ mod tests {
         let p = Progress::hidden();
         p.add(10);
         p.entries(3);
-        assert!(!p.is_shown());
+        assert!(p.bar.is_none());
         p.finish();
     }
 

@@ -129,12 +129,6 @@ impl<'a> Reporter<'a> {
             .collect()
     }
 
-    /// Whether findings are printed as relkit JSON (a tool whose JSON is a report
-    /// document of its own prints that instead).
-    pub fn is_json(&self) -> bool {
-        self.format == Format::Json
-    }
-
     /// Write `findings` to stdout (nothing with `-q`). `source_line` gives the text
     /// of a finding's line for the human excerpt; `summary`, unless empty, closes
     /// the human form.

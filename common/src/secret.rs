@@ -117,11 +117,6 @@ impl Secrets {
         }
         Cow::Owned(out)
     }
-
-    /// Whether any secret is known (spans or values).
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty() && self.values.is_empty()
-    }
 }
 
 #[cfg(test)]

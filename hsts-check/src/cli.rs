@@ -229,7 +229,7 @@ fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
             out.flush().context("writing output")?;
         }
         Format::Human => {
-            let mut out = color::stdout(common.stdout_color());
+            let mut out = color::stdout(reporter.color);
             for v in &report.hosts {
                 writeln!(out, "{}", v.explanation).context("writing output")?;
             }

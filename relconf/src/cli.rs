@@ -110,18 +110,24 @@ fn syntax_error(
     let index = LineIndex::new(src);
     let (line, column) = index.position(src, offset);
     let raw = index.line_text(src, line).map(|t| t.into_owned());
+    // No settings to find the cookie by: what follows the word on this line is it.
     let mut secrets = Secrets::new(show_secrets);
-    if let Some(tail) = raw.as_deref().and_then(after_cookie) {
-        tail.split(|c: char| c.is_whitespace() || "\"':,()[]{}".contains(c))
+    if let Some((value_column, value)) = raw.as_deref().and_then(cookie_value) {
+        let end_column = value_column + value.chars().count() as u32;
+        secrets.add_span(
+            name,
+            relkit_common::secret::Span {
+                line,
+                column: value_column,
+                end_line: line,
+                end_column,
+            },
+        );
+        value
+            .split(|c: char| c.is_whitespace() || "\"':,()[]{}".contains(c))
             .for_each(|word| secrets.add_value(word));
     }
-    let text = raw.map(|t| {
-        if show_secrets {
-            t
-        } else {
-            mask_after_cookie(&t)
-        }
-    });
+    let text = raw.map(|t| secrets.mask_line(name, line, &t).into_owned());
     let message = secrets.mask(message).into_owned();
     let finding = Finding::new(TOOL, Severity::Error, CODE_SYNTAX_ERROR, message.clone())
         .in_file(name)
@@ -135,32 +141,14 @@ fn syntax_error(
     })
 }
 
-/// What follows the word `cookie` on a line, if it has one.
-fn after_cookie(line: &str) -> Option<&str> {
-    let at = line.to_ascii_lowercase().find("cookie")?;
-    line.get(at + "cookie".len()..)
-}
-
-/// The line with what follows the word `cookie` (and its `:` or `=`) masked, the
-/// width kept for the caret.
-fn mask_after_cookie(line: &str) -> String {
-    let Some(tail) = after_cookie(line) else {
-        return line.to_string();
-    };
-    let keep = line.len() - tail.len();
+/// What follows the word `cookie` (and its `:` or `=`) on a line, and its 1-based
+/// column.
+fn cookie_value(line: &str) -> Option<(u32, &str)> {
+    let at = line.to_ascii_lowercase().find("cookie")? + "cookie".len();
+    let tail = line.get(at..)?;
     let value = tail.trim_start_matches(|c: char| c == ':' || c == '=' || c.is_whitespace());
-    let keep = keep + (tail.len() - value.len());
-    let masked: String = value
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() {
-                c
-            } else {
-                relkit_common::secret::MASK
-            }
-        })
-        .collect();
-    format!("{}{masked}", &line[..keep])
+    let before = &line[..line.len() - value.len()];
+    (!value.is_empty()).then(|| (before.chars().count() as u32 + 1, value))
 }
 
 /// A config read and understood: its name, project root, source text and meaning.

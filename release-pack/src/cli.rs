@@ -103,7 +103,7 @@ pub fn main() -> ExitCode {
             } => {
                 let threads = threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                let progress = relkit_common::Progress::bytes(&cli.common, "packing", None);
+                let progress = relkit_common::Progress::bytes(&cli.common, "packing");
                 let manifest =
                     pack::pack(dir, output, pack::mtime_from_env()?, threads, &progress)?;
                 if !cli.common.quiet {
@@ -157,7 +157,7 @@ pub fn main() -> ExitCode {
                     replace: *replace,
                     no_keep: *no_keep,
                     allow_symlinks_to: allow_symlinks_to.clone(),
-                    progress: relkit_common::Progress::bytes(&cli.common, "unpacking", None),
+                    progress: relkit_common::Progress::bytes(&cli.common, "unpacking"),
                     limits: crate::screen::Limits {
                         max_bytes: *max_bytes,
                         max_entries: *max_entries,
@@ -216,7 +216,7 @@ fn verify_verb(
     };
     let secrets = Secrets::new(common.show_secrets);
     let reporter = Reporter::new(crate::TOOL, common, finding_args, &secrets)?;
-    let progress = relkit_common::Progress::bytes(common, "verifying", None);
+    let progress = relkit_common::Progress::bytes(common, "verifying");
     let contents = inspect::from_tarball_with(file, &progress)?;
     let findings = reporter.select(verify::verify(file, &contents, expected.as_deref())?);
     let summary = if findings.is_empty() {
