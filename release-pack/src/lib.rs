@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod cli;
+pub mod deflate_end;
 pub mod gz;
 pub mod inspect;
 pub mod pack;
