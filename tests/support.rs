@@ -122,6 +122,26 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Runs `holds` on every input of a fuzz target's corpus (`fuzz/corpus/TARGET`), so
+/// `cargo test` replays what the fuzzer found; a property that fails names the input.
+/// Returns how many inputs there were, and fails if there are fewer than `at_least`.
+pub fn replay_fuzz_corpus(target: &str, at_least: usize, holds: impl Fn(&[u8])) -> usize {
+    let dir = workspace_root().join("fuzz/corpus").join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz corpus") {
+        let path = entry.expect("a corpus entry").path();
+        let data = std::fs::read(&path).expect("a readable corpus input");
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| holds(&data)));
+        assert!(outcome.is_ok(), "{} breaks a property", path.display());
+        count += 1;
+    }
+    assert!(
+        count >= at_least,
+        "the {target} corpus has only {count} inputs"
+    );
+    count
+}
+
 /// The embedded sample project.
 pub fn example_dir() -> PathBuf {
     workspace_root().join("examples/billing")

@@ -1,7 +1,7 @@
 //! The fuzz target's properties over its corpus (fuzz/corpus/relconf) and over
 //! mutations of the fixtures, so `cargo test` replays what the fuzzer found.
 
-use relkit_tests::workspace_root;
+use relkit_tests::{replay_fuzz_corpus, workspace_root};
 
 fn holds(data: &[u8]) -> bool {
     // The parser recurses; run it with the stack a main thread has.
@@ -16,18 +16,7 @@ fn holds(data: &[u8]) -> bool {
 
 #[test]
 fn the_fuzz_corpus_keeps_its_properties() {
-    let dir = workspace_root().join("fuzz/corpus/relconf");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).expect("fuzz corpus") {
-        let path = entry.unwrap().path();
-        assert!(
-            holds(&std::fs::read(&path).unwrap()),
-            "{} breaks a property",
-            path.display()
-        );
-        count += 1;
-    }
-    assert!(count >= 10, "the corpus has only {count} inputs");
+    replay_fuzz_corpus("relconf", 10, |data| assert!(holds(data)));
 }
 
 #[test]

@@ -38,3 +38,29 @@ pub fn exercise_reader(data: &[u8]) {
         let _ = vmargs::tokenize::tokenize(text.text.as_bytes(), true);
     }
 }
+
+/// Run the deflate block walker on arbitrary bytes. None of it may panic; and when
+/// the bytes are a complete deflate stream (miniz_oxide inflates them), the stream made
+/// continuable and ended with an empty final block inflates to the same bytes. The
+/// fuzz target and its corpus replay call this.
+#[doc(hidden)]
+pub fn exercise_deflate_end(data: &[u8]) {
+    use std::io::Read;
+    let inflate = |stream: &[u8]| {
+        let mut out = Vec::new();
+        let mut decoder = flate2::read::DeflateDecoder::new(stream);
+        let ok = (&mut decoder).take(4 << 20).read_to_end(&mut out).is_ok();
+        (ok && decoder.total_in() as usize == stream.len()).then_some(out)
+    };
+    let Ok(last) = deflate_end::find_final_block(data) else {
+        return;
+    };
+    assert!(last.start_bit < last.end_bit && last.end_bit <= data.len() * 8);
+    let mut stream = data.to_vec();
+    deflate_end::make_continuable(&mut stream).expect("the walk succeeded once");
+    let Some(expected) = inflate(&data[..last.end_bit.div_ceil(8)]) else {
+        return;
+    };
+    stream.extend_from_slice(&deflate_end::FINAL_EMPTY_BLOCK);
+    assert_eq!(inflate(&stream), Some(expected));
+}

@@ -1,14 +1,14 @@
-//! Replays the fuzz target's corpus (fuzz/corpus/release_pack) in `cargo test`.
+//! Replays the fuzz targets' corpora (fuzz/corpus/release_pack and deflate_end) in
+//! `cargo test`.
 
-use relkit_tests::workspace_root;
+use relkit_tests::replay_fuzz_corpus;
 
 #[test]
 fn the_fuzz_corpus_keeps_its_properties() {
-    let dir = workspace_root().join("fuzz/corpus/release_pack");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).expect("fuzz corpus") {
-        release_pack::exercise_reader(&std::fs::read(entry.unwrap().path()).unwrap());
-        count += 1;
-    }
-    assert!(count >= 3, "the corpus has only {count} inputs");
+    replay_fuzz_corpus("release_pack", 3, release_pack::exercise_reader);
+}
+
+#[test]
+fn the_deflate_end_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("deflate_end", 10, release_pack::exercise_deflate_end);
 }

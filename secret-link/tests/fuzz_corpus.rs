@@ -1,14 +1,8 @@
 //! Replays the fuzz target's corpus (fuzz/corpus/secret_link) in `cargo test`.
 
-use relkit_tests::workspace_root;
+use relkit_tests::replay_fuzz_corpus;
 
 #[test]
 fn the_fuzz_corpus_keeps_its_properties() {
-    let dir = workspace_root().join("fuzz/corpus/secret_link");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).expect("fuzz corpus") {
-        secret_link::exercise_readers(&std::fs::read(entry.unwrap().path()).unwrap());
-        count += 1;
-    }
-    assert!(count >= 3, "the corpus has only {count} inputs");
+    replay_fuzz_corpus("secret_link", 3, secret_link::exercise_readers);
 }

@@ -1,20 +1,11 @@
 //! The fuzz target's properties over its corpus (fuzz/corpus/vmargs), so every
 //! `cargo test` replays what the fuzzer found; plus pseudo-random inputs.
 
-use relkit_tests::workspace_root;
+use relkit_tests::replay_fuzz_corpus;
 
 #[test]
 fn the_fuzz_corpus_keeps_its_properties() {
-    let dir = workspace_root().join("fuzz/corpus/vmargs");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).expect("fuzz corpus") {
-        let path = entry.unwrap().path();
-        let data = std::fs::read(&path).unwrap();
-        let outcome = std::panic::catch_unwind(|| vmargs::invariants::check_all(&data));
-        assert!(outcome.is_ok(), "{} breaks a property", path.display());
-        count += 1;
-    }
-    assert!(count >= 20, "the corpus has only {count} inputs");
+    replay_fuzz_corpus("vmargs", 20, vmargs::invariants::check_all);
 }
 
 #[test]
