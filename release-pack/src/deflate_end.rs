@@ -43,9 +43,12 @@ pub fn make_continuable(stream: &mut Vec<u8>) -> Result<(), WalkError> {
     if used == 0 {
         return Ok(());
     }
-    // The stored block's three header bits (0, then type 00) go after the end; the
-    // padding bits of the last byte are already zero, so they only need a new byte
-    // when fewer than three are left.
+    // The stored block's three header bits (0, then type 00) go after the end: clear
+    // the padding bits of the last byte (a decoder ignores them, so a stream need not
+    // have them zero), and add a byte when fewer than three are left.
+    if let Some(byte) = stream.last_mut() {
+        *byte &= (1u8 << used) - 1;
+    }
     if used > 5 {
         stream.push(0);
     }
@@ -400,6 +403,22 @@ mod tests {
             assert_eq!(inflate(&stream), data, "length {len}");
         }
         assert_eq!(ends.len(), 8, "every end position was tried: {ends:?}");
+    }
+
+    #[test]
+    fn padding_bits_after_the_end_need_not_be_zero() {
+        for len in 0..64usize {
+            let data = sample(len as u64 + 7, len * 31);
+            let mut stream = compress(&data, 6);
+            let last = find_final_block(&stream).unwrap();
+            let used = last.end_bit % 8;
+            if used != 0 {
+                *stream.last_mut().unwrap() |= !((1u8 << used) - 1);
+            }
+            make_continuable(&mut stream).unwrap();
+            stream.extend_from_slice(&FINAL_EMPTY_BLOCK);
+            assert_eq!(inflate(&stream), data, "length {}", len * 31);
+        }
     }
 
     #[test]

@@ -203,7 +203,12 @@ fn work(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done>) {
             return;
         };
         let crc = crc32fast::hash(&buffers.data);
-        let outcome = deflate_chunk(&mut compressor, &buffers.data, &mut buffers.compressed);
+        // A panic must still answer for the chunk, or the writer would wait for it
+        // forever; it becomes the error that ends the stream.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            deflate_chunk(&mut compressor, &buffers.data, &mut buffers.compressed)
+        }))
+        .unwrap_or_else(|_| Err(io::Error::other("a compression thread panicked")));
         if done
             .send(Done {
                 index,
