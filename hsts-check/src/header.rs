@@ -104,6 +104,25 @@ fn invalid(mut p: Policy, reason: impl Into<String>) -> Policy {
     p
 }
 
+/// `value` with every obs-fold (CR LF 1*( SP / HTAB )) replaced by one space.
+fn unfold(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find("\r\n") {
+        let after = &rest[at + 2..];
+        let whitespace = after.len() - after.trim_start_matches([' ', '\t']).len();
+        if whitespace == 0 {
+            out.push_str(&rest[..at + 2]);
+        } else {
+            out.push_str(&rest[..at]);
+            out.push(' ');
+        }
+        rest = &after[whitespace..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Parse one header value.
 pub fn parse(value: &str) -> Policy {
     let mut p = Policy {
@@ -117,6 +136,11 @@ pub fn parse(value: &str) -> Policy {
         chromium_notes: Vec::new(),
         repeated: Vec::new(),
     };
+    // RFC 7230 §3.2.4: a recipient replaces each obsolete line fold (CR LF followed
+    // by spaces or tabs) with a space before interpreting the value, as Firefox
+    // does. A CR or LF anywhere else stays a control character.
+    let unfolded = unfold(value);
+    let value = unfolded.as_str();
     if value.chars().any(|c| c.is_control() && c != '\t') {
         return invalid(p, "the value contains control characters");
     }
@@ -459,6 +483,33 @@ mod tests {
         ("max-age=1; \u{e9}t\u{e9}", false, Some(1), false, false),
         ("max-age=1\u{0}", false, None, false, false),
         ("max-age=1\r\nSet-Cookie: x", false, None, false, false),
+        // obsolete line folds (RFC 7230 §3.2.4) are a space; bare CR or LF is not
+        ("\r\n\t max-age=100", true, Some(100), false, false),
+        (
+            "max-age=100;\r\n includeSubDomains",
+            true,
+            Some(100),
+            true,
+            false,
+        ),
+        (
+            "max-age=100;\r\n\t\r\n preload",
+            true,
+            Some(100),
+            false,
+            true,
+        ),
+        ("\r\nmax-age=100", false, None, false, false),
+        ("\n max-age=100", false, None, false, false),
+        ("\r max-age=100", false, None, false, false),
+        ("max-age=100;\r\n", false, None, false, false),
+        (
+            "max-age=100; \rincludeSubDomains",
+            false,
+            None,
+            false,
+            false,
+        ),
     ];
 
     #[test]

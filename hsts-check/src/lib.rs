@@ -5,5 +5,6 @@ pub mod cli;
 pub mod dump;
 pub mod header;
 pub mod net;
+pub mod nginx;
 pub mod probe;
 pub mod report;

@@ -1,4 +1,5 @@
-//! Replays the header fuzz target's corpus (fuzz/corpus/hsts_header) in `cargo test`.
+//! Replays the fuzz targets' corpora (fuzz/corpus/hsts_header and nginx_config) in
+//! `cargo test`.
 
 use relkit_tests::replay_fuzz_corpus;
 
@@ -9,4 +10,9 @@ fn the_fuzz_corpus_keeps_its_properties() {
         assert!(!policy.valid || policy.max_age.is_some());
         let _ = hsts_check::report::from_dump(data, Some("a.example"), "https", "corpus");
     });
+}
+
+#[test]
+fn the_nginx_config_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("nginx_config", 5, hsts_check::nginx::exercise_reader);
 }

@@ -1,0 +1,636 @@
+//! nginx configuration files read as nginx reads them (src/core/ngx_conf_file.c):
+//! the words of each directive, its block, and the files its `include` reads.
+//!
+//! The word rules are nginx's own state machine, so they are written as one here:
+//!
+//! - space, tab, CR and LF separate words; `;` ends a directive, `{` opens its block,
+//!   `}` closes one, and `;` or `{` also end a word written against them (`}` does
+//!   not: `a}` is one word);
+//! - `#` at the start of a word starts a comment to the end of the line; elsewhere it
+//!   is part of the word;
+//! - a word that starts with `"` or `'` runs to the same quote and must be followed
+//!   by a space, `;`, `{` or `)`;
+//! - a backslash keeps the next character in the word whatever it is (a quote, a
+//!   space, a `;`), and the value then reads `\"`, `\'`, `\\` as the character and
+//!   `\t`, `\r`, `\n` as tab, CR and LF; any other pair stays as written;
+//! - `{` right after `$` is part of a variable name (`${host}`), not a block;
+//! - a word is at most 4096 bytes (nginx's buffer), counting from its first byte.
+//!
+//! `include` is followed as nginx follows it: a relative name is relative to the
+//! directory of the main file (nginx's configuration prefix), a name with `*`, `?` or
+//! `[` is a glob whose matches are read in sorted order (none is not an error), and
+//! each included file is read in the context of the directive.
+
+use std::path::{Path, PathBuf};
+
+/// nginx reads a configuration through a 4096-byte buffer; a longer word is an error.
+const MAX_WORD: usize = 4096;
+/// Deeper nesting than any real configuration; a guard against a stack overflow on
+/// hostile input (nginx itself has no limit but its own stack).
+const MAX_DEPTH: usize = 200;
+/// Includes that include themselves would never end.
+const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// One directive: its name and arguments as nginx sees them, where it was written,
+/// its block if it has one, and for `include`, which files it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub name: String,
+    pub args: Vec<String>,
+    pub line: usize,
+    pub column: usize,
+    pub block: Option<Vec<Directive>>,
+    /// For `include`: indexes into [`Config::files`] of the files read, in order.
+    pub includes: Vec<usize>,
+}
+
+/// A file of the configuration and its directives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub directives: Vec<Directive>,
+}
+
+/// The main file first, then every file an `include` read, each once per include.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    pub files: Vec<ConfigFile>,
+}
+
+/// Why nginx would refuse the configuration, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An error in one text, before it is tied to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// What ended a run of words.
+#[derive(Debug, PartialEq, Eq)]
+enum Delimiter {
+    /// `;`
+    Semicolon,
+    /// `{`
+    Open,
+    /// `}` with no words before it
+    Close,
+    /// the end of the text with no words pending
+    Eof,
+}
+
+struct Word {
+    value: String,
+    line: usize,
+    column: usize,
+}
+
+struct Lexer<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: usize,
+    /// Byte offset where the current line starts, for columns.
+    line_start: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(text: &'a [u8]) -> Lexer<'a> {
+        Lexer {
+            text,
+            at: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn column_of(&self, offset: usize) -> usize {
+        // Columns count characters, so a UTF-8 name does not shift the caret.
+        let start = self.line_start.min(offset);
+        String::from_utf8_lossy(&self.text[start..offset])
+            .chars()
+            .count()
+            + 1
+    }
+
+    fn error(&self, offset: usize, message: impl Into<String>) -> SyntaxError {
+        SyntaxError {
+            line: self.line,
+            column: self.column_of(offset),
+            message: message.into(),
+        }
+    }
+
+    fn next_byte(&mut self) -> Option<u8> {
+        let byte = *self.text.get(self.at)?;
+        self.at += 1;
+        if byte == b'\n' {
+            self.line += 1;
+            self.line_start = self.at;
+        }
+        Some(byte)
+    }
+
+    /// The words of the next directive and what ended them.
+    fn directive(&mut self) -> Result<(Vec<Word>, Delimiter), SyntaxError> {
+        let mut words = Vec::new();
+        loop {
+            // Between words: skip blanks and comments, then see what comes.
+            let Some(byte) = self.text.get(self.at).copied() else {
+                if words.is_empty() {
+                    return Ok((words, Delimiter::Eof));
+                }
+                return Err(self.error(self.at, "unexpected end of file, expecting \";\" or \"}\""));
+            };
+            match byte {
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    self.next_byte();
+                }
+                b'#' => {
+                    while let Some(b) = self.next_byte() {
+                        if b == b'\n' {
+                            break;
+                        }
+                    }
+                }
+                b';' | b'{' => {
+                    if words.is_empty() {
+                        return Err(self.error(self.at, format!("unexpected \"{}\"", byte as char)));
+                    }
+                    self.next_byte();
+                    let end = if byte == b';' {
+                        Delimiter::Semicolon
+                    } else {
+                        Delimiter::Open
+                    };
+                    return Ok((words, end));
+                }
+                b'}' => {
+                    if !words.is_empty() {
+                        return Err(self.error(self.at, "unexpected \"}\""));
+                    }
+                    self.next_byte();
+                    return Ok((words, Delimiter::Close));
+                }
+                _ => {
+                    let (word, end) = self.word()?;
+                    words.push(word);
+                    if let Some(end) = end {
+                        return Ok((words, end));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One word, and the `;` or `{` that ended it if one did.
+    fn word(&mut self) -> Result<(Word, Option<Delimiter>), SyntaxError> {
+        let start = self.at;
+        let line = self.line;
+        let column = self.column_of(start);
+        let quote = match self.text[start] {
+            q @ (b'"' | b'\'') => {
+                self.next_byte();
+                Some(q)
+            }
+            _ => None,
+        };
+        let body_start = self.at;
+        let mut variable = false;
+        loop {
+            if self.at - body_start >= MAX_WORD {
+                return Err(SyntaxError {
+                    line,
+                    column,
+                    message: match quote {
+                        Some(q) => format!(
+                            "too long parameter, probably missing terminating \"{}\" character",
+                            q as char
+                        ),
+                        None => "too long parameter".into(),
+                    },
+                });
+            }
+            let Some(byte) = self.next_byte() else {
+                return Err(self.error(self.at, "unexpected end of file, expecting \";\" or \"}\""));
+            };
+            if byte == b'{' && variable {
+                continue;
+            }
+            variable = false;
+            match byte {
+                // The next byte is part of the word, whatever it is.
+                b'\\' if self.next_byte().is_none() => {
+                    return Err(
+                        self.error(self.at, "unexpected end of file, expecting \";\" or \"}\"")
+                    );
+                }
+                b'\\' => {}
+                b'$' => variable = true,
+                _ if Some(byte) == quote => {
+                    let raw = &self.text[body_start..self.at - 1];
+                    let word = self.make_word(raw, line, column);
+                    // What follows a closing quote must end the word.
+                    return match self.text.get(self.at).copied() {
+                        Some(b' ' | b'\t' | b'\r' | b'\n') => {
+                            self.next_byte();
+                            Ok((word, None))
+                        }
+                        Some(b';') => {
+                            self.next_byte();
+                            Ok((word, Some(Delimiter::Semicolon)))
+                        }
+                        Some(b'{') => {
+                            self.next_byte();
+                            Ok((word, Some(Delimiter::Open)))
+                        }
+                        // `if ($a = "x")`: the `)` starts the next word.
+                        Some(b')') | None => Ok((word, None)),
+                        Some(other) => {
+                            Err(self
+                                .error(self.at, format!("unexpected \"{}\"", char::from(other))))
+                        }
+                    };
+                }
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' if quote.is_none() => {
+                    let raw = &self.text[body_start..self.at - 1];
+                    let word = self.make_word(raw, line, column);
+                    let end = match byte {
+                        b';' => Some(Delimiter::Semicolon),
+                        b'{' => Some(Delimiter::Open),
+                        _ => None,
+                    };
+                    return Ok((word, end));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn make_word(&self, raw: &[u8], line: usize, column: usize) -> Word {
+        Word {
+            value: String::from_utf8_lossy(&unescape(raw)).into_owned(),
+            line,
+            column,
+        }
+    }
+}
+
+/// nginx's unescaping of a word's bytes (quotes already removed).
+pub fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' && i + 1 < raw.len() {
+            let replacement = match raw[i + 1] {
+                c @ (b'"' | b'\'' | b'\\') => Some(c),
+                b't' => Some(b'\t'),
+                b'r' => Some(b'\r'),
+                b'n' => Some(b'\n'),
+                _ => None,
+            };
+            if let Some(c) = replacement {
+                out.push(c);
+                i += 2;
+                continue;
+            }
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The directives of one text, with blocks; `include` is not followed here.
+pub fn parse_text(text: &[u8]) -> Result<Vec<Directive>, SyntaxError> {
+    let mut lexer = Lexer::new(text);
+    let directives = parse_block(&mut lexer, 0)?;
+    Ok(directives)
+}
+
+fn parse_block(lexer: &mut Lexer, depth: usize) -> Result<Vec<Directive>, SyntaxError> {
+    let mut directives = Vec::new();
+    loop {
+        let (words, end) = lexer.directive()?;
+        match end {
+            Delimiter::Eof => {
+                if depth > 0 {
+                    return Err(lexer.error(lexer.at, "unexpected end of file, expecting \"}\""));
+                }
+                return Ok(directives);
+            }
+            Delimiter::Close => {
+                if depth == 0 {
+                    return Err(lexer.error(lexer.at.saturating_sub(1), "unexpected \"}\""));
+                }
+                return Ok(directives);
+            }
+            Delimiter::Semicolon | Delimiter::Open => {
+                let mut words = words.into_iter();
+                let name = words.next().expect("a directive has a word");
+                let args = words.map(|w| w.value).collect();
+                let block = if end == Delimiter::Open {
+                    if depth + 1 > MAX_DEPTH {
+                        return Err(lexer.error(lexer.at, "blocks are nested too deeply"));
+                    }
+                    Some(parse_block(lexer, depth + 1)?)
+                } else {
+                    None
+                };
+                directives.push(Directive {
+                    name: name.value,
+                    args,
+                    line: name.line,
+                    column: name.column,
+                    block,
+                    includes: Vec::new(),
+                });
+            }
+        }
+    }
+}
+
+/// Reads `main` and every file its `include` directives name.
+pub fn read(main: &Path) -> Result<Config, ConfigError> {
+    let prefix = main
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut config = Config::default();
+    read_file(main, &prefix, &mut config, 0, None)?;
+    Ok(config)
+}
+
+fn read_file(
+    path: &Path,
+    prefix: &Path,
+    config: &mut Config,
+    depth: usize,
+    from: Option<(&Path, &Directive)>,
+) -> Result<usize, ConfigError> {
+    let at_include = |message: String| match from {
+        Some((file, directive)) => ConfigError {
+            file: file.to_path_buf(),
+            line: directive.line,
+            column: directive.column,
+            message,
+        },
+        None => ConfigError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message,
+        },
+    };
+    if depth > MAX_INCLUDE_DEPTH {
+        return Err(at_include(format!(
+            "includes are nested more than {MAX_INCLUDE_DEPTH} deep: does {} include itself?",
+            path.display()
+        )));
+    }
+    let text = std::fs::read(path)
+        .map_err(|e| at_include(format!("cannot read {}: {e}", path.display())))?;
+    let mut directives = parse_text(&text).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })?;
+    let index = config.files.len();
+    config.files.push(ConfigFile {
+        path: path.to_path_buf(),
+        directives: Vec::new(),
+    });
+    follow_includes(&mut directives, path, prefix, config, depth)?;
+    config.files[index].directives = directives;
+    Ok(index)
+}
+
+fn follow_includes(
+    directives: &mut [Directive],
+    path: &Path,
+    prefix: &Path,
+    config: &mut Config,
+    depth: usize,
+) -> Result<(), ConfigError> {
+    for directive in directives.iter_mut() {
+        if let Some(block) = directive.block.as_mut() {
+            follow_includes(block, path, prefix, config, depth)?;
+        }
+        if directive.name != "include" || directive.block.is_some() {
+            continue;
+        }
+        if directive.args.len() != 1 {
+            return Err(ConfigError {
+                file: path.to_path_buf(),
+                line: directive.line,
+                column: directive.column,
+                message: "invalid number of arguments in \"include\" directive".into(),
+            });
+        }
+        let target = prefix.join(&directive.args[0]);
+        let names = if directive.args[0].contains(['*', '?', '[']) {
+            glob_sorted(&target).map_err(|message| ConfigError {
+                file: path.to_path_buf(),
+                line: directive.line,
+                column: directive.column,
+                message,
+            })?
+        } else {
+            vec![target]
+        };
+        let mut read = Vec::new();
+        for name in names {
+            let here = directive.clone();
+            read.push(read_file(
+                &name,
+                prefix,
+                config,
+                depth + 1,
+                Some((path, &here)),
+            )?);
+        }
+        directive.includes = read;
+    }
+    Ok(())
+}
+
+/// glob(3) as nginx calls it: sorted, no match is no error, `*` skips dot files.
+fn glob_sorted(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+    let text = pattern
+        .to_str()
+        .ok_or_else(|| format!("{} is not UTF-8", pattern.display()))?;
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let mut names = Vec::new();
+    for entry in glob::glob_with(text, options).map_err(|e| format!("bad glob {text:?}: {e}"))? {
+        let name = entry.map_err(|e| format!("cannot read {}: {e}", e.path().display()))?;
+        names.push(name);
+    }
+    names.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    Ok(names)
+}
+
+/// Runs the reader on arbitrary bytes: no panic, every directive placed at a real
+/// position, and every error at one too. The fuzz target and its corpus replay call
+/// this.
+#[doc(hidden)]
+pub fn exercise_reader(data: &[u8]) {
+    fn check(directives: &[Directive], lines: usize) {
+        for d in directives {
+            assert!(d.line >= 1 && d.line <= lines && d.column >= 1);
+            if let Some(block) = &d.block {
+                check(block, lines);
+            }
+        }
+    }
+    let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
+    match parse_text(data) {
+        Ok(directives) => check(&directives, lines),
+        Err(e) => assert!(e.line >= 1 && e.line <= lines && e.column >= 1, "{e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(directives: &[Directive]) -> Vec<String> {
+        directives.iter().map(|d| d.name.clone()).collect()
+    }
+
+    #[test]
+    fn words_quotes_escapes_and_comments() {
+        let text = br#"
+# a comment
+http {
+    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always; # trailing
+    return 200 'it\'s "ok"';
+    set $a a\ b#c;
+    if ($host = "x") { return 301 https://$host$request_uri; }
+    rewrite ^/(.*)$ /${1}x last;
+    log_format main "a\tb\\c\qd";
+}
+"#;
+        let parsed = parse_text(text).unwrap();
+        assert_eq!(names(&parsed), ["http"]);
+        let http = parsed[0].block.as_ref().unwrap();
+        assert_eq!(
+            names(http),
+            ["add_header", "return", "set", "if", "rewrite", "log_format"]
+        );
+        assert_eq!(
+            http[0].args,
+            [
+                "Strict-Transport-Security",
+                "max-age=31536000; includeSubDomains",
+                "always"
+            ]
+        );
+        assert_eq!((http[0].line, http[0].column), (4, 5));
+        assert_eq!(http[1].args, ["200", "it's \"ok\""]);
+        // A backslash keeps the space in the word, and stays (only quotes, backslash,
+        // t, r and n are unescaped).
+        assert_eq!(http[2].args, ["$a", "a\\ b#c"]);
+        assert_eq!(http[3].args, ["($host", "=", "x", ")"]);
+        assert_eq!(http[3].block.as_ref().unwrap()[0].name, "return");
+        assert_eq!(http[4].args, ["^/(.*)$", "/${1}x", "last"]);
+        assert_eq!(http[5].args, ["main", "a\tb\\c\\qd"]);
+    }
+
+    #[test]
+    fn what_nginx_refuses() {
+        let cases: &[(&[u8], usize, usize, &str)] = &[
+            (b"a;\n}", 2, 1, "unexpected \"}\""),
+            (b"http {\n a;\n", 3, 1, "expecting \"}\""),
+            (b"a b", 1, 4, "unexpected end of file"),
+            (b";", 1, 1, "unexpected \";\""),
+            (b"a {\n {", 2, 2, "unexpected \"{\""),
+            (b"a \"b\"c;", 1, 6, "unexpected \"c\""),
+            (b"a b }", 1, 5, "unexpected \"}\""),
+            (b"a \"unterminated;\n", 2, 1, "unexpected end of file"),
+        ];
+        for (text, line, column, message) in cases {
+            let error = parse_text(text).unwrap_err();
+            assert!(
+                error.message.contains(message),
+                "{:?}: {error:?}",
+                String::from_utf8_lossy(text)
+            );
+            assert_eq!(
+                (error.line, error.column),
+                (*line, *column),
+                "{:?}: {error:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        let long = format!("a {};", "x".repeat(5000));
+        assert!(parse_text(long.as_bytes())
+            .unwrap_err()
+            .message
+            .contains("too long"));
+        let deep = "a {".repeat(300);
+        assert!(parse_text(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn includes_follow_globs_in_order_relative_to_the_main_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("sites")).unwrap();
+        std::fs::write(
+            root.join("nginx.conf"),
+            "http {\n    include sites/*.conf;\n    include missing/*.conf;\n}\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("sites/b.conf"), "server { listen 80; }\n").unwrap();
+        std::fs::write(root.join("sites/a.conf"), "server { listen 443 ssl; }\n").unwrap();
+        std::fs::write(root.join("sites/.hidden.conf"), "broken {\n").unwrap();
+        let config = read(&root.join("nginx.conf")).unwrap();
+        assert_eq!(config.files.len(), 3);
+        let http = config.files[0].directives[0].block.as_ref().unwrap();
+        assert_eq!(http[0].includes, [1, 2]);
+        assert!(http[1].includes.is_empty());
+        assert!(config.files[1].path.ends_with("sites/a.conf"));
+        assert!(config.files[2].path.ends_with("sites/b.conf"));
+
+        std::fs::write(root.join("loop.conf"), "include loop.conf;\n").unwrap();
+        let error = read(&root.join("loop.conf")).unwrap_err();
+        assert!(error.message.contains("include itself"), "{error}");
+
+        std::fs::write(root.join("bad.conf"), "include nothing.conf;\n").unwrap();
+        let error = read(&root.join("bad.conf")).unwrap_err();
+        assert_eq!((error.line, error.column), (1, 1));
+        assert!(error.message.contains("cannot read"), "{error}");
+    }
+}
