@@ -142,6 +142,29 @@ pub fn replay_fuzz_corpus(target: &str, at_least: usize, holds: impl Fn(&[u8])) 
     count
 }
 
+/// A small deterministic generator (xorshift64) for tests that make their inputs:
+/// the same seed gives the same cases on every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// A number below `n` (which must not be 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
 /// The embedded sample project.
 pub fn example_dir() -> PathBuf {
     workspace_root().join("examples/billing")

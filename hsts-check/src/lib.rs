@@ -6,5 +6,6 @@ pub mod dump;
 pub mod header;
 pub mod net;
 pub mod nginx;
+pub mod nginx_model;
 pub mod probe;
 pub mod report;

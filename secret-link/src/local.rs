@@ -219,6 +219,15 @@ fn describe(path: &str) -> String {
     }
 }
 
+/// What is at `link` is not what was planned: `Already` when it is the right link
+/// (another apply, racing this one, made it), else `Changed` with what it is.
+fn changed(link: &str, step: &Step) -> Outcome {
+    if link_target(link).as_deref() == Some(step.source.as_str()) {
+        return Outcome::Already;
+    }
+    Outcome::Changed(describe(link))
+}
+
 fn execute_step(into: &str, step: &Step) -> Outcome {
     let link = join(into, &step.name);
     if link_target(&link).as_deref() == Some(step.source.as_str()) {
@@ -228,31 +237,26 @@ fn execute_step(into: &str, step: &Step) -> Outcome {
     let result = match step.op {
         Op::Create => match std::os::unix::fs::symlink(&step.source, &link) {
             Ok(()) => return Outcome::Done { backup: None },
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                if link_target(&link).as_deref() == Some(step.source.as_str()) {
-                    return Outcome::Already;
-                }
-                return Outcome::Changed(describe(&link));
-            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => return changed(&link, step),
             Err(e) => Err(anyhow!("cannot create {link}: {e}")),
         },
         Op::Replace => {
             if link_target(&link).as_deref() != Some(step.expect_target.as_str()) {
-                return Outcome::Changed(describe(&link));
+                return changed(&link, step);
             }
             swap_in(&step.source, &temp, &link).map(|()| None)
         }
         Op::BackupFile => {
             let is_file = fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_file());
             if !is_file {
-                return Outcome::Changed(describe(&link));
+                return changed(&link, step);
             }
             backup_file(into, step, &temp, &link).map(Some)
         }
         Op::BackupDir => {
             let is_dir = fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_dir());
             if !is_dir {
-                return Outcome::Changed(describe(&link));
+                return changed(&link, step);
             }
             backup_dir(into, step, &temp, &link).map(Some)
         }

@@ -96,8 +96,10 @@ survey() {
   done
 }
 
-# Reports `changed` with a description of what is at $link now.
+# Reports `changed` with a description of what is at $link now, or `already` when
+# what changed it (another apply, racing this one) put the right link there.
 changed() {
+  if already_right; then field already ""; return; fi
   kind_at "$link"
   if [ "$kind" = link ]; then read_target "$link" || target=; field changed "link:$target"
   else field changed "$kind"
