@@ -241,13 +241,7 @@ impl<'a> Lexer<'a> {
             }
             variable = false;
             match byte {
-                // The next byte is part of the word, whatever it is.
-                b'\\' if self.next_byte().is_none() => {
-                    return Err(
-                        self.error(self.at, "unexpected end of file, expecting \";\" or \"}\"")
-                    );
-                }
-                b'\\' => {}
+                b'\\' => self.take_escaped()?,
                 b'$' => variable = true,
                 _ if Some(byte) == quote => {
                     let raw = &self.text[body_start..self.at - 1];
@@ -286,6 +280,14 @@ impl<'a> Lexer<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// After a backslash: the next byte is part of the word, whatever it is.
+    fn take_escaped(&mut self) -> Result<(), SyntaxError> {
+        match self.next_byte() {
+            Some(_) => Ok(()),
+            None => Err(self.error(self.at, "unexpected end of file, expecting \";\" or \"}\"")),
         }
     }
 

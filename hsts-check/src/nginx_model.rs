@@ -272,10 +272,7 @@ fn select<'a>(scope: &'a Scope, path: &str) -> Result<&'a Scope, String> {
         }
     }
     match best {
-        Some((location, _)) => match select(location, path) {
-            Ok(nested) => Ok(nested),
-            Err(e) => Err(e),
-        },
+        Some((location, _)) => select(location, path),
         None => Ok(scope),
     }
 }

@@ -31,7 +31,8 @@ impl Writer {
             _ => self.out.push(' '),
         }
     }
-    fn directive(&mut self, words: &[String]) {
+    /// The words with random spacing between them, then `end` (`;` or `{`).
+    fn words_then(&mut self, words: &[String], end: &str) {
         for (i, word) in words.iter().enumerate() {
             if i > 0 {
                 self.space();
@@ -41,19 +42,13 @@ impl Writer {
         if !self.rng.chance(20) {
             self.space();
         }
-        self.out.push_str(";\n");
+        self.out.push_str(end);
+    }
+    fn directive(&mut self, words: &[String]) {
+        self.words_then(words, ";\n");
     }
     fn open(&mut self, words: &[String]) {
-        for (i, word) in words.iter().enumerate() {
-            if i > 0 {
-                self.space();
-            }
-            self.out.push_str(word);
-        }
-        if !self.rng.chance(20) {
-            self.space();
-        }
-        self.out.push_str("{\n");
+        self.words_then(words, "{\n");
     }
     fn close(&mut self) {
         self.out.push_str("}\n");
