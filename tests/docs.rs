@@ -195,6 +195,18 @@ fn the_hsts_check_probe_example_is_what_probe_prints() {
     assert_eq!(ours, documented);
 }
 
+#[test]
+fn the_hsts_check_config_example_is_what_config_prints() {
+    let documented: Value = serde_json::from_str(&example("hsts-check.config")).unwrap();
+    let ours = json_output(
+        relkit_tests::tool("hsts-check")
+            .current_dir(relkit_tests::example_dir())
+            .args(["config", "nginx/nginx.conf", "--json"]),
+        1,
+    );
+    assert_eq!(ours, documented);
+}
+
 /// The secret-link examples are run in a temporary root standing in for `/`: the
 /// paths the tool prints lose that prefix before they are compared.
 #[test]

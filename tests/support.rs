@@ -265,6 +265,35 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes a throwaway self-signed certificate for `names` (the first is the subject)
+/// as `cert.pem` and `key.pem` in `dir`, with openssl.
+pub fn self_signed_cert(openssl: &Path, dir: &Path, names: &[&str]) {
+    let sans: Vec<String> = names.iter().map(|n| format!("DNS:{n}")).collect();
+    let status = std::process::Command::new(openssl)
+        .current_dir(dir)
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+        .args(["-keyout", "key.pem", "-out", "cert.pem", "-days", "2"])
+        .arg("-subj")
+        .arg(format!("/CN={}", names[0]))
+        .arg("-addext")
+        .arg(format!("subjectAltName={}", sans.join(",")))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success(), "openssl could not make a certificate");
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port` within three seconds.
+pub fn listening(port: u16) -> bool {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,19 @@ pub fn stdout(color: bool) -> anstream::AutoStream<std::io::StdoutLock<'static>>
     anstream::AutoStream::new(std::io::stdout().lock(), choice(color))
 }
 
+/// Write a whole styled text to stdout at once, its styles stripped unless `color`:
+/// one write rather than a stream's write per line (thousands for a long report).
+pub fn write_stdout(color: bool, text: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if color {
+        out.write_all(text)?;
+    } else {
+        out.write_all(&anstream::adapter::strip_bytes(text).into_vec())?;
+    }
+    out.flush()
+}
+
 /// Stderr likewise.
 pub fn stderr(color: bool) -> anstream::AutoStream<std::io::StderrLock<'static>> {
     anstream::AutoStream::new(std::io::stderr().lock(), choice(color))

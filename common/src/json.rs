@@ -32,11 +32,25 @@ pub fn to_value<T: Document>(doc: &T) -> Result<Value> {
 
 /// Write one document: pretty when `pretty`, else compact; always newline-terminated.
 pub fn write<T: Document>(out: &mut impl Write, doc: &T, pretty: bool) -> Result<()> {
-    let tagged = Tagged {
-        kind: T::KIND,
-        body: doc,
+    if pretty {
+        return write_value(out, &to_value(doc)?, true);
+    }
+    // Compact: the body serialized straight to bytes, with the kind spliced in
+    // first; going through a `Value` tree costs a third of a large report's run.
+    let body = serde_json::to_vec(doc)?;
+    let Some(rest) = body.strip_prefix(b"{") else {
+        bail!("a {} document must be a JSON object", T::KIND);
     };
-    write_value(out, &serde_json::to_value(tagged)?, pretty)
+    let mut line = Vec::with_capacity(body.len() + T::KIND.len() + 12);
+    line.extend_from_slice(b"{\"kind\":");
+    serde_json::to_writer(&mut line, T::KIND)?;
+    if rest != b"}" {
+        line.push(b',');
+    }
+    line.extend_from_slice(rest);
+    line.push(b'\n');
+    out.write_all(&line)?;
+    Ok(())
 }
 
 /// Write a document that is already a JSON value (a pass-through). It must carry a kind.

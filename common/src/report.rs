@@ -179,9 +179,7 @@ impl<'a> Reporter<'a> {
             }
         };
         if self.format == Format::Human {
-            let mut out = crate::color::stdout(self.color);
-            out.write_all(&text).context("writing output")?;
-            out.flush().context("writing output")
+            crate::color::write_stdout(self.color, &text).context("writing output")
         } else {
             let mut out = std::io::stdout().lock();
             out.write_all(&text).context("writing output")?;

@@ -2,7 +2,9 @@
 //! policy covers a host.
 
 pub mod cli;
+pub mod config;
 pub mod dump;
+pub mod haproxy;
 pub mod header;
 pub mod net;
 pub mod nginx;

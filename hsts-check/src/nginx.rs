@@ -42,6 +42,8 @@ pub struct Directive {
     pub block: Option<Vec<Directive>>,
     /// For `include`: indexes into [`Config::files`] of the files read, in order.
     pub includes: Vec<usize>,
+    /// The index into [`Config::files`] of the file it was written in.
+    pub file: usize,
 }
 
 /// A file of the configuration and its directives.
@@ -49,6 +51,8 @@ pub struct Directive {
 pub struct ConfigFile {
     pub path: PathBuf,
     pub directives: Vec<Directive>,
+    /// The file's bytes, kept for the findings' excerpts.
+    pub text: Vec<u8>,
 }
 
 /// The main file first, then every file an `include` read, each once per include.
@@ -292,8 +296,16 @@ impl<'a> Lexer<'a> {
     }
 
     fn make_word(&self, raw: &[u8], line: usize, column: usize) -> Word {
+        // One allocation per word: the unescaped bytes become the string.
+        let bytes = if raw.contains(&b'\\') {
+            unescape(raw)
+        } else {
+            raw.to_vec()
+        };
+        let value = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Word {
-            value: String::from_utf8_lossy(&unescape(raw)).into_owned(),
+            value,
             line,
             column,
         }
@@ -368,6 +380,7 @@ fn parse_block(lexer: &mut Lexer, depth: usize) -> Result<Vec<Directive>, Syntax
                     column: name.column,
                     block,
                     includes: Vec::new(),
+                    file: 0,
                 });
             }
         }
@@ -382,8 +395,39 @@ pub fn read(main: &Path) -> Result<Config, ConfigError> {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let mut config = Config::default();
-    read_file(main, &prefix, &mut config, 0, None)?;
+    read_file(main, &prefix, &mut config, 0, None, None)?;
     Ok(config)
+}
+
+/// A file's bytes and what parsing them gave.
+type Loaded = std::io::Result<(Vec<u8>, Result<Vec<Directive>, SyntaxError>)>;
+
+fn load(path: &Path) -> Loaded {
+    let text = std::fs::read(path)?;
+    let parsed = parse_text(&text);
+    Ok((text, parsed))
+}
+
+/// Loads many files on a few threads (the files of a `sites-enabled/*` glob), in
+/// their order. Reading and parsing is most of `config`'s time on a large setup.
+fn load_all(paths: &[PathBuf]) -> Vec<Loaded> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4);
+    if threads < 2 || paths.len() < 8 {
+        return paths.iter().map(|p| load(p)).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|p| load(p)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn read_file(
@@ -392,6 +436,7 @@ fn read_file(
     config: &mut Config,
     depth: usize,
     from: Option<(&Path, &Directive)>,
+    loaded: Option<Loaded>,
 ) -> Result<usize, ConfigError> {
     let at_include = |message: String| match from {
         Some((file, directive)) => ConfigError {
@@ -413,22 +458,34 @@ fn read_file(
             path.display()
         )));
     }
-    let text = std::fs::read(path)
+    let (text, parsed) = loaded
+        .unwrap_or_else(|| load(path))
         .map_err(|e| at_include(format!("cannot read {}: {e}", path.display())))?;
-    let mut directives = parse_text(&text).map_err(|e| ConfigError {
+    let mut directives = parsed.map_err(|e| ConfigError {
         file: path.to_path_buf(),
         line: e.line,
         column: e.column,
         message: e.message,
     })?;
     let index = config.files.len();
+    set_file(&mut directives, index);
     config.files.push(ConfigFile {
         path: path.to_path_buf(),
         directives: Vec::new(),
+        text,
     });
     follow_includes(&mut directives, path, prefix, config, depth)?;
     config.files[index].directives = directives;
     Ok(index)
+}
+
+fn set_file(directives: &mut [Directive], index: usize) {
+    for directive in directives {
+        directive.file = index;
+        if let Some(block) = directive.block.as_mut() {
+            set_file(block, index);
+        }
+    }
 }
 
 fn follow_includes(
@@ -465,14 +522,15 @@ fn follow_includes(
             vec![target]
         };
         let mut read = Vec::new();
+        let mut loaded = load_all(&names).into_iter();
         for name in names {
-            let here = directive.clone();
             read.push(read_file(
                 &name,
                 prefix,
                 config,
                 depth + 1,
-                Some((path, &here)),
+                Some((path, directive)),
+                loaded.next(),
             )?);
         }
         directive.includes = read;
@@ -518,7 +576,34 @@ pub fn exercise_reader(data: &[u8]) {
     }
     let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
     match parse_text(data) {
-        Ok(directives) => check(&directives, lines),
+        Ok(directives) => {
+            check(&directives, lines);
+            // What `config` does with a file nginx would accept: no panic, no hang.
+            let config = Config {
+                files: vec![ConfigFile {
+                    path: "fuzz.conf".into(),
+                    directives,
+                    text: data.to_vec(),
+                }],
+            };
+            let report = crate::config::report_nginx(&config);
+            for server in crate::nginx_model::servers(&config) {
+                for scheme in ["http", "https"] {
+                    let _ = crate::nginx_model::predict(
+                        &server,
+                        crate::nginx_model::Request {
+                            scheme,
+                            host: "example.test",
+                            path: "/",
+                        },
+                    );
+                }
+            }
+            assert!(report
+                .findings
+                .iter()
+                .all(|f| f.line.is_some_and(|l| l >= 1)));
+        }
         Err(e) => assert!(e.line >= 1 && e.line <= lines && e.column >= 1, "{e:?}"),
     }
 }

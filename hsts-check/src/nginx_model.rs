@@ -1,7 +1,7 @@
 //! What an nginx configuration sends: the `add_header` rules in effect at each level
 //! and the headers a GET request for a path gets, predicted from the tree
-//! [`crate::nginx`] reads (issue 18, in progress: the rules below are the ones the
-//! live test proves; anything else makes a prediction "unknown", never a guess).
+//! [`crate::nginx`] reads (the rules below are the ones the live test proves;
+//! anything else makes a prediction "unknown", never a guess).
 //!
 //! nginx's rules, as ngx_http_headers_filter_module and the core module apply them:
 //!
@@ -18,53 +18,169 @@
 //!   do not exist (404);
 //! - a 404 with an `error_page 404 URI` in effect (inherited like `add_header`: a level
 //!   with its own `error_page` drops the inherited ones) is redirected internally to
-//!   URI, whose location then answers with status 404, once.
+//!   URI, whose location then answers with status 404, once (variables `set`
+//!   before the redirect keep their values);
+//! - the rewrite directives (`set`, `return`, `if`) run in the order written, the
+//!   server's first, then the location's; an `if` whose condition is true makes its
+//!   block the level whose `add_header` rules apply (inside a location), and its own
+//!   `set` and `return` run where it stands;
+//! - a value's variables are resolved when they are known for the request: `$scheme`,
+//!   `$https`, `$host`, `$server_name`, a `set` that ran, and a `map` whose source
+//!   resolves (string keys match without regard to case; a regex key that might match
+//!   makes the value unknown unless every value of the map is the same).
 
 use crate::nginx::{Config, Directive};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The statuses `add_header` adds on without `always`.
 pub const ADD_HEADER_STATUSES: [u16; 10] = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
+/// Variables deeper than this (a map of a map of ...) are not followed.
+const MAX_VARIABLE_DEPTH: usize = 16;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderRule {
     pub name: String,
+    /// The value as written; it may use variables.
     pub value: String,
     pub always: bool,
+    pub file: usize,
     pub line: usize,
+    pub column: usize,
 }
 
 impl HeaderRule {
-    /// Whether it adds its header to a response with `status`.
+    /// Whether it adds its header to a response with `status` (if its value is not empty).
     pub fn applies(&self, status: u16) -> bool {
-        !self.value.is_empty() && (self.always || ADD_HEADER_STATUSES.contains(&status))
+        self.always || ADD_HEADER_STATUSES.contains(&status)
+    }
+
+    pub fn is_sts(&self) -> bool {
+        self.name.eq_ignore_ascii_case("strict-transport-security")
     }
 }
 
-/// A level that can answer a request: a server or a location, with what it inherits
-/// already applied.
+/// A header headers-more's `more_set_headers` sets: on every status unless `-s`
+/// names some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoreHeader {
+    pub name: String,
+    pub value: String,
+    pub statuses: Option<Vec<u16>>,
+    pub file: usize,
+    pub line: usize,
+}
+
+/// A rewrite-phase directive, in the order written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Set {
+        variable: String,
+        value: String,
+    },
+    Return {
+        status: Option<u16>,
+        args: Vec<String>,
+        line: usize,
+    },
+    /// `if`: its condition's words and the index of its block in [`Scope::ifs`].
+    If {
+        condition: Vec<String>,
+        block: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Http,
+    Server,
+    Location,
+    If,
+}
+
+/// A level that can answer a request (a server, a location, an `if` block), with
+/// what it inherits already applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
-    /// The location's match arguments (`["/api"]`, `["=", "/x"]`); empty for a server.
+    pub kind: Kind,
+    /// The location's match arguments (`["/api"]`, `["=", "/x"]`), the `if`'s
+    /// condition; empty for a server.
     pub matcher: Vec<String>,
+    pub file: usize,
     pub line: usize,
-    /// The `add_header` rules in effect here.
-    pub headers: Vec<HeaderRule>,
+    /// The `add_header` rules in effect here (shared with the level they are
+    /// inherited from: a large configuration has thousands of levels).
+    pub headers: Rc<Vec<HeaderRule>>,
     /// Whether those rules are this level's own (and so drop the inherited ones).
     pub own_headers: bool,
+    /// headers-more's `more_set_headers` in effect here.
+    pub more_headers: Rc<Vec<MoreHeader>>,
+    /// Whether those are this level's own.
+    pub own_more_headers: bool,
     /// `error_page` in effect: codes and the URI.
-    pub error_pages: Vec<(Vec<u16>, String)>,
-    /// `return` directives of this level, in order: status and the rest.
-    pub returns: Vec<(Option<u16>, Vec<String>)>,
+    pub error_pages: Rc<Vec<(Vec<u16>, String)>>,
+    /// This level's `set`, `return` and `if`, in order.
+    pub steps: Vec<Step>,
+    /// An upstream answers here (`proxy_pass` and its kin), at this line.
+    pub upstream: Option<usize>,
+    /// `proxy_hide_header Strict-Transport-Security` is in effect.
+    pub hides_upstream_sts: bool,
     /// Something here the prediction does not model (named for the reader).
     pub unmodelled: Vec<String>,
     pub locations: Vec<Scope>,
+    pub ifs: Vec<Scope>,
+}
+
+/// A `listen` directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    pub args: Vec<String>,
+    /// `ssl` (or `quic`) is among its parameters, or the server says `ssl on`.
+    pub https: bool,
+    pub port: Option<u16>,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A `map` of the `http` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Map {
+    pub source: String,
+    pub entries: Vec<(String, String)>,
+    pub default: String,
+    /// `hostnames` or a regex key: string matching alone does not decide.
+    pub inexact: bool,
+    pub file: usize,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
     pub names: Vec<String>,
-    pub listens: Vec<Vec<String>>,
+    /// `listen`; a server without one listens on port 80 without TLS.
+    pub listens: Vec<Listen>,
+    /// `ssl_certificate` files in effect, as written.
+    pub certificates: Vec<String>,
+    pub maps: Rc<BTreeMap<String, Map>>,
     pub scope: Scope,
+    /// The status the server's own rewrite directives answer every request with,
+    /// before any location, over `http` and over `https` (see [`server_answer`]).
+    pub answers_all: [Option<u16>; 2],
+}
+
+impl Server {
+    pub fn file(&self) -> usize {
+        self.scope.file
+    }
+
+    pub fn serves_https(&self) -> bool {
+        self.listens.iter().any(|l| l.https)
+    }
+
+    pub fn serves_http(&self) -> bool {
+        self.listens.is_empty() || self.listens.iter().any(|l| !l.https)
+    }
 }
 
 /// The servers of a configuration's `http` blocks.
@@ -79,25 +195,103 @@ pub fn servers(config: &Config) -> Vec<Server> {
         .filter(|d| d.name == "http")
     {
         let block = expand(config, http.block.as_deref().unwrap_or_default());
-        let http_scope = top.child(Vec::new(), http.line, &block);
+        let http_scope = top.child(Kind::Http, Vec::new(), http, &block);
+        let maps = Rc::new(maps_of(config, &block));
+        let http_certificates = args_of(&block, "ssl_certificate");
         for server in block.iter().filter(|d| d.name == "server") {
             let inner = expand(config, server.block.as_deref().unwrap_or_default());
-            let scope = http_scope.child_with_locations(config, Vec::new(), server.line, &inner);
+            let scope =
+                http_scope.child_with_locations(config, Kind::Server, Vec::new(), server, &inner);
+            let ssl_on = inner
+                .iter()
+                .any(|d| d.name == "ssl" && d.args.first().is_some_and(|a| a == "on"));
+            let certificates = args_of(&inner, "ssl_certificate");
             out.push(Server {
                 names: args_of(&inner, "server_name"),
                 listens: inner
                     .iter()
                     .filter(|d| d.name == "listen")
-                    .map(|d| d.args.clone())
+                    .map(|d| Listen {
+                        https: ssl_on || d.args.iter().skip(1).any(|a| a == "ssl" || a == "quic"),
+                        port: d.args.first().and_then(|a| listen_port(a)),
+                        args: d.args.clone(),
+                        line: d.line,
+                        column: d.column,
+                    })
                     .collect(),
+                certificates: if certificates.is_empty() {
+                    http_certificates.clone()
+                } else {
+                    certificates
+                },
+                maps: Rc::clone(&maps),
                 scope,
+                answers_all: [None, None],
             });
+            let server = out.last_mut().expect("just pushed");
+            let host = server.names.first().cloned().unwrap_or_default();
+            server.answers_all =
+                ["http", "https"].map(|scheme| server_answer(server, scheme, &host).ok().flatten());
         }
     }
     out
 }
 
-fn args_of(block: &[Directive], name: &str) -> Vec<String> {
+/// The port of a `listen` address: `443`, `*:443`, `[::]:443`, `127.0.0.1` (80).
+fn listen_port(address: &str) -> Option<u16> {
+    if address.starts_with("unix:") {
+        return None;
+    }
+    let port = match address.rsplit_once(':') {
+        Some((host, port))
+            if !port.contains(']') && (host.ends_with(']') || !host.contains(':')) =>
+        {
+            port
+        }
+        _ if address.bytes().all(|b| b.is_ascii_digit()) => address,
+        _ => return Some(80),
+    };
+    port.parse().ok()
+}
+
+fn maps_of(config: &Config, block: &[&Directive]) -> BTreeMap<String, Map> {
+    let mut maps = BTreeMap::new();
+    for d in block
+        .iter()
+        .filter(|d| d.name == "map" && d.args.len() == 2)
+    {
+        let entries_block = expand(config, d.block.as_deref().unwrap_or_default());
+        let mut map = Map {
+            source: d.args[0].clone(),
+            entries: Vec::new(),
+            default: String::new(),
+            inexact: false,
+            file: d.file,
+            line: d.line,
+        };
+        for entry in &entries_block {
+            match (entry.name.as_str(), entry.args.as_slice()) {
+                ("default", [value]) => map.default = value.clone(),
+                ("hostnames", []) => map.inexact = true,
+                ("volatile", []) => {}
+                (key, [value]) => {
+                    if key.starts_with('~') {
+                        map.inexact = true;
+                    }
+                    let key = key.strip_prefix('\\').unwrap_or(key);
+                    map.entries.push((key.to_ascii_lowercase(), value.clone()));
+                }
+                _ => {}
+            }
+        }
+        if let Some(name) = d.args[1].strip_prefix('$') {
+            maps.insert(name.to_string(), map);
+        }
+    }
+    maps
+}
+
+fn args_of(block: &[&Directive], name: &str) -> Vec<String> {
     block
         .iter()
         .filter(|d| d.name == name)
@@ -105,17 +299,54 @@ fn args_of(block: &[Directive], name: &str) -> Vec<String> {
         .collect()
 }
 
-/// A block with every `include` replaced by the directives of the files it read.
-fn expand(config: &Config, block: &[Directive]) -> Vec<Directive> {
-    let mut out = Vec::new();
+/// A block's directives with every `include` replaced by the directives of the
+/// files it read (references: nothing is copied).
+fn expand<'a>(config: &'a Config, block: &'a [Directive]) -> Vec<&'a Directive> {
+    let mut out = Vec::with_capacity(block.len());
     for directive in block {
         if directive.name == "include" && directive.block.is_none() {
             for &index in &directive.includes {
                 out.extend(expand(config, &config.files[index].directives));
             }
         } else {
-            out.push(directive.clone());
+            out.push(directive);
         }
+    }
+    out
+}
+
+/// `more_set_headers [-s 'STATUS...'] [-t TYPES] 'Name: value'...`
+fn more_set_headers(d: &Directive) -> Vec<MoreHeader> {
+    let mut statuses = None;
+    let mut out = Vec::new();
+    let mut args = d.args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-s" => {
+                statuses = args.next().map(|s| {
+                    s.split_whitespace()
+                        .filter_map(|c| c.parse().ok())
+                        .collect()
+                });
+            }
+            "-t" => {
+                args.next();
+            }
+            header => {
+                if let Some((name, value)) = header.split_once(':') {
+                    out.push(MoreHeader {
+                        name: name.trim().to_string(),
+                        value: value.trim().to_string(),
+                        statuses: None,
+                        file: d.file,
+                        line: d.line,
+                    });
+                }
+            }
+        }
+    }
+    for header in &mut out {
+        header.statuses.clone_from(&statuses);
     }
     out
 }
@@ -123,19 +354,32 @@ fn expand(config: &Config, block: &[Directive]) -> Vec<Directive> {
 impl Scope {
     fn root() -> Scope {
         Scope {
+            kind: Kind::Http,
             matcher: Vec::new(),
+            file: 0,
             line: 0,
-            headers: Vec::new(),
+            headers: Rc::default(),
             own_headers: false,
-            error_pages: Vec::new(),
-            returns: Vec::new(),
+            more_headers: Rc::default(),
+            own_more_headers: false,
+            error_pages: Rc::default(),
+            steps: Vec::new(),
+            upstream: None,
+            hides_upstream_sts: false,
             unmodelled: Vec::new(),
             locations: Vec::new(),
+            ifs: Vec::new(),
         }
     }
 
     /// This level's rules over the parent's, without its locations.
-    fn child(&self, matcher: Vec<String>, line: usize, block: &[Directive]) -> Scope {
+    fn child(
+        &self,
+        kind: Kind,
+        matcher: Vec<String>,
+        at: &Directive,
+        block: &[&Directive],
+    ) -> Scope {
         let own: Vec<HeaderRule> = block
             .iter()
             .filter(|d| d.name == "add_header" && d.args.len() >= 2)
@@ -143,8 +387,15 @@ impl Scope {
                 name: d.args[0].clone(),
                 value: d.args[1].clone(),
                 always: d.args.get(2).is_some_and(|a| a == "always"),
+                file: d.file,
                 line: d.line,
+                column: d.column,
             })
+            .collect();
+        let own_more: Vec<MoreHeader> = block
+            .iter()
+            .filter(|d| d.name == "more_set_headers")
+            .flat_map(|d| more_set_headers(d))
             .collect();
         let own_pages: Vec<(Vec<u16>, String)> = block
             .iter()
@@ -157,15 +408,23 @@ impl Scope {
                 )
             })
             .collect();
+        let hides: Vec<&Directive> = block
+            .iter()
+            .copied()
+            .filter(|d| d.name == "proxy_hide_header")
+            .collect();
         let mut unmodelled = Vec::new();
+        let mut upstream = None;
+        let mut steps = Vec::new();
         for d in block {
             let why = match d.name.as_str() {
                 "more_set_headers" | "more_clear_headers" => Some("headers-more"),
-                "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "grpc_pass" => {
+                "proxy_pass" | "fastcgi_pass" | "uwsgi_pass" | "grpc_pass" | "scgi_pass"
+                | "memcached_pass" => {
+                    upstream = Some(d.line);
                     Some("an upstream answers")
                 }
-                "rewrite" | "try_files" => Some("a rewrite"),
-                "if" if !is_false_for_get(&d.args) => Some("an `if` that may be true"),
+                "rewrite" | "try_files" | "break" => Some("a rewrite"),
                 _ => None,
             };
             if let Some(why) = why {
@@ -174,46 +433,101 @@ impl Scope {
             if d.name == "error_page" && d.args.iter().any(|a| a.starts_with('=')) {
                 unmodelled.push(format!("error_page (line {}): a changed status", d.line));
             }
+            match d.name.as_str() {
+                "set" if d.args.len() == 2 => steps.push(Step::Set {
+                    variable: d.args[0].trim_start_matches('$').to_string(),
+                    value: d.args[1].clone(),
+                }),
+                "return" => steps.push(Step::Return {
+                    status: d.args.first().and_then(|c| c.parse().ok()).or_else(|| {
+                        let url = d.args.first()?;
+                        (url.starts_with("http://")
+                            || url.starts_with("https://")
+                            || url.starts_with("$scheme"))
+                        .then_some(302)
+                    }),
+                    args: d.args.clone(),
+                    line: d.line,
+                }),
+                "if" => steps.push(Step::If {
+                    condition: d.args.clone(),
+                    block: usize::MAX,
+                }),
+                _ => {}
+            }
         }
         Scope {
+            kind,
             matcher,
-            line,
+            file: at.file,
+            line: at.line,
             own_headers: !own.is_empty(),
             headers: if own.is_empty() {
-                self.headers.clone()
+                Rc::clone(&self.headers)
             } else {
-                own
+                Rc::new(own)
+            },
+            own_more_headers: !own_more.is_empty(),
+            more_headers: if own_more.is_empty() {
+                Rc::clone(&self.more_headers)
+            } else {
+                Rc::new(own_more)
             },
             error_pages: if own_pages.is_empty() {
-                self.error_pages.clone()
+                Rc::clone(&self.error_pages)
             } else {
-                own_pages
+                Rc::new(own_pages)
             },
-            returns: block
-                .iter()
-                .filter(|d| d.name == "return")
-                .map(|d| {
-                    let code = d.args.first().and_then(|c| c.parse().ok());
-                    (code, d.args.clone())
+            steps,
+            upstream,
+            hides_upstream_sts: if hides.is_empty() {
+                self.hides_upstream_sts
+            } else {
+                hides.iter().any(|d| {
+                    d.args
+                        .first()
+                        .is_some_and(|a| a.eq_ignore_ascii_case("strict-transport-security"))
                 })
-                .collect(),
+            },
             unmodelled,
             locations: Vec::new(),
+            ifs: Vec::new(),
         }
     }
 
     fn child_with_locations(
         &self,
         config: &Config,
+        kind: Kind,
         matcher: Vec<String>,
-        line: usize,
-        block: &[Directive],
+        at: &Directive,
+        block: &[&Directive],
     ) -> Scope {
-        let mut scope = self.child(matcher, line, block);
+        let mut scope = self.child(kind, matcher, at, block);
+        for d in block.iter().filter(|d| d.name == "if") {
+            let inner = expand(config, d.block.as_deref().unwrap_or_default());
+            let mut child = scope.child_with_locations(config, Kind::If, d.args.clone(), d, &inner);
+            // An `if` block is entered from its level, not a request path of its own:
+            // an upstream of the level still answers.
+            child.upstream = child.upstream.or(scope.upstream);
+            scope.ifs.push(child);
+        }
+        let mut next_if = 0;
+        for step in &mut scope.steps {
+            if let Step::If { block: index, .. } = step {
+                *index = next_if;
+                next_if += 1;
+            }
+        }
         for location in block.iter().filter(|d| d.name == "location") {
             let inner = expand(config, location.block.as_deref().unwrap_or_default());
-            let child =
-                scope.child_with_locations(config, location.args.clone(), location.line, &inner);
+            let child = scope.child_with_locations(
+                config,
+                Kind::Location,
+                location.args.clone(),
+                location,
+                &inner,
+            );
             scope.locations.push(child);
         }
         scope
@@ -222,20 +536,184 @@ impl Scope {
     /// The prefix this location matches, `=` for an exact one; None for a regex.
     fn prefix(&self) -> Option<(bool, &str)> {
         match self.matcher.as_slice() {
-            [path] if !path.starts_with('~') => Some((false, path)),
+            [path] if !path.starts_with('~') && !path.starts_with('@') => Some((false, path)),
             [op, path] if op == "=" => Some((true, path)),
             [op, path] if op == "^~" => Some((false, path)),
             _ => None,
         }
     }
+
+    /// How a reader names this level: `server`, `location /api`, `if ($scheme = http)`.
+    pub fn label(&self) -> String {
+        match self.kind {
+            Kind::Http => "http".to_string(),
+            Kind::Server => "server".to_string(),
+            Kind::Location => format!("location {}", self.matcher.join(" ")),
+            Kind::If => format!("if {}", self.matcher.join(" ")),
+        }
+    }
 }
 
-/// `if ($request_method = POST)`: false for a GET. Anything else is not modelled.
-fn is_false_for_get(args: &[String]) -> bool {
-    let joined = args.join(" ");
-    let inner = joined.trim_start_matches('(').trim_end_matches(')').trim();
-    let parts: Vec<&str> = inner.split_whitespace().collect();
-    matches!(parts.as_slice(), ["$request_method", "=", method] if *method != "GET" && *method != "HEAD")
+/// The request a prediction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// `http` or `https`.
+    pub scheme: &'a str,
+    pub host: &'a str,
+    pub path: &'a str,
+}
+
+/// What a variable reference resolves to, for one request.
+pub struct Variables<'a> {
+    server: &'a Server,
+    request: Request<'a>,
+    sets: Vec<(String, String)>,
+    /// Variable lookups left: a map whose value repeats itself many times over
+    /// would otherwise take exponential time.
+    budget: std::cell::Cell<usize>,
+}
+
+/// Variable lookups allowed for one request.
+const VARIABLE_BUDGET: usize = 10_000;
+
+impl<'a> Variables<'a> {
+    /// The variables of a request for `/` over `scheme`, before any `set` ran.
+    fn for_home(server: &'a Server, scheme: &'a str, host: &'a str) -> Variables<'a> {
+        Variables {
+            server,
+            request: Request {
+                scheme,
+                host,
+                path: "/",
+            },
+            sets: Vec::new(),
+            budget: std::cell::Cell::new(VARIABLE_BUDGET),
+        }
+    }
+
+    /// `template` with its variables replaced, or which one is not known.
+    pub fn resolve(&self, template: &str) -> Result<String, String> {
+        self.resolve_at(template, 0)
+    }
+
+    fn resolve_at(&self, template: &str, depth: usize) -> Result<String, String> {
+        if depth > MAX_VARIABLE_DEPTH {
+            return Err(format!(
+                "variables nested more than {MAX_VARIABLE_DEPTH} deep"
+            ));
+        }
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let (name, next) = if let Some(braced) = after.strip_prefix('{') {
+                match braced.find('}') {
+                    Some(end) => (&braced[..end], &braced[end + 1..]),
+                    None => return Err(format!("{template:?} has an unclosed ${{")),
+                }
+            } else {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            };
+            if name.is_empty() {
+                out.push('$');
+            } else {
+                out.push_str(&self.variable(name, depth)?);
+            }
+            rest = next;
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn variable(&self, name: &str, depth: usize) -> Result<String, String> {
+        let left = self.budget.get();
+        if left == 0 {
+            return Err("the variables expand too far to follow".into());
+        }
+        self.budget.set(left - 1);
+        if let Some((_, value)) = self.sets.iter().rev().find(|(n, _)| n == name) {
+            return Ok(value.clone());
+        }
+        match name {
+            "scheme" => return Ok(self.request.scheme.to_string()),
+            "https" => {
+                return Ok(if self.request.scheme == "https" {
+                    "on"
+                } else {
+                    ""
+                }
+                .to_string())
+            }
+            "host" => return Ok(self.request.host.to_ascii_lowercase()),
+            "server_name" => return Ok(self.server.names.first().cloned().unwrap_or_default()),
+            _ => {}
+        }
+        let Some(map) = self.server.maps.get(name) else {
+            return Err(format!("${name} is only known when a request is served"));
+        };
+        let all_same = map.entries.iter().all(|(_, v)| *v == map.default);
+        let chosen = match self.resolve_at(&map.source, depth + 1) {
+            Ok(source) => {
+                let source = source.to_ascii_lowercase();
+                match map.entries.iter().find(|(key, _)| *key == source) {
+                    Some((_, value)) => Some(value),
+                    None if map.inexact => None,
+                    None => Some(&map.default),
+                }
+            }
+            Err(_) => None,
+        };
+        let value = match chosen {
+            Some(value) => value,
+            None if all_same => &map.default,
+            None => {
+                return Err(format!(
+                "${name} comes from a map of {} (line {}) that is decided when a request is served",
+                map.source, map.line
+            ))
+            }
+        };
+        self.resolve_at(value, depth + 1)
+    }
+}
+
+/// An `if` condition for a request: true, false, or not known.
+fn condition_holds(condition: &[String], vars: &Variables) -> Result<bool, String> {
+    let joined = condition.join(" ");
+    let inner = joined
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(&joined)
+        .trim();
+    let words: Vec<&str> = inner.split_whitespace().collect();
+    let unquote = |w: &str| -> String {
+        let w = w
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .or_else(|| w.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+            .unwrap_or(w);
+        w.to_string()
+    };
+    let not_modelled = || format!("if {joined} is decided when a request is served");
+    match words.as_slice() {
+        ["$request_method", op @ ("=" | "!="), method] => {
+            Ok((unquote(method) == "GET") == (*op == "="))
+        }
+        [var, op @ ("=" | "!="), value] if var.starts_with('$') => {
+            let left = vars.resolve(var).map_err(|_| not_modelled())?;
+            let right = vars.resolve(&unquote(value)).map_err(|_| not_modelled())?;
+            Ok((left == right) == (*op == "="))
+        }
+        [var] if var.starts_with('$') => {
+            let value = vars.resolve(var).map_err(|_| not_modelled())?;
+            Ok(!value.is_empty() && value != "0")
+        }
+        _ => Err(not_modelled()),
+    }
 }
 
 /// What a GET for a path gets.
@@ -245,16 +723,20 @@ pub enum Prediction {
         status: u16,
         /// The headers `add_header` adds, in the order of the rules.
         headers: Vec<(String, String)>,
-        /// The line of the location that answered (0: the server itself).
+        /// The line of the level whose rules applied (the server's, a location's, an `if`'s).
         scope_line: usize,
     },
     Unknown(String),
 }
 
-/// The scope a path is answered by: the longest matching prefix, recursively.
-fn select<'a>(scope: &'a Scope, path: &str) -> Result<&'a Scope, String> {
+/// The locations a path is answered by, outermost first: the longest matching
+/// prefix, recursively.
+fn select<'a>(scope: &'a Scope, path: &str, chain: &mut Vec<&'a Scope>) -> Result<(), String> {
     let mut best: Option<(&Scope, usize)> = None;
     for location in &scope.locations {
+        if location.matcher.first().is_some_and(|m| m.starts_with('@')) {
+            continue;
+        }
         let Some((exact, prefix)) = location.prefix() else {
             return Err(format!(
                 "the regex location at line {} is not modelled",
@@ -263,7 +745,8 @@ fn select<'a>(scope: &'a Scope, path: &str) -> Result<&'a Scope, String> {
         };
         if exact {
             if path == prefix {
-                return Ok(location);
+                chain.push(location);
+                return Ok(());
             }
             continue;
         }
@@ -271,62 +754,151 @@ fn select<'a>(scope: &'a Scope, path: &str) -> Result<&'a Scope, String> {
             best = Some((location, prefix.len()));
         }
     }
-    match best {
-        Some((location, _)) => select(location, path),
-        None => Ok(scope),
+    if let Some((location, _)) = best {
+        chain.push(location);
+        select(location, path, chain)?;
     }
+    Ok(())
+}
+
+/// Runs a level's rewrite steps: the status a `return` gives, if one runs; the level
+/// an `if` made current.
+fn run_steps<'a>(
+    scope: &'a Scope,
+    vars: &mut Variables,
+    current: &mut &'a Scope,
+) -> Result<Option<u16>, String> {
+    for step in &scope.steps {
+        match step {
+            Step::Set { variable, value } => {
+                let value = vars.resolve(value)?;
+                vars.sets.push((variable.clone(), value));
+            }
+            Step::Return { status, args, .. } => {
+                return match status {
+                    Some(code) => Ok(Some(*code)),
+                    None => Err(format!("return {} is not modelled", args.join(" "))),
+                }
+            }
+            Step::If { condition, block } => {
+                if condition_holds(condition, vars)? {
+                    let inner = &scope.ifs[*block];
+                    if let Some(why) = inner.unmodelled.first() {
+                        return Err(why.clone());
+                    }
+                    if scope.kind != Kind::Server {
+                        *current = inner;
+                    }
+                    if let Some(status) = run_steps(inner, vars, current)? {
+                        return Ok(Some(status));
+                    }
+                }
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The response to `GET path` from `server`, or why it cannot be predicted.
-pub fn predict(server: &Server, path: &str) -> Prediction {
-    let mut path = path.to_string();
+pub fn predict(server: &Server, request: Request) -> Prediction {
+    match predict_inner(server, request) {
+        Ok(p) => p,
+        Err(why) => Prediction::Unknown(why),
+    }
+}
+
+fn predict_inner(server: &Server, request: Request) -> Result<Prediction, String> {
+    let mut path = request.path.to_string();
     let mut redirected = false;
+    // What `set` assigned stays through an internal redirect (error_page).
+    let mut sets = Vec::new();
     loop {
-        let answered_by_server = server.scope.returns.first().map(|_| &server.scope);
-        let scope = match answered_by_server {
-            Some(scope) => scope,
-            None => match select(&server.scope, &path) {
-                Ok(scope) => scope,
-                Err(why) => return Prediction::Unknown(why),
+        let mut vars = Variables {
+            server,
+            request: Request {
+                path: &path,
+                ..request
             },
+            sets: std::mem::take(&mut sets),
+            budget: std::cell::Cell::new(VARIABLE_BUDGET),
         };
-        if let Some(why) = scope.unmodelled.first() {
-            return Prediction::Unknown(why.clone());
+        let mut current = &server.scope;
+        if let Some(why) = server.scope.unmodelled.first() {
+            return Err(why.clone());
         }
-        let status = match scope.returns.first() {
-            Some((Some(code), _)) => *code,
-            Some((None, args)) => {
-                return Prediction::Unknown(format!("return {} is not modelled", args.join(" ")))
+        let mut status = run_steps(&server.scope, &mut vars, &mut current)?;
+        if status.is_none() {
+            let mut chain = Vec::new();
+            select(&server.scope, &path, &mut chain)?;
+            if let Some(&location) = chain.last() {
+                current = location;
+                if let Some(why) = location.unmodelled.first() {
+                    return Err(why.clone());
+                }
+                status = run_steps(location, &mut vars, &mut current)?;
             }
-            None => 404,
+        }
+        let status = match (redirected, status) {
+            (true, _) => 404,
+            (false, Some(code)) => code,
+            (false, None) => 404,
         };
-        let status = if redirected { 404 } else { status };
         if status == 404 && !redirected {
-            if let Some((_, uri)) = scope
+            if let Some((_, uri)) = current
                 .error_pages
                 .iter()
                 .find(|(codes, _)| codes.contains(&404))
             {
                 if !uri.starts_with('/') {
-                    return Prediction::Unknown(format!("error_page to {uri} is not modelled"));
+                    return Err(format!("error_page to {uri} is not modelled"));
                 }
-                path = uri.clone();
+                let uri = uri.clone();
+                sets = vars.sets;
+                path = uri;
                 redirected = true;
                 continue;
             }
         }
-        let headers = scope
-            .headers
-            .iter()
-            .filter(|rule| rule.applies(status))
-            .map(|rule| (rule.name.clone(), rule.value.clone()))
-            .collect();
-        return Prediction::Known {
+        let mut headers = Vec::new();
+        for rule in current.headers.iter().filter(|rule| rule.applies(status)) {
+            let value = vars.resolve(&rule.value)?;
+            if !value.is_empty() {
+                headers.push((rule.name.clone(), value));
+            }
+        }
+        return Ok(Prediction::Known {
             status,
             headers,
-            scope_line: scope.line,
-        };
+            scope_line: current.line,
+        });
     }
+}
+
+/// The status the server's own rewrite directives (`return`, `if`) answer every
+/// request over `scheme` with, before any location: `Ok(None)` when they let
+/// requests through to the locations.
+pub fn server_answer(server: &Server, scheme: &str, host: &str) -> Result<Option<u16>, String> {
+    let mut vars = Variables::for_home(server, scheme, host);
+    let mut current = &server.scope;
+    run_steps(&server.scope, &mut vars, &mut current)
+}
+
+/// Whether an `if` block's condition holds for requests over `scheme` (Err: it
+/// depends on more than the scheme and host).
+pub fn if_holds(server: &Server, scope: &Scope, scheme: &str, host: &str) -> Result<bool, String> {
+    let vars = Variables::for_home(server, scheme, host);
+    condition_holds(&scope.matcher, &vars)
+}
+
+/// Resolves `template` for a request to `server`, with no `set` run: what a value
+/// written at the server or a location is, for a scheme.
+pub fn resolve(
+    server: &Server,
+    scheme: &str,
+    host: &str,
+    template: &str,
+) -> Result<String, String> {
+    Variables::for_home(server, scheme, host).resolve(template)
 }
 
 #[cfg(test)]
@@ -339,6 +911,7 @@ mod tests {
             files: vec![crate::nginx::ConfigFile {
                 path: "nginx.conf".into(),
                 directives,
+                text: text.as_bytes().to_vec(),
             }],
         };
         servers(&config)
@@ -350,6 +923,21 @@ mod tests {
                 status, headers, ..
             } => (status, headers),
             Prediction::Unknown(why) => panic!("unknown: {why}"),
+        }
+    }
+
+    fn https(path: &str) -> Request<'_> {
+        Request {
+            scheme: "https",
+            host: "example.test",
+            path,
+        }
+    }
+
+    fn http(path: &str) -> Request<'_> {
+        Request {
+            scheme: "http",
+            ..https(path)
         }
     }
 
@@ -373,13 +961,16 @@ mod tests {
         );
         let s = &servers[0];
         assert_eq!(s.names, ["example.test"]);
-        assert_eq!(known(predict(s, "/api/x")), (200, vec![h("X-Api", "1")]));
+        assert_eq!(
+            known(predict(s, https("/api/x"))),
+            (200, vec![h("X-Api", "1")])
+        );
         let sts = h(
             "Strict-Transport-Security",
             "max-age=31536000; includeSubDomains",
         );
-        assert_eq!(known(predict(s, "/plain")), (301, vec![sts.clone()]));
-        assert_eq!(known(predict(s, "/missing")), (404, vec![sts]));
+        assert_eq!(known(predict(s, https("/plain"))), (301, vec![sts.clone()]));
+        assert_eq!(known(predict(s, https("/missing"))), (404, vec![sts]));
     }
 
     #[test]
@@ -390,11 +981,11 @@ mod tests {
         );
         let s = &servers[0];
         assert_eq!(
-            known(predict(s, "/ok")),
+            known(predict(s, https("/ok"))),
             (200, vec![h("Strict-Transport-Security", "max-age=300")])
         );
-        assert_eq!(known(predict(s, "/gone")), (410, vec![]));
-        assert_eq!(known(predict(s, "/elsewhere")), (404, vec![]));
+        assert_eq!(known(predict(s, https("/gone"))), (410, vec![]));
+        assert_eq!(known(predict(s, https("/elsewhere"))), (404, vec![]));
     }
 
     #[test]
@@ -403,8 +994,59 @@ mod tests {
             "http { server { location ~ \\.php$ { return 200; } location /p { proxy_pass http://x; } } }",
         );
         assert!(matches!(
-            predict(&servers[0], "/a.php"),
+            predict(&servers[0], https("/a.php")),
             Prediction::Unknown(_)
         ));
+    }
+
+    #[test]
+    fn variables_from_map_and_set_and_the_scheme() {
+        let servers = model(
+            r#"http {
+                map $scheme $hsts { https "max-age=63072000; includeSubDomains"; default ""; }
+                map $host $env { hostnames; *.example.test stage; default prod; }
+                server {
+                    server_name example.test;
+                    if ($scheme = http) { return 301 https://$host$request_uri; }
+                    add_header Strict-Transport-Security $hsts always;
+                    location /env { add_header X-Env $env; return 200; }
+                    location /set { set $v "a-$scheme"; add_header X-V $v; return 200; }
+                    location /if { if ($https) { add_header X-Tls yes; } return 204; }
+                }
+            }"#,
+        );
+        let s = &servers[0];
+        let sts = h(
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        );
+        assert_eq!(known(predict(s, https("/"))), (404, vec![sts]));
+        assert_eq!(known(predict(s, http("/"))), (301, vec![]));
+        assert!(matches!(predict(s, https("/env")), Prediction::Unknown(_)));
+        assert_eq!(
+            known(predict(s, https("/set"))),
+            (200, vec![h("X-V", "a-https")])
+        );
+        assert_eq!(
+            known(predict(s, https("/if"))),
+            (204, vec![h("X-Tls", "yes")])
+        );
+    }
+
+    #[test]
+    fn listeners_and_ports() {
+        let servers = model(
+            "http { server { listen 80; listen [::]:443 ssl http2; listen 127.0.0.1; } server { server_name x; } }",
+        );
+        let ports: Vec<(Option<u16>, bool)> = servers[0]
+            .listens
+            .iter()
+            .map(|l| (l.port, l.https))
+            .collect();
+        assert_eq!(
+            ports,
+            [(Some(80), false), (Some(443), true), (Some(80), false)]
+        );
+        assert!(servers[1].serves_http() && !servers[1].serves_https());
     }
 }

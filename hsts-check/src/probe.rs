@@ -325,6 +325,12 @@ pub fn probe(hosts: &[String], fetcher: &dyn Fetcher) -> ProbeReport {
     }
 }
 
+/// How to get out of the stage trap: `host` forced to HTTPS by `parent`'s
+/// includeSubDomains.
+pub fn trap_fix(host: &str, parent: &str) -> String {
+    format!("serve {host} over HTTPS with a valid certificate; or have {parent} send `max-age=0` (with includeSubDomains) for a while, then a policy without includeSubDomains. Meanwhile a user can delete {parent}'s entry (not {host}'s) at chrome://net-internals/#hsts")
+}
+
 fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
     let me = &chain[0];
     let tld = host.rsplit('.').next().unwrap_or("");
@@ -422,7 +428,7 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
         let fix = if by.host == host {
             format!("serve {host} over HTTPS with a valid certificate, or send `Strict-Transport-Security: max-age=0` from it over HTTPS until the policy is gone from browsers")
         } else {
-            format!("serve {host} over HTTPS with a valid certificate; or have {} send `max-age=0` (with includeSubDomains) for a while, then a policy without includeSubDomains. Meanwhile a user can delete {}'s entry (not {host}'s) at chrome://net-internals/#hsts", by.host, by.host)
+            trap_fix(host, &by.host)
         };
         findings.push(
             Finding::new(

@@ -1,4 +1,5 @@
-//! Replays the fuzz targets' corpora (fuzz/corpus/hsts_header and nginx_config) in
+//! Replays the fuzz targets' corpora (fuzz/corpus/hsts_header, nginx_config and
+//! haproxy_config) in
 //! `cargo test`.
 
 use relkit_tests::replay_fuzz_corpus;
@@ -15,4 +16,9 @@ fn the_fuzz_corpus_keeps_its_properties() {
 #[test]
 fn the_nginx_config_corpus_keeps_its_properties() {
     replay_fuzz_corpus("nginx_config", 5, hsts_check::nginx::exercise_reader);
+}
+
+#[test]
+fn the_haproxy_config_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("haproxy_config", 5, hsts_check::haproxy::exercise_reader);
 }

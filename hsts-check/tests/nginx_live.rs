@@ -1,24 +1,31 @@
 //! The header predictions of `hsts_check::nginx_model` against a live nginx: 300
 //! generated configurations (add_header at the http, server, location, nested
-//! location and `if` levels, with and without `always`, every quoting, `return` with
-//! 200, 204, 301, 404 and 410, `error_page 404` at server or location level, includes
-//! by glob), each started on loopback with a self-signed certificate; every location
+//! location and `if` levels, with and without `always`, every quoting, values from
+//! `map`s on `$scheme`, `$https`, `$server_name` and `$host` and from `set`, `if` on
+//! the scheme at server and location level, `return` with 200, 204, 301, 404 and
+//! 410, `error_page 404` at server or location level, includes by glob), each
+//! started on loopback with a self-signed certificate; every location
 //! and a path no location matches is requested over HTTP and HTTPS, and the status
 //! and the headers nginx sent must be the predicted ones.
 
 use hsts_check::nginx;
 use hsts_check::nginx_model::{self, Prediction};
-use relkit_tests::{free_port, require_peer, Rng};
+use relkit_tests::{free_port, listening, require_peer, self_signed_cert, Rng};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 const NAMES: [&str; 3] = ["Strict-Transport-Security", "X-Stage", "X-Frame-Options"];
-const VALUES: [&str; 5] = [
+const VALUES: [&str; 9] = [
     "max-age=31536000; includeSubDomains",
     "max-age=300",
     "DENY",
     "stage only",
     "",
+    // From the maps every configuration has, and a `set` some levels make.
+    "$hsts",
+    "$hsts_by_https",
+    "max-age=$age",
+    "$server_env",
 ];
 
 fn add_headers(rng: &mut Rng, out: &mut String, indent: &str) {
@@ -42,10 +49,22 @@ fn location(rng: &mut Rng, out: &mut String, paths: &mut Vec<String>, prefix: &s
     out.push_str(&format!("{indent}location {path} {{\n"));
     let inner = format!("{indent}    ");
     add_headers(rng, out, &inner);
-    if rng.chance(25) {
-        out.push_str(&format!(
+    if rng.chance(20) {
+        out.push_str(&format!("{inner}set $server_env \"loc-$scheme\";\n"));
+    }
+    match rng.below(8) {
+        0 => out.push_str(&format!(
             "{inner}if ($request_method = POST) {{ add_header X-Stage post always; return 403; }}\n"
-        ));
+        )),
+        1 => {
+            out.push_str(&format!("{inner}if ($scheme = https) {{\n"));
+            add_headers(rng, out, &format!("{inner}    "));
+            out.push_str(&format!("{inner}}}\n"));
+        }
+        2 => out.push_str(&format!(
+            "{inner}if ($https) {{ add_header X-Frame-Options \"$hsts_by_https\"; }}\n"
+        )),
+        _ => {}
     }
     if rng.chance(20) {
         out.push_str(&format!("{inner}error_page 404 /404.html;\n"));
@@ -73,6 +92,12 @@ fn server(rng: &mut Rng, name: &str, dir: &Path) -> (String, Vec<String>) {
     let mut out = format!(
         "    server {{\n        listen 127.0.0.1:@HTTP@;\n        listen 127.0.0.1:@HTTPS@ ssl;\n        server_name {name};\n        ssl_certificate {d}/cert.pem;\n        ssl_certificate_key {d}/key.pem;\n"
     );
+    if rng.chance(25) {
+        out.push_str("        if ($scheme = http) { return 301 https://$host$request_uri; }\n");
+    }
+    if rng.chance(25) {
+        out.push_str("        set $server_env \"server-$host\";\n");
+    }
     add_headers(rng, &mut out, "        ");
     if rng.chance(40) {
         out.push_str("        error_page 404 /404.html;\n");
@@ -149,16 +174,6 @@ impl Drop for Running {
     }
 }
 
-fn listening(port: u16) -> bool {
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    false
-}
-
 #[test]
 fn predictions_are_what_a_live_nginx_sends() {
     let (Some(nginx_bin), Some(openssl), Some(curl)) = (
@@ -169,29 +184,7 @@ fn predictions_are_what_a_live_nginx_sends() {
         return;
     };
     let certs = tempfile::tempdir().unwrap();
-    let made = Command::new(&openssl)
-        .current_dir(certs.path())
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "cert.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=example.test",
-            "-addext",
-            "subjectAltName=DNS:*.example.test",
-        ])
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(made.success());
+    self_signed_cert(&openssl, certs.path(), &["example.test", "*.example.test"]);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut requests, mut statuses) = (0, std::collections::BTreeSet::new());
     let cases: usize = std::env::var("NGINX_LIVE_CASES").map_or(300, |n| n.parse().unwrap());
@@ -207,6 +200,12 @@ fn predictions_are_what_a_live_nginx_sends() {
         let mut conf = format!(
             "events {{ worker_connections 64; }}\nhttp {{\n    access_log off;\n    client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n    uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n"
         );
+        conf.push_str(concat!(
+            "    map $scheme $hsts { https \"max-age=63072000; includeSubDomains\"; default \"\"; }\n",
+            "    map $https $hsts_by_https { on 'max-age=600'; default ''; }\n",
+            "    map $server_name $age { s0.example.test 100; default 200; }\n",
+            "    map $host $server_env { S1.EXAMPLE.TEST one; default other; }\n",
+        ));
         add_headers(&mut rng, &mut conf, "    ");
         let mut targets = Vec::new();
         let mut files = Vec::new();
@@ -269,15 +268,20 @@ fn predictions_are_what_a_live_nginx_sends() {
                 .find(|s| s.names.contains(name))
                 .expect("the model has the server");
             for path in paths {
-                let Prediction::Known {
-                    status, headers, ..
-                } = nginx_model::predict(model, path)
-                else {
-                    panic!("case {case}: {path} is not predicted");
-                };
-                let mut expected: Vec<(String, String)> = headers;
-                expected.sort();
                 for (scheme, port) in [("http", http), ("https", https)] {
+                    let request = nginx_model::Request {
+                        scheme,
+                        host: name,
+                        path,
+                    };
+                    let Prediction::Known {
+                        status, headers, ..
+                    } = nginx_model::predict(model, request)
+                    else {
+                        panic!("case {case}: {scheme} {path} is not predicted");
+                    };
+                    let mut expected: Vec<(String, String)> = headers;
+                    expected.sort();
                     let (got_status, got) = get(&curl, scheme, name, port, path);
                     let mut got: Vec<(String, String)> = got
                         .into_iter()
