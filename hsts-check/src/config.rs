@@ -199,105 +199,164 @@ pub fn nginx_report(
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let servers = nginx_model::servers(config);
+    // Servers are analysed on a few threads (a large setup has hundreds), then
+    // merged in order, each rule's findings kept once.
+    let outs = map_in_parallel(&servers, |server| {
+        one_server(server, &file_name, &prefix, with_levels)
+    });
     let mut reports = Vec::new();
     let mut facts = Vec::new();
-    let mut seen_rules: BTreeMap<Origin, ()> = BTreeMap::new();
-    for server in &servers {
-        let host = server.names.first().map(String::as_str).unwrap_or("");
-        let mut levels = Vec::new();
-        let mut sources = Vec::new();
-        walk(
-            server,
-            &server.scope,
-            None,
-            &[],
-            &file_name,
-            with_levels.then_some(&mut levels),
-            &mut sources,
-            findings,
-        );
-        // Rule findings once per rule, whichever levels inherit it.
-        for scope_rule in all_rules(&server.scope) {
-            let origin = Origin {
-                file: file_name(scope_rule.file),
-                line: scope_rule.line,
-                column: scope_rule.column,
-            };
-            if !scope_rule.is_sts() || seen_rules.insert(origin.clone(), ()).is_some() {
-                continue;
+    let mut seen_rules: std::collections::BTreeSet<Origin> = std::collections::BTreeSet::new();
+    for out in outs {
+        findings.extend(out.level_findings);
+        for (origin, found) in out.rule_findings {
+            if seen_rules.insert(origin) {
+                findings.extend(found);
             }
-            rule_findings(server, host, scope_rule, &origin, findings);
         }
-        let https = server.serves_https();
-        let http = server.serves_http();
-        if http {
-            over_http_findings(server, host, &file_name, findings);
-        }
-        let http_redirects = if http {
-            match nginx_model::predict(
-                server,
-                nginx_model::Request {
-                    scheme: "http",
-                    host,
-                    path: "/",
-                },
-            ) {
-                nginx_model::Prediction::Known { status, .. } => {
-                    Some(matches!(status, 301 | 302 | 303 | 307 | 308))
-                }
-                nginx_model::Prediction::Unknown(_) => None,
-            }
-        } else {
-            None
-        };
-        facts.push(ServerFacts {
-            names: server.names.clone(),
-            origin: Some(Origin {
-                file: file_name(server.file()),
-                line: server.scope.line,
-                column: 1,
-            }),
-            https,
-            http,
-            certificates: server
-                .certificates
-                .iter()
-                .filter(|c| !c.contains('$') && !c.starts_with("data:"))
-                .map(|c| prefix.join(c))
-                .collect(),
-            sts: if https { sources } else { Vec::new() },
-            http_redirects,
-        });
-        reports.push(ServerReport {
-            software: "nginx".into(),
-            section: None,
-            file: file_name(server.file()),
-            line: server.scope.line,
-            names: server.names.clone(),
-            listeners: if server.listens.is_empty() {
-                vec![Listener {
-                    address: "*:80".into(),
-                    scheme: "http".into(),
-                    port: Some(80),
-                    line: server.scope.line,
-                }]
-            } else {
-                server
-                    .listens
-                    .iter()
-                    .map(|l| Listener {
-                        address: l.args.first().cloned().unwrap_or_default(),
-                        scheme: if l.https { "https" } else { "http" }.into(),
-                        port: l.port,
-                        line: l.line,
-                    })
-                    .collect()
-            },
-            certificates: server.certificates.clone(),
-            levels,
-        });
+        findings.extend(out.http_findings);
+        reports.extend(out.report);
+        facts.extend(out.facts);
     }
     (reports, facts)
+}
+
+/// What one nginx server gives, before the merge.
+#[derive(Default)]
+struct ServerOut {
+    report: Option<ServerReport>,
+    facts: Option<ServerFacts>,
+    level_findings: Vec<Finding>,
+    rule_findings: Vec<(Origin, Vec<Finding>)>,
+    http_findings: Vec<Finding>,
+}
+
+/// `f` over `items` on up to four threads, results in order.
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4);
+    if threads < 2 || items.len() < 16 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+fn one_server(
+    server: &Server,
+    file_name: &(dyn Fn(usize) -> String + Sync),
+    prefix: &Path,
+    with_levels: bool,
+) -> ServerOut {
+    let mut out = ServerOut::default();
+    let host = server.names.first().map(String::as_str).unwrap_or("");
+    let mut levels = Vec::new();
+    let mut sources = Vec::new();
+    walk(
+        server,
+        &server.scope,
+        None,
+        &[],
+        file_name,
+        with_levels.then_some(&mut levels),
+        &mut sources,
+        &mut out.level_findings,
+    );
+    // Each rule's own findings; the merge keeps them once per rule, whichever
+    // servers and levels inherit it.
+    for scope_rule in all_rules(&server.scope) {
+        let origin = Origin {
+            file: file_name(scope_rule.file),
+            line: scope_rule.line,
+            column: scope_rule.column,
+        };
+        if !scope_rule.is_sts() || out.rule_findings.iter().any(|(o, _)| *o == origin) {
+            continue;
+        }
+        let mut found = Vec::new();
+        rule_findings(server, host, scope_rule, &origin, &mut found);
+        out.rule_findings.push((origin, found));
+    }
+    let https = server.serves_https();
+    let http = server.serves_http();
+    if http {
+        over_http_findings(server, host, file_name, &mut out.http_findings);
+    }
+    let http_redirects = if http {
+        match nginx_model::predict(
+            server,
+            nginx_model::Request {
+                scheme: "http",
+                host,
+                path: "/",
+            },
+        ) {
+            nginx_model::Prediction::Known { status, .. } => {
+                Some(matches!(status, 301 | 302 | 303 | 307 | 308))
+            }
+            nginx_model::Prediction::Unknown(_) => None,
+        }
+    } else {
+        None
+    };
+    out.facts = Some(ServerFacts {
+        names: server.names.clone(),
+        origin: Some(Origin {
+            file: file_name(server.file()),
+            line: server.scope.line,
+            column: 1,
+        }),
+        https,
+        http,
+        certificates: server
+            .certificates
+            .iter()
+            .filter(|c| !c.contains('$') && !c.starts_with("data:"))
+            .map(|c| prefix.join(c))
+            .collect(),
+        sts: if https { sources } else { Vec::new() },
+        http_redirects,
+    });
+    out.report = Some(ServerReport {
+        software: "nginx".into(),
+        section: None,
+        file: file_name(server.file()),
+        line: server.scope.line,
+        names: server.names.clone(),
+        listeners: if server.listens.is_empty() {
+            vec![Listener {
+                address: "*:80".into(),
+                scheme: "http".into(),
+                port: Some(80),
+                line: server.scope.line,
+            }]
+        } else {
+            server
+                .listens
+                .iter()
+                .map(|l| Listener {
+                    address: l.args.first().cloned().unwrap_or_default(),
+                    scheme: if l.https { "https" } else { "http" }.into(),
+                    port: l.port,
+                    line: l.line,
+                })
+                .collect()
+        },
+        certificates: server.certificates.clone(),
+        levels,
+    });
+    out
 }
 
 fn all_rules(scope: &Scope) -> Vec<&HeaderRule> {
@@ -1434,4 +1493,31 @@ pub fn haproxy_report(
         });
     }
     (reports, facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_work_comes_back_in_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        let doubled = map_in_parallel(&items, |x| x * 2);
+        assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(map_in_parallel(&items[..3], |x| *x), [0, 1, 2]);
+    }
+
+    #[test]
+    fn names_under_a_parent() {
+        assert!(is_subdomain("stage.example.com", "example.com"));
+        assert!(is_subdomain("a.b.EXAMPLE.com", "example.com"));
+        assert!(!is_subdomain("example.com", "example.com"));
+        assert!(!is_subdomain("badexample.com", "example.com"));
+        assert!(!is_subdomain("é.example.com", "xample.com"));
+        assert!(name_matches("*.example.com", "stage.example.com"));
+        assert!(!name_matches("*.example.com", "example.com"));
+        assert!(name_matches(".example.com", "example.com"));
+        assert_eq!(exact_name("~^www\\.(.+)$"), None);
+        assert_eq!(exact_name("Example.COM."), Some("example.com".into()));
+    }
 }

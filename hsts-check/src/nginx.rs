@@ -612,6 +612,32 @@ pub fn exercise_reader(data: &[u8]) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_files_of_a_glob_are_taken_in_order_whatever_thread_read_them() {
+        let dir = std::env::temp_dir().join(format!("relkit-nginx-order-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sites")).unwrap();
+        for n in 0..30 {
+            std::fs::write(
+                dir.join(format!("sites/{n:02}.conf")),
+                format!("server {{ server_name s{n}; }}\n"),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join("sites/29.conf"), "server { server_name s29 }\n").unwrap();
+        std::fs::write(dir.join("nginx.conf"), "http { include sites/*.conf; }\n").unwrap();
+        let err = read(&dir.join("nginx.conf")).unwrap_err();
+        assert!(err.file.ends_with("sites/29.conf"), "{err:?}");
+        std::fs::write(dir.join("sites/29.conf"), "server { server_name s29; }\n").unwrap();
+        let config = read(&dir.join("nginx.conf")).unwrap();
+        let names: Vec<String> = config.files[1..]
+            .iter()
+            .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let expected: Vec<String> = (0..30).map(|n| format!("{n:02}.conf")).collect();
+        assert_eq!(names, expected);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     fn names(directives: &[Directive]) -> Vec<String> {
         directives.iter().map(|d| d.name.clone()).collect()
     }

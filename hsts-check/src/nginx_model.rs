@@ -31,7 +31,7 @@
 
 use crate::nginx::{Config, Directive};
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// The statuses `add_header` adds on without `always`.
 pub const ADD_HEADER_STATUSES: [u16; 10] = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
@@ -111,15 +111,15 @@ pub struct Scope {
     pub line: usize,
     /// The `add_header` rules in effect here (shared with the level they are
     /// inherited from: a large configuration has thousands of levels).
-    pub headers: Rc<Vec<HeaderRule>>,
+    pub headers: Arc<Vec<HeaderRule>>,
     /// Whether those rules are this level's own (and so drop the inherited ones).
     pub own_headers: bool,
     /// headers-more's `more_set_headers` in effect here.
-    pub more_headers: Rc<Vec<MoreHeader>>,
+    pub more_headers: Arc<Vec<MoreHeader>>,
     /// Whether those are this level's own.
     pub own_more_headers: bool,
     /// `error_page` in effect: codes and the URI.
-    pub error_pages: Rc<Vec<(Vec<u16>, String)>>,
+    pub error_pages: Arc<Vec<(Vec<u16>, String)>>,
     /// This level's `set`, `return` and `if`, in order.
     pub steps: Vec<Step>,
     /// An upstream answers here (`proxy_pass` and its kin), at this line.
@@ -162,7 +162,7 @@ pub struct Server {
     pub listens: Vec<Listen>,
     /// `ssl_certificate` files in effect, as written.
     pub certificates: Vec<String>,
-    pub maps: Rc<BTreeMap<String, Map>>,
+    pub maps: Arc<BTreeMap<String, Map>>,
     pub scope: Scope,
     /// The status the server's own rewrite directives answer every request with,
     /// before any location, over `http` and over `https` (see [`server_answer`]).
@@ -196,7 +196,7 @@ pub fn servers(config: &Config) -> Vec<Server> {
     {
         let block = expand(config, http.block.as_deref().unwrap_or_default());
         let http_scope = top.child(Kind::Http, Vec::new(), http, &block);
-        let maps = Rc::new(maps_of(config, &block));
+        let maps = Arc::new(maps_of(config, &block));
         let http_certificates = args_of(&block, "ssl_certificate");
         for server in block.iter().filter(|d| d.name == "server") {
             let inner = expand(config, server.block.as_deref().unwrap_or_default());
@@ -224,7 +224,7 @@ pub fn servers(config: &Config) -> Vec<Server> {
                 } else {
                     certificates
                 },
-                maps: Rc::clone(&maps),
+                maps: Arc::clone(&maps),
                 scope,
                 answers_all: [None, None],
             });
@@ -358,11 +358,11 @@ impl Scope {
             matcher: Vec::new(),
             file: 0,
             line: 0,
-            headers: Rc::default(),
+            headers: Arc::default(),
             own_headers: false,
-            more_headers: Rc::default(),
+            more_headers: Arc::default(),
             own_more_headers: false,
-            error_pages: Rc::default(),
+            error_pages: Arc::default(),
             steps: Vec::new(),
             upstream: None,
             hides_upstream_sts: false,
@@ -463,20 +463,20 @@ impl Scope {
             line: at.line,
             own_headers: !own.is_empty(),
             headers: if own.is_empty() {
-                Rc::clone(&self.headers)
+                Arc::clone(&self.headers)
             } else {
-                Rc::new(own)
+                Arc::new(own)
             },
             own_more_headers: !own_more.is_empty(),
             more_headers: if own_more.is_empty() {
-                Rc::clone(&self.more_headers)
+                Arc::clone(&self.more_headers)
             } else {
-                Rc::new(own_more)
+                Arc::new(own_more)
             },
             error_pages: if own_pages.is_empty() {
-                Rc::clone(&self.error_pages)
+                Arc::clone(&self.error_pages)
             } else {
-                Rc::new(own_pages)
+                Arc::new(own_pages)
             },
             steps,
             upstream,
