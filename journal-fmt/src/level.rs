@@ -99,27 +99,16 @@ fn elixir_word(word: &[u8]) -> Option<u8> {
 /// and a few metadata pairs (`request_id=...`) come first.
 const HEADER_SPAN: usize = 160;
 
-/// The message without ANSI escape sequences (Elixir colours its console output when
-/// it thinks it is on a terminal).
+/// The message without terminal escape sequences, every ECMA-48 form (CSI colours,
+/// OSC titles and hyperlinks ended by ST or BEL, DCS strings, charset and mode
+/// escapes), through anstream's parser: Elixir colours its console output when it
+/// thinks it is on a terminal, and a hyperlink's URL must not be what `-g` matches.
+/// A message without ESC is returned as it is (the common case costs one memchr).
 pub fn strip_ansi(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     if memchr::memchr(0x1b, message).is_none() {
         return std::borrow::Cow::Borrowed(message);
     }
-    let mut out = Vec::with_capacity(message.len());
-    let mut i = 0;
-    while i < message.len() {
-        if message[i] == 0x1b && message.get(i + 1) == Some(&b'[') {
-            i += 2;
-            while i < message.len() && !(0x40..=0x7e).contains(&message[i]) {
-                i += 1;
-            }
-            i += 1;
-        } else {
-            out.push(message[i]);
-            i += 1;
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    std::borrow::Cow::Owned(anstream::adapter::strip_bytes(message).into_vec())
 }
 
 /// The level word of an Elixir console header.
@@ -450,6 +439,9 @@ mod tests {
         assert_eq!(elixir_level(b"SELECT 1 [info]x"), None);
         let coloured = strip_ansi(b"\x1b[33m10:00:09.001 [warning] slow\x1b[0m");
         assert_eq!(elixir_level(&coloured), Some(4));
+        let linked =
+            strip_ansi(b"[error] see \x1b]8;;https://err.example/\x1b\\the log\x1b]8;;\x1b\\");
+        assert_eq!(&linked[..], b"[error] see the log");
     }
 
     fn entry(message: &str, pid: &str, priority: &str) -> Entry<'static> {

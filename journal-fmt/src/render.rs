@@ -89,14 +89,22 @@ pub fn sanitize(message: &[u8]) -> Cow<'_, str> {
             return Cow::Borrowed(text);
         }
     }
-    let stripped = crate::level::strip_ansi(message);
-    let mut out = String::with_capacity(stripped.len() + 16);
-    for chunk in stripped.utf8_chunks() {
-        for ch in chunk.valid().chars() {
-            if (ch < ' ' && ch != '\t' && ch != '\n') || ch == '\x7f' {
+    let mut out = String::with_capacity(message.len() + 16);
+    // A control byte that is not part of escape syntax is shown as `\xNN`; the text
+    // between such bytes loses its escape sequences through anstream's parser, as
+    // for matching. BEL ends an OSC sequence, so it counts as escape syntax.
+    let shown_escaped =
+        |ch: char| (ch < ' ' && !matches!(ch, '\t' | '\n' | '\x1b' | '\x07')) || ch == '\x7f';
+    for chunk in message.utf8_chunks() {
+        let mut rest = chunk.valid();
+        while !rest.is_empty() {
+            let cut = rest.find(shown_escaped).unwrap_or(rest.len());
+            out.extend(anstream::adapter::strip_str(&rest[..cut]));
+            if let Some(ch) = rest[cut..].chars().next() {
                 out.push_str(&format!("\\x{:02x}", ch as u32));
+                rest = &rest[cut + ch.len_utf8()..];
             } else {
-                out.push(ch);
+                rest = "";
             }
         }
         for byte in chunk.invalid() {
@@ -416,8 +424,14 @@ mod tests {
     fn unsafe_bytes_are_escaped() {
         assert_eq!(sanitize(b"plain \t text"), "plain \t text");
         assert_eq!(
-            sanitize(b"\x1b[33mwarn\x1b[0m \x07 \xff\x00"),
-            "warn \\x07 \\xff\\x00"
+            sanitize(b"\x1b[33mwarn\x1b[0m \x08 \xff\x00"),
+            "warn \\x08 \\xff\\x00"
+        );
+        // Every escape form goes, not only colours: OSC 8 hyperlinks (ended by ST),
+        // titles (ended by BEL), DCS strings, charset escapes.
+        assert_eq!(
+            sanitize(b"see \x1b]8;;https://x.example/\x1b\\docs\x1b]8;;\x1b\\ \x1b]0;t\x07\x1bPq#0\x1b\\\x1b(Bok \x7f"),
+            "see docs ok \\x7f"
         );
     }
 }

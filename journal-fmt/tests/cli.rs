@@ -592,3 +592,31 @@ fn a_closed_pipe_is_a_quiet_success() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
+
+#[test]
+fn every_escape_form_is_gone_before_matching_and_levels() {
+    // An OSC 8 hyperlink around the text and an OSC title ended by BEL: `-g` does not
+    // see the URL, and the level after them is still read.
+    let linked = "\u{1b}]0;billing\u{7}\u{1b}[31m10:00:01.000 [error]\u{1b}[0m see \u{1b}]8;;https://errors.example/42\u{1b}\\the report\u{1b}]8;;\u{1b}\\";
+    let input = json_line(
+        1_795_341_601_000_000,
+        "billing.service",
+        "billing",
+        7,
+        linked,
+    );
+    let cat = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["-o", "cat"];
+        all.extend_from_slice(args);
+        run_on(&input, &all).lines().map(str::to_string).collect()
+    };
+    assert_eq!(cat(&["-g", "errors.example"]), Vec::<String>::new());
+    assert_eq!(cat(&["-g", "see the report"]).len(), 1);
+    assert_eq!(cat(&["-p", "err"]).len(), 1);
+    let shown = run_on(&input, &[]);
+    assert!(shown.contains("see the report"), "{shown}");
+    assert!(
+        !shown.contains("errors.example") && !shown.contains('\u{1b}'),
+        "{shown}"
+    );
+}
