@@ -294,6 +294,37 @@ pub fn listening(port: u16) -> bool {
     false
 }
 
+/// One GET with curl to `scheme://host:port/path`, connecting to 127.0.0.1 (any
+/// certificate accepted): the status and every header line, names as sent.
+pub fn curl_get(
+    curl: &Path,
+    scheme: &str,
+    host: &str,
+    port: u16,
+    path: &str,
+) -> (u16, Vec<(String, String)>) {
+    let url = format!("{scheme}://{host}:{port}{path}");
+    let out = std::process::Command::new(curl)
+        .args(["-sk", "-o", "/dev/null", "-D", "-", "--max-time", "5"])
+        .arg("--resolve")
+        .arg(format!("{host}:{port}:127.0.0.1"))
+        .arg(&url)
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no answer from {url}: {text}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    (status, headers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

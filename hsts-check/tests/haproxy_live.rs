@@ -9,7 +9,7 @@
 //! ones.
 
 use hsts_check::haproxy::{self, Prediction, Request};
-use relkit_tests::{free_port, listening, require_peer, self_signed_cert, Rng};
+use relkit_tests::{curl_get, free_port, listening, require_peer, self_signed_cert, Rng};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -90,25 +90,12 @@ fn config(rng: &mut Rng, dir: &Path) -> String {
     out
 }
 
+/// Status and the headers of interest, names lowercased (HAProxy sends them so).
 fn get(curl: &Path, scheme: &str, port: u16, path: &str) -> (u16, Vec<(String, String)>) {
-    let url = format!("{scheme}://example.test:{port}{path}");
-    let out = Command::new(curl)
-        .args(["-sk", "-o", "/dev/null", "-D", "-", "--max-time", "5"])
-        .arg("--resolve")
-        .arg(format!("example.test:{port}:127.0.0.1"))
-        .arg(&url)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no answer from {url}: {text}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+    let (status, headers) = curl_get(curl, scheme, "example.test", port, path);
+    let headers = headers
+        .into_iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v))
         .filter(|(n, _)| NAMES.iter().any(|k| k.eq_ignore_ascii_case(n)))
         .collect();
     (status, headers)

@@ -10,7 +10,7 @@
 
 use hsts_check::nginx;
 use hsts_check::nginx_model::{self, Prediction};
-use relkit_tests::{free_port, listening, require_peer, self_signed_cert, Rng};
+use relkit_tests::{curl_get, free_port, listening, require_peer, self_signed_cert, Rng};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -109,44 +109,6 @@ fn server(rng: &mut Rng, name: &str, dir: &Path) -> (String, Vec<String>) {
     out.push_str("    }\n");
     paths.push("/nothing-here".into());
     (out, paths)
-}
-
-/// One request through curl: status and every header line.
-fn get(
-    curl: &Path,
-    scheme: &str,
-    host: &str,
-    port: u16,
-    path: &str,
-) -> (u16, Vec<(String, String)>) {
-    let url = format!("{scheme}://{host}:{port}{path}");
-    let out = Command::new(curl)
-        .args([
-            "-sk",
-            "-o",
-            "/dev/null",
-            "-D",
-            "-",
-            "--max-time",
-            "5",
-            "--resolve",
-        ])
-        .arg(format!("{host}:{port}:127.0.0.1"))
-        .arg(&url)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no answer from {url}: {text}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    (status, headers)
 }
 
 /// nginx started for one case, stopped as nginx is meant to be (killing the master
@@ -282,7 +244,7 @@ fn predictions_are_what_a_live_nginx_sends() {
                     };
                     let mut expected: Vec<(String, String)> = headers;
                     expected.sort();
-                    let (got_status, got) = get(&curl, scheme, name, port, path);
+                    let (got_status, got) = curl_get(&curl, scheme, name, port, path);
                     let mut got: Vec<(String, String)> = got
                         .into_iter()
                         .filter(|(n, _)| NAMES.iter().any(|k| k.eq_ignore_ascii_case(n)))
