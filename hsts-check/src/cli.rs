@@ -1,7 +1,7 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
-use crate::report::{self, Report};
+use crate::report;
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use relkit_common::{
@@ -172,7 +172,12 @@ fn parse(
         report::from_values(values)
     };
     report.findings = reporter.select(report.findings);
-    print_report(&reporter, &report)?;
+    let summary = if report.host.is_some() || report.headers.len() == 1 {
+        format!("{}\n", report::summary(&report))
+    } else {
+        String::new()
+    };
+    print(&reporter, &report, &report.findings, &summary, |_| None)?;
     Ok(Status::problems_if(
         report
             .findings
@@ -243,24 +248,12 @@ fn probe(common: &CommonArgs, verb: &Verb) -> Result<Status> {
         });
     let mut report = crate::probe::probe(&names, &prefetched);
     report.findings = reporter.select(report.findings);
-    match reporter.format {
-        _ if reporter.quiet => {}
-        Format::Json => {
-            let mut out = std::io::stdout().lock();
-            json::write(&mut out, &report, json::stdout_is_pretty()).context("writing output")?;
-            out.flush().context("writing output")?;
-        }
-        Format::Human => {
-            let mut out = color::stdout(reporter.color);
-            for v in &report.hosts {
-                writeln!(out, "{}", v.explanation).context("writing output")?;
-            }
-            out.flush().context("writing output")?;
-            drop(out);
-            reporter.write(&report.findings, |_| None, "")?;
-        }
-        _ => reporter.write(&report.findings, |_| None, "")?,
-    }
+    let summary: String = report
+        .hosts
+        .iter()
+        .map(|v| format!("{}\n", v.explanation))
+        .collect();
+    print(&reporter, &report, &report.findings, &summary, |_| None)?;
     // A host with a problem always has an error finding; what --exclude or
     // --severity leaves out does not count.
     let problem = report
@@ -303,24 +296,13 @@ fn config(
     let sources = crate::config::SourceLines::default();
     let mut report = crate::config::read(&inputs, reporter.format == Format::Json, &sources)?;
     report.findings = reporter.select(report.findings);
-    match reporter.format {
-        _ if reporter.quiet => {}
-        Format::Json => {
-            let mut out = std::io::stdout().lock();
-            json::write(&mut out, &report, json::stdout_is_pretty()).context("writing output")?;
-            out.flush().context("writing output")?;
-        }
-        Format::Human => {
-            let mut text = String::new();
-            for line in crate::config::summary(&report) {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            color::write_stdout(reporter.color, text.as_bytes()).context("writing output")?;
-            reporter.write(&report.findings, |f| sources.line(f), "")?;
-        }
-        _ => reporter.write(&report.findings, |f| sources.line(f), "")?,
-    }
+    let summary: String = crate::config::summary(&report)
+        .into_iter()
+        .map(|line| line + "\n")
+        .collect();
+    print(&reporter, &report, &report.findings, &summary, |f| {
+        sources.line(f)
+    })?;
     let problem = report
         .findings
         .iter()
@@ -386,23 +368,30 @@ fn normalize_host(given: &str) -> Result<GivenHost> {
     })
 }
 
-fn print_report(reporter: &Reporter, report: &Report) -> Result<()> {
+/// A verb's output: its document with `--json`; else, in human form, the summary
+/// (if any) before the findings; in the CI formats, the findings alone.
+fn print<T: relkit_common::Document>(
+    reporter: &Reporter,
+    document: &T,
+    findings: &[relkit_common::Finding],
+    summary: &str,
+    source_line: impl Fn(&relkit_common::Finding) -> Option<String>,
+) -> Result<()> {
     match reporter.format {
         _ if reporter.quiet => Ok(()),
         Format::Json => {
             let mut out = std::io::stdout().lock();
-            json::write(&mut out, report, json::stdout_is_pretty()).context("writing output")?;
+            json::write(&mut out, document, json::stdout_is_pretty()).context("writing output")?;
             out.flush().context("writing output")
         }
         Format::Human => {
-            if report.host.is_some() || report.headers.len() == 1 {
-                let mut out = color::stdout(reporter.color);
-                writeln!(out, "{}", report::summary(report)).context("writing output")?;
-                out.flush().context("writing output")?;
+            if !summary.is_empty() {
+                color::write_stdout(reporter.color, summary.as_bytes())
+                    .context("writing output")?;
             }
-            reporter.write(&report.findings, |_| None, "")
+            reporter.write(findings, source_line, "")
         }
-        _ => reporter.write(&report.findings, |_| None, ""),
+        _ => reporter.write(findings, source_line, ""),
     }
 }
 

@@ -162,14 +162,13 @@ pub struct StsSource {
     pub origin: Origin,
     /// The value resolved for HTTPS requests, or why it cannot be.
     pub https_value: Result<String, String>,
-    pub directive: String,
 }
 
 /// What the analysis needs from one server, whichever software it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerFacts {
     pub names: Vec<String>,
-    pub origin: Option<Origin>,
+    pub origin: Origin,
     pub https: bool,
     pub http: bool,
     /// Certificate files as resolved paths, for the cover check.
@@ -201,7 +200,7 @@ pub fn nginx_report(
     let servers = nginx_model::servers(config);
     // Servers are analysed on a few threads (a large setup has hundreds), then
     // merged in order, each rule's findings kept once.
-    let outs = map_in_parallel(&servers, |server| {
+    let outs = crate::map_in_order(&servers, 16, |server| {
         one_server(server, &file_name, &prefix, with_levels)
     });
     let mut reports = Vec::new();
@@ -229,28 +228,6 @@ struct ServerOut {
     level_findings: Vec<Finding>,
     rule_findings: Vec<(Origin, Vec<Finding>)>,
     http_findings: Vec<Finding>,
-}
-
-/// `f` over `items` on up to four threads, results in order.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(4);
-    if threads < 2 || items.len() < 16 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 fn one_server(
@@ -312,11 +289,11 @@ fn one_server(
     };
     out.facts = Some(ServerFacts {
         names: server.names.clone(),
-        origin: Some(Origin {
+        origin: Origin {
             file: file_name(server.file()),
             line: server.scope.line,
             column: 1,
-        }),
+        },
         https,
         http,
         certificates: server
@@ -448,7 +425,6 @@ fn walk(
                 sources.push(StsSource {
                     origin,
                     https_value: nginx_model::resolve(server, "https", host, &rule.value),
-                    directive: "add_header".into(),
                 });
             }
         }
@@ -466,7 +442,6 @@ fn walk(
                 sources.push(StsSource {
                     origin,
                     https_value: nginx_model::resolve(server, "https", host, &more.value),
-                    directive: "more_set_headers".into(),
                 });
             }
         }
@@ -910,7 +885,7 @@ pub fn names_and_trap(facts: &[ServerFacts], findings: &mut Vec<Finding>) -> Vec
             .iter()
             .find(|s| !s.https)
             .or(servers.first())
-            .and_then(|s| s.origin.clone());
+            .map(|s| s.origin.clone());
         let Some(at) = at else { continue };
         let problem = if !reports[i].https {
             Some("it is served over plain HTTP only".to_string())
@@ -958,18 +933,16 @@ pub fn names_and_trap(facts: &[ServerFacts], findings: &mut Vec<Finding>) -> Vec
         }
         for s in serving(&report.name) {
             if s.http && s.http_redirects == Some(false) {
-                if let Some(at) = &s.origin {
-                    findings.push(
-                        finding(
-                            Severity::Warning,
-                            crate::probe::CODE_HTTP_NOT_REDIRECTED,
-                            format!("http://{}/ is answered with content rather than a redirect to HTTPS: a first visit stays on plain HTTP (and the preload list requires the redirect)", report.name),
-                            at,
-                            "server".len(),
-                        )
-                        .with_hint(format!("answer plain HTTP with `return 301 https://$host$request_uri;` in a server of its own for {}", report.name)),
-                    );
-                }
+                findings.push(
+                    finding(
+                        Severity::Warning,
+                        crate::probe::CODE_HTTP_NOT_REDIRECTED,
+                        format!("http://{}/ is answered with content rather than a redirect to HTTPS: a first visit stays on plain HTTP (and the preload list requires the redirect)", report.name),
+                        &s.origin,
+                        "server".len(),
+                    )
+                    .with_hint(format!("answer plain HTTP with `return 301 https://$host$request_uri;` in a server of its own for {}", report.name)),
+                );
             }
         }
     }
@@ -1445,7 +1418,6 @@ pub fn haproxy_report(
                             sources.push(StsSource {
                                 origin: at(rule.line, rule.column),
                                 https_value: Ok(value),
-                                directive: rule.keyword.clone(),
                             });
                         }
                     }
@@ -1453,7 +1425,7 @@ pub fn haproxy_report(
             }
             facts.push(ServerFacts {
                 names: vec![name.clone()],
-                origin: Some(at(frontend.line, 1)),
+                origin: at(frontend.line, 1),
                 https,
                 http,
                 certificates: frontend
@@ -1498,14 +1470,6 @@ pub fn haproxy_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parallel_work_comes_back_in_order() {
-        let items: Vec<u32> = (0..1000).collect();
-        let doubled = map_in_parallel(&items, |x| x * 2);
-        assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        assert_eq!(map_in_parallel(&items[..3], |x| *x), [0, 1, 2]);
-    }
 
     #[test]
     fn names_under_a_parent() {

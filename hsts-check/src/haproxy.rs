@@ -236,7 +236,6 @@ pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub condition: Option<Condition>,
-    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,7 +415,6 @@ pub fn model(sections: &[Section]) -> Model {
                             status: option_after(&action, "code").unwrap_or(302),
                             headers: Vec::new(),
                             condition: cond,
-                            line: l.line,
                         }),
                         Some("return") => {
                             let mut headers = Vec::new();
@@ -432,14 +430,12 @@ pub fn model(sections: &[Section]) -> Model {
                                 status: option_after(&action, "status").unwrap_or(200),
                                 headers,
                                 condition: cond,
-                                line: l.line,
                             });
                         }
                         Some("deny") => p.answers.push(Answer {
                             status: option_after(&action, "deny_status").unwrap_or(403),
                             headers: Vec::new(),
                             condition: cond,
-                            line: l.line,
                         }),
                         Some("set-header" | "add-header" | "del-header" | "set-var") => {}
                         Some(other) => p.unmodelled.push(format!(
@@ -455,7 +451,6 @@ pub fn model(sections: &[Section]) -> Model {
                         status: option_after(&action, "code").unwrap_or(302),
                         headers: Vec::new(),
                         condition: cond,
-                        line: l.line,
                     });
                 }
                 "use_backend" if w.len() >= 2 => {
@@ -819,14 +814,13 @@ impl Model {
                 return made(frontend, answer, &[]);
             }
         }
-        let unavailable = |line| Answer {
+        let unavailable = Answer {
             status: 503,
             headers: Vec::new(),
             condition: None,
-            line,
         };
         let Some(backend) = self.backend_for(frontend, request)? else {
-            return made(frontend, &unavailable(frontend.line), &[]);
+            return made(frontend, &unavailable, &[]);
         };
         let same = std::ptr::eq(backend, frontend);
         if !same {
@@ -841,7 +835,7 @@ impl Model {
         }
         let Some(server) = backend.servers.first() else {
             let others: &[&Proxy] = if same { &[] } else { &[backend] };
-            return made(frontend, &unavailable(backend.line), others);
+            return made(frontend, &unavailable, others);
         };
         let Some(origin) = self.local_proxy(server) else {
             return Err(format!(
@@ -892,19 +886,17 @@ fn exercise_model(sections: &[Section]) {
     let _ =
         crate::config::haproxy_report(sections, std::path::Path::new("fuzz.cfg"), &mut findings);
     assert!(findings.iter().all(|f| f.line.is_some_and(|l| l >= 1)));
-    {
-        let model = model(sections);
-        for p in &model.proxies {
-            for https in [false, true] {
-                let _ = model.predict(
-                    p,
-                    Request {
-                        https,
-                        host: "example.test",
-                        path: "/",
-                    },
-                );
-            }
+    let model = model(sections);
+    for p in &model.proxies {
+        for https in [false, true] {
+            let _ = model.predict(
+                p,
+                Request {
+                    https,
+                    host: "example.test",
+                    path: "/",
+                },
+            );
         }
     }
 }

@@ -82,7 +82,6 @@ pub enum Step {
     Return {
         status: Option<u16>,
         args: Vec<String>,
-        line: usize,
     },
     /// `if`: its condition's words and the index of its block in [`Scope::ifs`].
     If {
@@ -140,7 +139,6 @@ pub struct Listen {
     pub https: bool,
     pub port: Option<u16>,
     pub line: usize,
-    pub column: usize,
 }
 
 /// A `map` of the `http` block.
@@ -216,7 +214,6 @@ pub fn servers(config: &Config) -> Vec<Server> {
                         port: d.args.first().and_then(|a| listen_port(a)),
                         args: d.args.clone(),
                         line: d.line,
-                        column: d.column,
                     })
                     .collect(),
                 certificates: if certificates.is_empty() {
@@ -447,7 +444,6 @@ impl Scope {
                         .then_some(302)
                     }),
                     args: d.args.clone(),
-                    line: d.line,
                 }),
                 "if" => steps.push(Step::If {
                     condition: d.args.clone(),
@@ -723,8 +719,6 @@ pub enum Prediction {
         status: u16,
         /// The headers `add_header` adds, in the order of the rules.
         headers: Vec<(String, String)>,
-        /// The line of the level whose rules applied (the server's, a location's, an `if`'s).
-        scope_line: usize,
     },
     Unknown(String),
 }
@@ -774,7 +768,7 @@ fn run_steps<'a>(
                 let value = vars.resolve(value)?;
                 vars.sets.push((variable.clone(), value));
             }
-            Step::Return { status, args, .. } => {
+            Step::Return { status, args } => {
                 return match status {
                     Some(code) => Ok(Some(*code)),
                     None => Err(format!("return {} is not modelled", args.join(" "))),
@@ -866,11 +860,7 @@ fn predict_inner(server: &Server, request: Request) -> Result<Prediction, String
                 headers.push((rule.name.clone(), value));
             }
         }
-        return Ok(Prediction::Known {
-            status,
-            headers,
-            scope_line: current.line,
-        });
+        return Ok(Prediction::Known { status, headers });
     }
 }
 
