@@ -1,7 +1,8 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
-use crate::engine::{Format, Output, Settings, Sink};
+use crate::processor::{Format, Output, Settings};
+use crate::sink::Sink;
 use crate::{clock, detect, filter::Filter, follow, level};
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};

@@ -1,6 +1,9 @@
 //! Which input form a stream is, from its first line, and running it.
 
-use crate::engine::{self, Blocks, Format, Processor, Settings, Sink};
+use crate::engine;
+use crate::lines::Blocks;
+use crate::processor::{Format, Processor, Settings};
+use crate::sink::Sink;
 use std::io::{self, BufReader, Cursor, Read, Write};
 use std::sync::Arc;
 

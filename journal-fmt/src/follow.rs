@@ -2,7 +2,10 @@
 //! at a time. SIGINT or SIGTERM (to this process or, with Ctrl-C, to both) and a
 //! broken pipe end it cleanly: journalctl is killed if it still runs, and reaped.
 
-use crate::engine::{self, Blocks, Format, Processor, Settings, Sink};
+use crate::engine;
+use crate::lines::Blocks;
+use crate::processor::{Format, Processor, Settings};
+use crate::sink::Sink;
 use anyhow::{anyhow, Result};
 use std::ffi::OsString;
 use std::io::{Read, Write};

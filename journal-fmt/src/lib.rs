@@ -4,8 +4,10 @@
 //! and Elixir console lines) become [`entry::Entry`] values; [`level`] finds each
 //! entry's effective level (an Elixir release logs `[error]` at `PRIORITY=6`);
 //! [`filter`] applies `-p`, `-u`, `-t`, `-g`, `--since/--until` and `--field`;
-//! [`render`] writes human lines; [`engine`] runs it all, in parallel on blocks of a
-//! file or pipe with the output in input order.
+//! [`render`] writes human lines; a [`processor::Processor`] takes one entry from
+//! input to output, [`lines`] cuts a stream into blocks, [`sink`] writes and reports,
+//! and [`engine`] runs them, in parallel on blocks of a file or pipe with the output
+//! in input order.
 
 pub mod cli;
 pub mod clock;
@@ -17,7 +19,10 @@ pub mod filter;
 pub mod follow;
 pub mod json;
 pub mod level;
+pub mod lines;
+pub mod processor;
 pub mod render;
+pub mod sink;
 pub mod text;
 
 /// The first `byte` in a short haystack (words, headers, field names), where a plain
@@ -71,7 +76,9 @@ pub fn exercise_readers(data: &[u8]) {
 }
 
 fn exercise_engine(data: &[u8]) {
-    use engine::{Format, Output, Processor, Settings, Sink};
+    use lines::Blocks;
+    use processor::{Format, Output, Processor, Settings};
+    use sink::Sink;
     use std::sync::Arc;
     for output in [Output::Short, Output::Json] {
         let settings = Arc::new(Settings {
@@ -87,12 +94,12 @@ fn exercise_engine(data: &[u8]) {
         });
         for format in [Format::Json, Format::Short, Format::Cat] {
             let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-            let mut blocks = engine::Blocks::new(data, 1 << 20, 4096, false);
+            let mut blocks = Blocks::new(data, 1 << 20, 4096, false);
             let mut processor = Processor::new(Arc::clone(&settings));
             engine::run_sequential(&mut blocks, format, &mut processor, &mut sink)
                 .expect("writing to memory");
             let mut parallel = Sink::new(Vec::new(), Vec::new(), false, false);
-            let blocks = engine::Blocks::new(std::io::Cursor::new(data.to_vec()), 7, 4096, false);
+            let blocks = Blocks::new(std::io::Cursor::new(data.to_vec()), 7, 4096, false);
             engine::run_parallel(blocks, format, Arc::clone(&settings), 2, &mut parallel)
                 .expect("writing to memory");
             assert_eq!(parallel.out, sink.out, "blocks on threads change nothing");
