@@ -3,7 +3,7 @@
 
 use crate::processor::{Format, Output, Settings};
 use crate::sink::Sink;
-use crate::{clock, detect, filter::Filter, follow, level};
+use crate::{detect, filter::Filter, follow, level, timespec};
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};
 use relkit_common::color::ColorWhen;
@@ -32,8 +32,8 @@ it, so -p err finds every error.",
   journal-fmt -p err -o json saved.json | jq -r .MESSAGE
   journalctl -o short-iso | journal-fmt -g 'timeout|refused'
 
-Input is detected from its first line (json, json-seq, export, the short family, or
-plain lines); --input names it. Bad lines are shown as [unparsed] and reported once per
+Input is detected from its first line (json, json-seq, json-pretty or a JSON array,
+export, the short family, or plain lines); --input names it. Bad lines are shown as [unparsed] and reported once per
 kind on stderr; --strict makes the first one an error.
 
 Exit status: 0 done, 2 could not do the job (usage, unreadable input, --strict)."
@@ -61,8 +61,9 @@ pub struct Cli {
     #[arg(short, long, value_name = "REGEX")]
     grep: Option<String>,
 
-    /// Show entries at or after this time: `2026-11-22 10:00`, `yesterday`, `today`,
-    /// `-1h`, `2h ago`, `@SECONDS`.
+    /// Show entries the journal received at or after this time, read as journalctl
+    /// reads it: `2026-11-22 10:00`, `Sun 2026-11-22`, `10:00`, `yesterday`,
+    /// `today`, `-1h`, `2h ago`, `@SECONDS`, with ` UTC` or a zone name after.
     #[arg(short = 'S', long, value_name = "TIME", allow_hyphen_values = true)]
     since: Option<String>,
 
@@ -153,6 +154,8 @@ enum OutputArg {
 enum InputArg {
     Json,
     JsonSeq,
+    /// `-o json-pretty`, and JSON arrays of entries.
+    JsonPretty,
     Export,
     Short,
     ShortIso,
@@ -165,6 +168,7 @@ impl InputArg {
     fn format(self) -> Format {
         match self {
             InputArg::Json | InputArg::JsonSeq => Format::Json,
+            InputArg::JsonPretty => Format::JsonPretty,
             InputArg::Export => Format::Export,
             InputArg::Short | InputArg::ShortIso | InputArg::ShortPrecise | InputArg::ShortFull => {
                 Format::Short
@@ -184,11 +188,6 @@ fn settings(cli: &Cli) -> Result<Settings> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64);
-    let mut clock = if cli.utc {
-        clock::Clock::utc()
-    } else {
-        clock::Clock::local()
-    };
     let mut filter = Filter::default();
     if let Some(range) = &cli.priority {
         filter.priority = Some(level::priority_range(range).with_context(|| {
@@ -206,13 +205,28 @@ fn settings(cli: &Cli) -> Result<Settings> {
                 .map_err(|e| anyhow::anyhow!("-g {pattern:?} is not a valid regex: {e}"))?,
         );
     }
-    let time = |spec: &Option<String>, clock: &mut clock::Clock| -> Result<Option<i64>> {
+    // As journalctl: read in the local zone whatever --utc says, --since first.
+    let zone = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut reader = timespec::TimeReader::new(zone, now.max(0) as u64);
+    let mut time = |spec: &Option<String>, flag: &str| -> Result<Option<u64>> {
         spec.as_deref()
-            .map(|s| clock::parse_time_spec(s, now, clock).map_err(anyhow::Error::msg))
+            .map(|s| reader.read(s).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
             .transpose()
     };
-    filter.since = time(&cli.since, &mut clock)?;
-    filter.until = time(&cli.until, &mut clock)?;
+    let since = time(&cli.since, "--since")?;
+    let until = time(&cli.until, "--until")?;
+    if let (Some(since), Some(until)) = (since, until) {
+        if since > until {
+            bail!(
+                "--since {:?} is after --until {:?}: nothing could be shown",
+                cli.since.as_deref().unwrap_or_default(),
+                cli.until.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    let micros = |t: u64| i64::try_from(t).unwrap_or(i64::MAX);
+    filter.since = since.map(micros);
+    filter.until = until.map(micros);
     for pair in &cli.field {
         let Some((key, value)) = pair.split_once('=') else {
             bail!("--field {pair:?} needs the form FIELD=VALUE, e.g. --field _SYSTEMD_UNIT=billing_prod.service");

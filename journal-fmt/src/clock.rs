@@ -97,22 +97,52 @@ impl Clock {
         }
     }
 
-    /// Seconds since the epoch of a calendar time in this clock's zone (the earlier
-    /// reading when a change of offset makes it ambiguous).
-    pub fn unix_from_civil(&mut self, date: (i64, u32, u32), time: (u32, u32, u32)) -> Option<i64> {
+    /// Seconds since the epoch of a calendar time in this clock's zone, through jiff:
+    /// in a fold the earlier instant unless `abbreviation` names the later one's zone
+    /// (`short-full` writes `CET` or `CEST`), in a gap the instant after it.
+    pub fn unix_from_civil(
+        &mut self,
+        date: (i64, u32, u32),
+        time: (u32, u32, u32),
+        abbreviation: Option<&[u8]>,
+    ) -> Option<i64> {
         let naive = unix_from_utc(date.0, date.1, date.2, time.0, time.1, time.2)?;
-        let guess = naive - i64::from(self.offset(naive));
-        Some(naive - i64::from(self.offset(guess)))
+        let Some(zone) = &self.zone else {
+            return Some(naive);
+        };
+        let civil = jiff::civil::DateTime::new(
+            i16::try_from(date.0).ok()?,
+            i8::try_from(date.1).ok()?,
+            i8::try_from(date.2).ok()?,
+            i8::try_from(time.0).ok()?,
+            i8::try_from(time.1).ok()?,
+            i8::try_from(time.2).ok()?,
+            0,
+        )
+        .ok()?;
+        let ambiguous = zone.to_ambiguous_timestamp(civil);
+        if let (jiff::tz::AmbiguousOffset::Fold { after, .. }, Some(name)) =
+            (ambiguous.offset(), abbreviation)
+        {
+            let later = naive - i64::from(after.seconds());
+            let info = Timestamp::from_second(later)
+                .ok()
+                .map(|t| zone.to_offset_info(t));
+            if info.is_some_and(|i| i.abbreviation().as_bytes() == name) {
+                return Some(later);
+            }
+        }
+        ambiguous.compatible().ok().map(|t| t.as_second())
     }
 
-    /// `Nov 22 10:00:07.903`: journalctl's `short`, with milliseconds.
-    pub fn write_short(&mut self, out: &mut Vec<u8>, unix_micros: i64) {
-        let second = unix_micros.div_euclid(1_000_000);
-        let millis = (unix_micros.rem_euclid(1_000_000) / 1000) as u32;
+    /// `Nov 22 10:00:07.903123`: journalctl's `short`, with as many digits of the
+    /// second as the time has.
+    pub fn write_short(&mut self, out: &mut Vec<u8>, moment: Moment) {
+        let second = moment.micros.div_euclid(1_000_000);
         let text = match self.short_second {
             Some((cached, text)) if cached == second => text,
             _ => {
-                let c = self.civil(unix_micros);
+                let c = self.civil(moment.micros);
                 let mut text = Vec::with_capacity(15);
                 text.extend_from_slice(MONTHS[c.month as usize - 1].as_bytes());
                 text.push(b' ');
@@ -129,29 +159,54 @@ impl Clock {
             }
         };
         out.extend_from_slice(&text);
-        out.push(b'.');
-        out.push(b'0' + (millis / 100) as u8);
-        push_2(out, millis % 100);
+        write_fraction(out, moment);
     }
 
     /// `2026-11-22T10:00:07+01:00`: journalctl's `short-iso`.
-    pub fn write_iso(&mut self, out: &mut Vec<u8>, unix_micros: i64) {
-        let c = self.civil(unix_micros);
+    pub fn write_iso(&mut self, out: &mut Vec<u8>, moment: Moment) {
+        let c = self.civil(moment.micros);
         let sign = if c.offset < 0 { '-' } else { '+' };
         let offset = c.offset.unsigned_abs();
         let _ = write!(
             out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-            c.year,
-            c.month,
-            c.day,
-            c.hour,
-            c.minute,
-            c.second,
-            offset / 3600,
-            offset / 60 % 60
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            c.year, c.month, c.day, c.hour, c.minute, c.second,
         );
+        write_fraction(out, moment);
+        let _ = write!(out, "{sign}{:02}:{:02}", offset / 3600, offset / 60 % 60);
     }
+}
+
+/// A time and how many digits of its second the input had: 0 from `short`, 6 from
+/// `short-precise` and the journal's own fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    /// Microseconds since the epoch.
+    pub micros: i64,
+    /// 0 to 6.
+    pub digits: u8,
+}
+
+impl Moment {
+    /// A journal field's time: microseconds.
+    pub fn precise(micros: i64) -> Moment {
+        Moment { micros, digits: 6 }
+    }
+}
+
+/// `.903123`, cut to the moment's digits (nothing for whole seconds).
+fn write_fraction(out: &mut Vec<u8>, moment: Moment) {
+    if moment.digits == 0 {
+        return;
+    }
+    let mut micros = moment.micros.rem_euclid(1_000_000) as u32;
+    let mut digits = [b'0'; 6];
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (micros % 10) as u8;
+        micros /= 10;
+    }
+    out.push(b'.');
+    out.extend_from_slice(&digits[..usize::from(moment.digits.min(6))]);
 }
 
 pub fn month_from_name(name: &[u8]) -> Option<u32> {
@@ -159,151 +214,6 @@ pub fn month_from_name(name: &[u8]) -> Option<u32> {
         .iter()
         .position(|m| m.as_bytes().eq_ignore_ascii_case(name))
         .map(|i| i as u32 + 1)
-}
-
-/// The microseconds since the epoch `text` names, as journalctl's `--since` reads
-/// it: a date and time (`2026-11-22 10:00:00`, seconds and time optional, `T`
-/// allowed, a trailing `Z` or `UTC` meaning UTC), a time alone (today), `now`,
-/// `today`, `yesterday`, `tomorrow`, `@SECONDS`, or a relative time: `-1h`,
-/// `+30min`, `2h 30min ago`.
-pub fn parse_time_spec(text: &str, now_micros: i64, clock: &mut Clock) -> Result<i64, String> {
-    let spec = text.trim();
-    let bad = || {
-        format!(
-            "cannot read the time {text:?}: use 'YYYY-MM-DD [HH:MM[:SS]]', 'HH:MM[:SS]', \
-             'yesterday', 'today', 'now', '-1h', '2h ago' or '@SECONDS'"
-        )
-    };
-    let now_civil = clock.civil(now_micros);
-    let today = (now_civil.year, now_civil.month, now_civil.day);
-    let midnight = |clock: &mut Clock, days: i64| -> Result<i64, String> {
-        let (y, m, d) = today;
-        let start = clock
-            .unix_from_civil((y, m, d), (0, 0, 0))
-            .ok_or_else(bad)?;
-        // Through the calendar again, so a day with a change of offset still lands
-        // on midnight.
-        let (y, m, d, _, _, _) = utc((start + days * 86_400 + 43_200).max(0) as u64);
-        clock
-            .unix_from_civil((y, m, d), (0, 0, 0))
-            .map(|s| s * 1_000_000)
-            .ok_or_else(bad)
-    };
-    match spec {
-        "now" => return Ok(now_micros),
-        "today" => return midnight(clock, 0),
-        "yesterday" => return midnight(clock, -1),
-        "tomorrow" => return midnight(clock, 1),
-        _ => {}
-    }
-    if let Some(seconds) = spec.strip_prefix('@') {
-        let seconds: f64 = seconds.parse().map_err(|_| bad())?;
-        return Ok((seconds * 1e6) as i64);
-    }
-    if let Some(rest) = spec.strip_prefix('-') {
-        return Ok(now_micros - span_micros(rest).ok_or_else(bad)?);
-    }
-    if let Some(rest) = spec.strip_prefix('+') {
-        return Ok(now_micros + span_micros(rest).ok_or_else(bad)?);
-    }
-    if let Some(rest) = spec.strip_suffix("ago") {
-        return Ok(now_micros - span_micros(rest.trim_end()).ok_or_else(bad)?);
-    }
-    absolute(spec, today, clock).ok_or_else(bad)
-}
-
-fn absolute(spec: &str, today: (i64, u32, u32), clock: &mut Clock) -> Option<i64> {
-    let (spec, in_utc) = match spec.strip_suffix(" UTC").or_else(|| spec.strip_suffix('Z')) {
-        Some(rest) => (rest, true),
-        None => (spec, false),
-    };
-    let (date, time) = match spec.split_once([' ', 'T']) {
-        Some((date, time)) => (Some(date), Some(time)),
-        None if spec.contains(':') => (None, Some(spec)),
-        None => (Some(spec), None),
-    };
-    let date = match date {
-        Some(date) => {
-            let mut parts = date.splitn(3, '-');
-            let y = parts.next()?.parse().ok()?;
-            let m = parts.next()?.parse().ok()?;
-            let d = parts.next()?.parse().ok()?;
-            (y, m, d)
-        }
-        None => today,
-    };
-    let (time, micros) = match time {
-        Some(time) => {
-            let (hms, frac) = match time.split_once('.') {
-                Some((hms, frac)) => (hms, Some(frac)),
-                None => (time, None),
-            };
-            let mut parts = hms.splitn(3, ':');
-            let h = parts.next()?.parse().ok()?;
-            let mi = parts.next()?.parse().ok()?;
-            let s = match parts.next() {
-                Some(s) => s.parse().ok()?,
-                None => 0,
-            };
-            let micros = match frac {
-                Some(f)
-                    if !f.is_empty() && f.len() <= 6 && f.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    format!("{f:0<6}").parse::<i64>().ok()?
-                }
-                Some(_) => return None,
-                None => 0,
-            };
-            ((h, mi, s), micros)
-        }
-        None => ((0, 0, 0), 0),
-    };
-    let seconds = if in_utc {
-        unix_from_utc(date.0, date.1, date.2, time.0, time.1, time.2)?
-    } else {
-        clock.unix_from_civil(date, time)?
-    };
-    Some(seconds * 1_000_000 + micros)
-}
-
-/// `1h 30min`, `90s`, `2 days` as microseconds (systemd.time's units; a month is
-/// 30.44 days and a year 365.25, as systemd counts them).
-pub fn span_micros(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let number: f64 = rest[..digits].parse().ok()?;
-        rest = rest[digits..].trim_start();
-        let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = rest[unit_len..].trim_start();
-        let scale: f64 = match unit {
-            "us" | "usec" | "µs" => 1.0,
-            "ms" | "msec" => 1e3,
-            "" | "s" | "sec" | "secs" | "second" | "seconds" => 1e6,
-            "m" | "min" | "mins" | "minute" | "minutes" => 60e6,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3600e6,
-            "d" | "day" | "days" => 86_400e6,
-            "w" | "week" | "weeks" => 604_800e6,
-            "M" | "month" | "months" => 2_629_800e6,
-            "y" | "year" | "years" => 31_557_600e6,
-            _ => return None,
-        };
-        total += number * scale;
-    }
-    Some(total as i64)
 }
 
 #[cfg(test)]
@@ -320,52 +230,49 @@ mod tests {
 
     #[test]
     fn local_and_utc_rendering() {
-        // 2026-11-22 09:00:07.903 UTC
-        let t = 1_795_338_007_903_000;
+        // 2026-11-22 09:00:07.903120 UTC
+        let t = Moment::precise(1_795_338_007_903_120);
         let mut out = Vec::new();
         Clock::utc().write_iso(&mut out, t);
+        assert_eq!(out, b"2026-11-22T09:00:07.903120+00:00");
+        out.clear();
+        let whole = Moment { digits: 0, ..t };
+        Clock::utc().write_iso(&mut out, whole);
         assert_eq!(out, b"2026-11-22T09:00:07+00:00");
         let mut clock = berlin();
         if clock.offset(1_795_338_007) == 3600 {
             out.clear();
-            clock.write_iso(&mut out, t);
+            clock.write_iso(&mut out, whole);
             assert_eq!(out, b"2026-11-22T10:00:07+01:00");
             out.clear();
             clock.write_short(&mut out, t);
+            assert_eq!(out, b"Nov 22 10:00:07.903120");
+            out.clear();
+            clock.write_short(&mut out, Moment { digits: 3, ..t });
             assert_eq!(out, b"Nov 22 10:00:07.903");
+            out.clear();
+            clock.write_short(&mut out, whole);
+            assert_eq!(out, b"Nov 22 10:00:07");
             // Summer time.
             assert_eq!(clock.offset(1_782_900_000), 7200);
             assert_eq!(
-                clock.unix_from_civil((2026, 11, 22), (10, 0, 7)),
+                clock.unix_from_civil((2026, 11, 22), (10, 0, 7), None),
                 Some(1_795_338_007)
             );
-        }
-    }
-
-    #[test]
-    fn since_and_until_specs() {
-        let now = 1_795_338_007_000_000; // Sun 2026-11-22 09:00:07 UTC
-        let mut clock = Clock::utc();
-        let at = |s: &str, clock: &mut Clock| parse_time_spec(s, now, clock).unwrap();
-        assert_eq!(at("-1h", &mut clock), now - 3_600_000_000);
-        assert_eq!(at("+30min", &mut clock), now + 1_800_000_000);
-        assert_eq!(at("1h 30min ago", &mut clock), now - 5_400_000_000);
-        assert_eq!(at("now", &mut clock), now);
-        assert_eq!(at("today", &mut clock), 1_795_305_600_000_000);
-        assert_eq!(at("yesterday", &mut clock), 1_795_219_200_000_000);
-        assert_eq!(at("tomorrow", &mut clock), 1_795_392_000_000_000);
-        assert_eq!(at("2026-11-22", &mut clock), 1_795_305_600_000_000);
-        assert_eq!(at("2026-11-22 09:00:07", &mut clock), now);
-        assert_eq!(at("2026-11-22T09:00", &mut clock), now - 7_000_000);
-        assert_eq!(at("09:00:07.5", &mut clock), now + 500_000);
-        assert_eq!(at("@1795338007", &mut clock), now);
-        let mut berlin = berlin();
-        if berlin.offset(1_795_338_007) == 3600 {
-            assert_eq!(at("2026-11-22 10:00:07", &mut berlin), now);
-            assert_eq!(at("2026-11-22 09:00:07 UTC", &mut berlin), now);
-        }
-        for bad in ["", "soon", "2026-13-01", "-1 fortnight", "10:xx", "1.2.3"] {
-            assert!(parse_time_spec(bad, now, &mut clock).is_err(), "{bad}");
+            // The fold of 2026-10-25: 02:30 CEST first, 02:30 CET when it says so.
+            assert_eq!(
+                clock.unix_from_civil((2026, 10, 25), (2, 30, 0), None),
+                Some(1_792_888_200)
+            );
+            assert_eq!(
+                clock.unix_from_civil((2026, 10, 25), (2, 30, 0), Some(b"CET")),
+                Some(1_792_891_800)
+            );
+            // The gap of 2026-03-29: 02:30 is read as 03:30 CEST.
+            assert_eq!(
+                clock.unix_from_civil((2026, 3, 29), (2, 30, 0), None),
+                Some(1_774_747_800)
+            );
         }
     }
 }

@@ -36,7 +36,8 @@ pub fn read_head<R: Read>(mut reader: R) -> io::Result<(Vec<u8>, R)> {
     Ok((head, reader))
 }
 
-/// json (a `{`, or json-seq's RS), export (a field name and `=`, or a field name
+/// JSON text (an array, or an object whose `{` is alone on its line, as
+/// `json-pretty` writes it), json (a `{`, or json-seq's RS), export (a field name and `=`, or a field name
 /// alone on its line before a binary value), the short family (a timestamp and an
 /// identifier), else plain lines.
 pub fn detect(head: &[u8]) -> Format {
@@ -46,6 +47,9 @@ pub fn detect(head: &[u8]) -> Format {
         .unwrap_or(head.len());
     let rest = &head[start..];
     let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+    if crate::jsonstream::looks_like(line) {
+        return Format::JsonPretty;
+    }
     match line.first() {
         None => return Format::Cat,
         Some(b'{' | 0x1e) => return Format::Json,
@@ -76,11 +80,30 @@ pub fn run_input<W: Write, E: Write>(
     eager: bool,
     sink: &mut Sink<W, E>,
 ) -> anyhow::Result<()> {
+    sink.by_entry = format == Format::JsonPretty;
+    if format == Format::JsonPretty {
+        let values = crate::jsonstream::JsonValues::new(Cursor::new(head).chain(reader));
+        return run_lines(format, Vec::new(), values, settings, threads, eager, sink);
+    }
     if format == Format::Export {
         let reader = BufReader::with_capacity(BLOCK, Cursor::new(head).chain(reader));
         let mut processor = Processor::new(settings);
         return engine::run_export(reader, &mut processor, sink);
     }
+    run_lines(format, head, reader, settings, threads, eager, sink)
+}
+
+/// A line-based input: in parallel blocks, or in order when each entry must be
+/// written as it comes.
+fn run_lines<R: Read + Send + 'static, W: Write, E: Write>(
+    format: Format,
+    head: Vec<u8>,
+    reader: R,
+    settings: Arc<Settings>,
+    threads: usize,
+    eager: bool,
+    sink: &mut Sink<W, E>,
+) -> anyhow::Result<()> {
     let blocks = Blocks::new(reader, BLOCK, settings.max_line, eager).with_head(head);
     if eager || threads <= 1 {
         let mut blocks = blocks;
@@ -99,6 +122,9 @@ mod tests {
     fn forms_from_the_first_line() {
         assert_eq!(detect(b"\n  {\"MESSAGE\":\"x\"}\n"), Format::Json);
         assert_eq!(detect(b"\x1e{\"MESSAGE\":\"x\"}\n"), Format::Json);
+        assert_eq!(detect(b"{\n\t\"MESSAGE\" : \"x\"\n}\n"), Format::JsonPretty);
+        assert_eq!(detect(b"[{\"MESSAGE\":\"x\"}]\n"), Format::JsonPretty);
+        assert_eq!(detect(b"\n[\n"), Format::JsonPretty);
         assert_eq!(detect(b"__CURSOR=s=1;i=2\nMESSAGE=x\n"), Format::Export);
         assert_eq!(
             detect(b"MESSAGE\n\x07\0\0\0\0\0\0\0foo\nbar\n"),

@@ -124,7 +124,7 @@ fn long_piece<W: Write, E: Write>(
     line_base: &mut u64,
 ) -> anyhow::Result<()> {
     if part.first {
-        let where_ = format!("{}:{}", sink.source, *line_base + 1);
+        let where_ = sink.place(*line_base + 1);
         let detail = format!("over {} bytes", processor.settings.max_line);
         sink.problem(&where_, Problem::LineTooLong, &detail)?;
     }
@@ -157,7 +157,7 @@ fn finish_block<W: Write, E: Write>(
         match (bad, pause) {
             (None, None) => break,
             (Some(bad), _) if pause.is_none_or(|pause| bad.line < pause.line) => {
-                let where_ = format!("{}:{}", sink.source, *line_base + bad.line + 1);
+                let where_ = sink.place(*line_base + bad.line + 1);
                 if sink.strict {
                     // Everything before the bad line is written first.
                     sink.write(&done.out[written..bad.out_at])?;

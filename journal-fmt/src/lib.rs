@@ -18,12 +18,14 @@ pub mod export;
 pub mod filter;
 pub mod follow;
 pub mod json;
+pub mod jsonstream;
 pub mod level;
 pub mod lines;
 pub mod processor;
 pub mod render;
 pub mod sink;
 pub mod text;
+pub mod timespec;
 
 /// The first `byte` in a short haystack (words, headers, field names), where a plain
 /// loop beats memchr's call overhead.
@@ -54,6 +56,7 @@ pub fn exercise_readers(data: &[u8]) {
         let _ = render::sanitize(line);
     }
     exercise_engine(data);
+    exercise_json_text(data);
     let mut reader = export::ExportReader::new(data, 1 << 16);
     let mut guard = 0;
     while let Some(result) = reader.next_entry() {
@@ -71,6 +74,44 @@ pub fn exercise_readers(data: &[u8]) {
             let mut second = export::ExportReader::new(&again[..], 1 << 16);
             let back = second.next_entry().expect("one entry").expect("readable");
             assert_eq!(back, entry);
+        }
+    }
+}
+
+/// JSON text as lines: the same lines whatever the reads, each value on one line
+/// (no newline but in a string's raw bytes), and a compact json line unchanged.
+fn exercise_json_text(data: &[u8]) {
+    use std::io::Read;
+    let whole = {
+        let mut out = Vec::new();
+        jsonstream::JsonValues::new(data)
+            .read_to_end(&mut out)
+            .expect("reading memory");
+        out
+    };
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(7).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut trickled = Vec::new();
+    jsonstream::JsonValues::new(Trickle(data))
+        .read_to_end(&mut trickled)
+        .expect("reading memory");
+    assert_eq!(whole, trickled, "the reads change nothing");
+    assert!(whole.is_empty() || whole.ends_with(b"\n"));
+    for line in data.split(|&b| b == b'\n') {
+        if line.first() == Some(&b'{') && json::parse_line(line).is_ok() {
+            let mut out = Vec::new();
+            jsonstream::JsonValues::new(line)
+                .read_to_end(&mut out)
+                .expect("reading memory");
+            let again = json::parse_line(&out[..out.len() - 1]).expect("still json");
+            assert_eq!(again, json::parse_line(line).expect("json"));
         }
     }
 }
@@ -107,5 +148,30 @@ fn exercise_engine(data: &[u8]) {
         let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
         let mut processor = Processor::new(settings);
         engine::run_export(data, &mut processor, &mut sink).expect("reading memory");
+    }
+}
+
+/// Read arbitrary text as `--since` would, in UTC and in a zone with summer time:
+/// no panic, and every instant read (other than `@`'s) within journalctl's range.
+/// The `journal_time` fuzz target and its corpus replay call this.
+#[doc(hidden)]
+pub fn exercise_time(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let zones = [
+        Some(jiff::tz::TimeZone::UTC),
+        jiff::tz::TimeZone::get("Europe/Berlin").ok(),
+    ];
+    for zone in zones.into_iter().flatten() {
+        let mut reader = timespec::TimeReader::new(zone, 1_795_338_007_000_000);
+        for _ in 0..2 {
+            if let Ok(at) = reader.read(text) {
+                assert!(
+                    text.starts_with('@') || at <= 253_402_214_399_000_000,
+                    "{text:?}"
+                );
+            }
+        }
     }
 }

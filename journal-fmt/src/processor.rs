@@ -2,7 +2,7 @@
 //! form (human lines, journal JSON, export). A processor belongs to one thread; the
 //! runners in [`crate::engine`] decide which lines it sees and in what order.
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Moment};
 use crate::entry::Entry;
 use crate::filter::{Decision, Filter};
 use crate::level::{Events, Facts};
@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub enum Format {
     /// `-o json` and `-o json-seq`.
     Json,
+    /// JSON text read through [`crate::jsonstream`]: `-o json-pretty`, arrays.
+    JsonPretty,
     Export,
     /// The `short` family (`short`, `short-precise`, `short-iso`, `short-full` ...).
     Short,
@@ -25,6 +27,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
+            Format::JsonPretty => "json-pretty",
             Format::Export => "export",
             Format::Short => "short",
             Format::Cat => "cat",
@@ -136,7 +139,7 @@ impl Processor {
     /// One line of a line-based input (without its newline).
     pub fn line(&mut self, format: Format, line: &[u8], out: &mut Vec<u8>) -> Outcome {
         match format {
-            Format::Json => {
+            Format::Json | Format::JsonPretty => {
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     return Outcome::Hidden;
                 }
@@ -170,20 +173,26 @@ impl Processor {
         }
     }
 
-    /// One entry: its level, the filters, and the output form. `raw` is the json
-    /// line it came from, passed through unchanged by `-o json`.
+    /// One entry: its level, the filters, and the output form. `time` is the one
+    /// shown; `raw` is the json line it came from, passed through unchanged by `-o json`.
     pub fn entry(
         &mut self,
         entry: &Entry<'_>,
-        time: Option<i64>,
+        time: Option<Moment>,
         raw: Option<&[u8]>,
         out: &mut Vec<u8>,
     ) -> Outcome {
         let filter = &self.settings.filter;
         let facts = Facts::of(entry);
+        let admitted = if filter.since.is_some() || filter.until.is_some() {
+            let received = receive_time(entry).or(time.map(|t| t.micros));
+            filter.admits(entry, received)
+        } else {
+            filter.admits(entry, None)
+        };
         let mut decision = Decision {
             filter,
-            admitted: filter.admits(entry, time),
+            admitted,
             grep: filter.grep_passes(facts.message.as_deref()),
         };
         let Some(verdict) = self.events.step(&facts, &mut decision) else {
@@ -199,7 +208,7 @@ impl Processor {
     fn write(
         &mut self,
         entry: &Entry<'_>,
-        time: Option<i64>,
+        time: Option<Moment>,
         raw: Option<&[u8]>,
         level: u8,
         out: &mut Vec<u8>,
@@ -221,7 +230,13 @@ impl Processor {
         }
     }
 
-    fn write_human(&mut self, entry: &Entry<'_>, time: Option<i64>, level: u8, out: &mut Vec<u8>) {
+    fn write_human(
+        &mut self,
+        entry: &Entry<'_>,
+        time: Option<Moment>,
+        level: u8,
+        out: &mut Vec<u8>,
+    ) {
         let color = self.settings.color;
         let start = out.len();
         let output = self.settings.output;
@@ -319,11 +334,14 @@ impl Processor {
 }
 
 /// A text line's entry with its time as the journal's `__REALTIME_TIMESTAMP`.
-fn with_time<'e>(entry: &'e Entry<'e>, time: Option<i64>) -> std::borrow::Cow<'e, Entry<'e>> {
+fn with_time<'e>(entry: &'e Entry<'e>, time: Option<Moment>) -> std::borrow::Cow<'e, Entry<'e>> {
     match time {
         Some(time) if entry.get("__REALTIME_TIMESTAMP").is_none() => {
             let mut timed = Entry::default();
-            timed.push("__REALTIME_TIMESTAMP", Some(time.to_string().into_bytes()));
+            timed.push(
+                "__REALTIME_TIMESTAMP",
+                Some(time.micros.to_string().into_bytes()),
+            );
             timed.fields.extend(entry.fields.iter().cloned());
             std::borrow::Cow::Owned(timed)
         }
@@ -331,15 +349,25 @@ fn with_time<'e>(entry: &'e Entry<'e>, time: Option<i64>) -> std::borrow::Cow<'e
     }
 }
 
-/// The entry's time: when the message was sent, else when the journal received it.
-pub fn entry_time(entry: &Entry<'_>) -> Option<i64> {
-    let number = |name| {
-        entry
-            .text(name)
-            .and_then(|t| std::str::from_utf8(t).ok())
-            .and_then(|t| t.parse::<i64>().ok())
-    };
-    number("_SOURCE_REALTIME_TIMESTAMP").or_else(|| number("__REALTIME_TIMESTAMP"))
+fn time_field(entry: &Entry<'_>, name: &str) -> Option<i64> {
+    entry
+        .text(name)
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .and_then(|t| t.parse::<i64>().ok())
+}
+
+/// The time shown, as journalctl shows it: when the message was sent, else when the
+/// journal received it.
+pub fn entry_time(entry: &Entry<'_>) -> Option<Moment> {
+    time_field(entry, "_SOURCE_REALTIME_TIMESTAMP")
+        .or_else(|| time_field(entry, "__REALTIME_TIMESTAMP"))
+        .map(Moment::precise)
+}
+
+/// The time `--since` and `--until` compare, as journalctl's: when the journal
+/// received the entry.
+pub fn receive_time(entry: &Entry<'_>) -> Option<i64> {
+    time_field(entry, "__REALTIME_TIMESTAMP")
 }
 
 /// `[unparsed] ` and the bytes as they came (made safe for a terminal).

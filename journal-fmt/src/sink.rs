@@ -12,6 +12,9 @@ pub struct Sink<W: Write, E: Write> {
     pub eager: bool,
     pub strict: bool,
     pub source: String,
+    /// Reports name entries (`<stdin>: entry 3`) rather than lines (`<stdin>:3`): for
+    /// inputs whose lines are not the input's.
+    pub by_entry: bool,
     counts: [u64; 6],
 }
 
@@ -35,7 +38,17 @@ impl<W: Write, E: Write> Sink<W, E> {
             eager,
             strict,
             source: String::from("<stdin>"),
+            by_entry: false,
             counts: [0; 6],
+        }
+    }
+
+    /// Where the `number`th line or entry of the current input is, for a report.
+    pub(crate) fn place(&self, number: u64) -> String {
+        if self.by_entry {
+            format!("{}: entry {number}", self.source)
+        } else {
+            format!("{}:{number}", self.source)
         }
     }
 

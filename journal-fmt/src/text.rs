@@ -9,13 +9,14 @@
 //! `short-full`: `Sun 2026-11-22 10:00:07[.903123] CET ...` (the zone taken as local,
 //! unless it is UTC). `short-unix`: `1795338007.903123 ...`.
 
-use crate::clock::{month_from_name, Clock};
+use crate::clock::{month_from_name, Clock, Moment};
 use crate::entry::Entry;
 
-/// A text line as an entry, and its time in microseconds when the line had one.
+/// A text line as an entry, and its time when the line had one (with as many digits
+/// of the second as the line).
 pub struct TextLine<'a> {
     pub entry: Entry<'a>,
-    pub time: Option<i64>,
+    pub time: Option<Moment>,
 }
 
 /// journalctl's own lines between entries in the short formats.
@@ -65,10 +66,10 @@ fn digits(bytes: &[u8], from: usize, count: usize) -> Option<u32> {
     })
 }
 
-/// Optional `.123456` at `from`: (microseconds, bytes used).
-fn fraction(bytes: &[u8], from: usize) -> (u32, usize) {
+/// Optional `.123456` at `from`: (microseconds, bytes used, digits kept).
+fn fraction(bytes: &[u8], from: usize) -> (u32, usize, u8) {
     if bytes.get(from) != Some(&b'.') {
-        return (0, 0);
+        return (0, 0, 0);
     }
     let count = bytes[from + 1..]
         .iter()
@@ -76,7 +77,7 @@ fn fraction(bytes: &[u8], from: usize) -> (u32, usize) {
         .take_while(|b| b.is_ascii_digit())
         .count();
     if count == 0 {
-        return (0, 0);
+        return (0, 0, 0);
     }
     let mut micros = 0u32;
     for i in 0..6 {
@@ -87,7 +88,7 @@ fn fraction(bytes: &[u8], from: usize) -> (u32, usize) {
         };
         micros = micros * 10 + digit;
     }
-    (micros, count + 1)
+    (micros, count + 1, count.min(6) as u8)
 }
 
 /// `HH:MM:SS` at `from`.
@@ -110,7 +111,11 @@ fn iso_date(bytes: &[u8], from: usize) -> Option<(i64, u32, u32)> {
     ))
 }
 
-fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(i64, &'a [u8])> {
+fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(Moment, &'a [u8])> {
+    let moment = |seconds: i64, micros: u32, digits: u8| Moment {
+        micros: seconds * 1_000_000 + i64::from(micros),
+        digits,
+    };
     let first = *line.first()?;
     if first.is_ascii_digit() {
         if let Some(date) = iso_date(line, 0) {
@@ -119,7 +124,7 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(i64, &'
                 return None;
             }
             let time = clock_time(line, 11)?;
-            let (micros, used) = fraction(line, 19);
+            let (micros, used, kept) = fraction(line, 19);
             let mut at = 19 + used;
             let offset = match line.get(at) {
                 Some(b'Z') => {
@@ -145,10 +150,7 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(i64, &'
             };
             let naive =
                 relkit_common::time::unix_from_utc(date.0, date.1, date.2, time.0, time.1, time.2)?;
-            return Some((
-                (naive - offset) * 1_000_000 + i64::from(micros),
-                &line[at..],
-            ));
+            return Some((moment(naive - offset, micros, kept), &line[at..]));
         }
         // short-unix: 1795338007.903123
         let count = line.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -156,17 +158,14 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(i64, &'
             return None;
         }
         let seconds: i64 = std::str::from_utf8(&line[..count]).ok()?.parse().ok()?;
-        let (micros, used) = fraction(line, count);
-        return Some((
-            seconds * 1_000_000 + i64::from(micros),
-            &line[count + used..],
-        ));
+        let (micros, used, kept) = fraction(line, count);
+        return Some((moment(seconds, micros, kept), &line[count + used..]));
     }
     if line.get(3) == Some(&b' ') && line.get(14) == Some(&b' ') && iso_date(line, 4).is_some() {
         // short-full: Sun 2026-11-22 10:00:07[.frac] CET
         let date = iso_date(line, 4)?;
         let time = clock_time(line, 15)?;
-        let (micros, used) = fraction(line, 23);
+        let (micros, used, kept) = fraction(line, 23);
         let rest = line[23 + used..].strip_prefix(b" ")?;
         let zone_len = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
         let zone = &rest[..zone_len];
@@ -180,9 +179,9 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(i64, &'
         let seconds = if zone == b"UTC" || zone == b"GMT" {
             relkit_common::time::unix_from_utc(date.0, date.1, date.2, time.0, time.1, time.2)?
         } else {
-            clock.unix_from_civil(date, time)?
+            clock.unix_from_civil(date, time, Some(zone))?
         };
-        return Some((seconds * 1_000_000 + i64::from(micros), &rest[zone_len..]));
+        return Some((moment(seconds, micros, kept), &rest[zone_len..]));
     }
     // short, short-precise: Nov 22 10:00:07[.frac]
     let month = month_from_name(line.get(..3)?)?;
@@ -197,14 +196,14 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(i64, &'
         return None;
     }
     let time = clock_time(line, 7)?;
-    let (micros, used) = fraction(line, 15);
+    let (micros, used, kept) = fraction(line, 15);
     let now_year = clock.civil(now.min(i64::MAX / 4)).year;
     // No year in the line: the latest such date not more than a day ahead.
-    let mut seconds = clock.unix_from_civil((now_year, month, day), time)?;
+    let mut seconds = clock.unix_from_civil((now_year, month, day), time, None)?;
     if seconds * 1_000_000 > now.saturating_add(86_400_000_000) {
-        seconds = clock.unix_from_civil((now_year - 1, month, day), time)?;
+        seconds = clock.unix_from_civil((now_year - 1, month, day), time, None)?;
     }
-    Some((seconds * 1_000_000 + i64::from(micros), &line[15 + used..]))
+    Some((moment(seconds, micros, kept), &line[15 + used..]))
 }
 
 type Origin<'a> = (Option<&'a [u8]>, &'a [u8], Option<&'a [u8]>, &'a [u8]);
@@ -247,6 +246,10 @@ mod tests {
     const NOW: i64 = 1_795_338_007_000_000; // 2026-11-22 09:00:07 UTC
 
     fn read(line: &str) -> Option<(i64, Vec<(String, String)>)> {
+        read_moment(line).map(|(m, f)| (m.micros, f))
+    }
+
+    fn read_moment(line: &str) -> Option<(Moment, Vec<(String, String)>)> {
         let mut clock = Clock::utc();
         let parsed = short_line(line.as_bytes(), &mut clock, NOW)?;
         let fields = parsed
@@ -310,6 +313,15 @@ mod tests {
         // Last year's December, seen in November.
         let (time, _) = read("Dec 31 23:00:00 h x[1]: m").unwrap();
         assert_eq!(time, 1_767_222_000_000_000);
+        // As many digits of the second as the line has.
+        for (line, digits) in [
+            ("Nov 22 09:00:07 h x[1]: m", 0),
+            ("Nov 22 09:00:07.250000 h x[1]: m", 6),
+            ("2026-11-22T09:00:07.5Z h x[1]: m", 1),
+            ("2026-11-22T10:00:07+01:00 h x[1]: m", 0),
+        ] {
+            assert_eq!(read_moment(line).unwrap().0.digits, digits, "{line}");
+        }
         // A leading space before a one-digit day.
         assert!(read("Nov  2 09:00:07 h x[1]: m").is_some());
     }

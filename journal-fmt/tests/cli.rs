@@ -121,7 +121,7 @@ fn the_example_journal_in_colour_and_its_crash_report() {
     );
     let plain = stdout_of(tool("journal-fmt").arg(example()).args(["--utc"]));
     assert!(!plain.contains('\x1b'), "no colour into a pipe");
-    assert!(plain.contains("Nov 20 10:00:07.903 billing[48211]: 10:00:07.903 [error] GenServer Billing.PaymentWorker terminating"), "{plain}");
+    assert!(plain.contains("Nov 20 10:00:07.903400 billing[48211]: 10:00:07.903 [error] GenServer Billing.PaymentWorker terminating"), "{plain}");
     // The ANSI-coloured warning arrives as bytes; its escapes do not reach the output.
     assert!(plain.contains("[warning] Payment provider answered slowly"));
 
@@ -319,7 +319,7 @@ fn text_inputs_give_the_same_levels() {
     let iso = run_on(&input, &["-o", "short-iso"]);
     assert!(
         iso.starts_with(
-            "2026-11-20T10:00:00+00:00 billing[10]: 10:00:00.000 [info] GET /invoices\n"
+            "2026-11-20T10:00:00.000000+00:00 billing[10]: 10:00:00.000 [info] GET /invoices\n"
         ),
         "{iso}"
     );
@@ -619,4 +619,57 @@ fn every_escape_form_is_gone_before_matching_and_levels() {
         !shown.contains("errors.example") && !shown.contains('\u{1b}'),
         "{shown}"
     );
+}
+
+#[test]
+fn times_keep_the_precision_the_input_had() {
+    let short = "Nov 22 09:00:07 web1 billing[1]: hello\n";
+    assert_eq!(run_on(short, &[]), "Nov 22 09:00:07 billing[1]: hello\n");
+    let precise = "Nov 22 09:00:07.250000 web1 billing[1]: hello\n";
+    assert_eq!(
+        run_on(precise, &[]),
+        "Nov 22 09:00:07.250000 billing[1]: hello\n"
+    );
+    let iso = "2026-11-22T09:00:07+00:00 web1 billing[1]: hello\n";
+    assert_eq!(
+        run_on(iso, &["-o", "short-iso"]),
+        "2026-11-22T09:00:07+00:00 billing[1]: hello\n"
+    );
+    let json = "{\"__REALTIME_TIMESTAMP\":\"1795338007250000\",\"SYSLOG_IDENTIFIER\":\"billing\",\"MESSAGE\":\"hello\"}\n";
+    assert_eq!(run_on(json, &[]), "Nov 22 09:00:07.250000 billing: hello\n");
+}
+
+#[test]
+fn since_and_until_are_read_as_journalctl_reads_them() {
+    let json: String = [
+        "1795251600000000", // Sat 2026-11-21 09:00:00 UTC
+        "1795338000000000", // Sun 2026-11-22 09:00:00 UTC
+    ]
+    .iter()
+    .map(|t| format!("{{\"__REALTIME_TIMESTAMP\":\"{t}\",\"MESSAGE\":\"at {t}\"}}\n"))
+    .collect();
+    let run = |args: &[&str]| {
+        tool("journal-fmt")
+            .env("TZ", "UTC")
+            .args(["-o", "cat"])
+            .args(args)
+            .write_stdin(json.clone())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--since", "Sun 2026-11-22 08:00"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "at 1795338000000000\n"
+    );
+    // A weekday that is not the date's, and ISO's T, are refused as journalctl does.
+    for refused in ["Sat 2026-11-22 08:00", "2026-11-22T08:00"] {
+        let out = run(&["--since", refused]);
+        assert_eq!(out.status.code(), Some(2), "{refused}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--since: cannot read the time"), "{err}");
+    }
+    let out = run(&["--since", "today", "--until", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is after --until"));
 }

@@ -235,6 +235,45 @@ fn the_command_reads_every_format_alike() {
             assert_eq!(user_fields(a), user_fields(b), "-o {mode}");
         }
     }
+    // json-pretty, and json inside an array (compact and pretty), in: json out has
+    // the entries of journalctl's own -o json, every field's bytes (journalctl
+    // orders fields differently from one run to the next).
+    let json = journal.read("json");
+    let pretty = journal.read("json-pretty");
+    let lines: Vec<&[u8]> = json
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let array = [&b"["[..], &lines.join(&b","[..]), b"]\n"].concat();
+    let pretty_entries: Vec<&str> = std::str::from_utf8(&pretty)
+        .unwrap()
+        .split_inclusive("\n}\n")
+        .collect();
+    let pretty_array = format!("[\n{}]\n", pretty_entries.join(",\n")).into_bytes();
+    for (name, input) in [
+        ("json-pretty", &pretty),
+        ("an array", &array),
+        ("a pretty array", &pretty_array),
+    ] {
+        let out = through_journal_fmt(input, &["-o", "json"]);
+        let (found, want) = (json_entries(&out), json_entries(&json));
+        assert_eq!(found.len(), want.len(), "{name}");
+        for (a, b) in found.iter().zip(&want) {
+            let all = |e: &Entry| {
+                let mut f: Vec<_> = e
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.to_string(), f.value.as_ref().map(|v| v.to_vec())))
+                    .collect();
+                f.sort();
+                f
+            };
+            assert!(all(a) == all(b), "{name}: {:?}", a.text("__CURSOR"));
+        }
+        let errors = through_journal_fmt(input, &["-p", "err", "-o", "cat"]);
+        let from_json = through_journal_fmt(&json, &["-p", "err", "-o", "cat"]);
+        assert_eq!(errors, from_json, "{name}");
+    }
     // export in, export out: lossless.
     let again = through_journal_fmt(&export, &["-o", "export"]);
     let back = export_entries(&again);

@@ -1,0 +1,269 @@
+//! JSON text that is not one entry per line, as journal lines: `journalctl -o
+//! json-pretty` (indented entries one after another) and JSON arrays of entries (what
+//! log shippers and test suites save), read as a stream and written out one compact
+//! value per line, so the line engine reads them as it reads `-o json`, in parallel
+//! blocks, in flat memory whatever the size of the array.
+//!
+//! Whitespace outside strings goes (a single space stays between two bare words, so
+//! `1 2` does not become `12`); the brackets and commas of one outer array go; a
+//! value ends its line when its last bracket closes, or, for a bare number or word, at
+//! the next separator. Nothing else is changed: a string keeps its bytes, and a
+//! value that is not an entry, or is broken, reaches the engine as a line of its own,
+//! which reports it as malformed json.
+
+use std::io::{self, Read};
+
+const CHUNK: usize = 64 * 1024;
+
+/// Where the reader is in the JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Between values (or before the first).
+    Between,
+    /// In a value, `depth` brackets deep, outside strings.
+    Value,
+    /// In a string of a value.
+    Text,
+    /// Just after a backslash in a string.
+    Escape,
+}
+
+/// A [`Read`] giving one JSON value per line from indented or array JSON text.
+pub struct JsonValues<R> {
+    inner: R,
+    input: Vec<u8>,
+    out: Vec<u8>,
+    out_at: usize,
+    at: At,
+    depth: usize,
+    /// Inside the one outer array (its brackets and commas are not written).
+    in_array: bool,
+    /// Whether anything but whitespace has been read (an outer `[` must come first).
+    started: bool,
+    /// Whitespace was skipped since the last byte written in a value.
+    space: bool,
+    last: u8,
+    eof: bool,
+}
+
+impl<R: Read> JsonValues<R> {
+    pub fn new(inner: R) -> JsonValues<R> {
+        JsonValues {
+            inner,
+            input: vec![0; CHUNK],
+            out: Vec::with_capacity(CHUNK + 64),
+            out_at: 0,
+            at: At::Between,
+            depth: 0,
+            in_array: false,
+            started: false,
+            space: false,
+            last: b'\n',
+            eof: false,
+        }
+    }
+
+    fn end_value(&mut self) {
+        self.out.push(b'\n');
+        self.at = At::Between;
+        self.depth = 0;
+        self.last = b'\n';
+        self.space = false;
+    }
+
+    /// Turn one chunk of input into output.
+    fn convert(&mut self, len: usize) {
+        let input = std::mem::take(&mut self.input);
+        let bytes = &input[..len];
+        let mut i = 0;
+        while i < bytes.len() {
+            match self.at {
+                At::Text => {
+                    // Copy up to the next quote or backslash in one go.
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        None => {
+                            self.out.extend_from_slice(&bytes[i..]);
+                            i = bytes.len();
+                        }
+                        Some(n) => {
+                            self.out.extend_from_slice(&bytes[i..=i + n]);
+                            let b = bytes[i + n];
+                            i += n + 1;
+                            if b == b'\\' {
+                                self.at = At::Escape;
+                            } else if self.depth == 0 {
+                                self.end_value();
+                            } else {
+                                self.at = At::Value;
+                                self.last = b'"';
+                            }
+                        }
+                    }
+                }
+                At::Escape => {
+                    self.out.push(bytes[i]);
+                    i += 1;
+                    self.at = At::Text;
+                }
+                At::Between => {
+                    let b = bytes[i];
+                    i += 1;
+                    match b {
+                        b' ' | b'\t' | b'\n' | b'\r' | 0x1e => {}
+                        b'[' if !self.started => {
+                            self.started = true;
+                            self.in_array = true;
+                        }
+                        b',' if self.in_array => {}
+                        b']' if self.in_array => self.in_array = false,
+                        _ => {
+                            self.started = true;
+                            self.value_byte(b);
+                        }
+                    }
+                }
+                At::Value => {
+                    let b = bytes[i];
+                    i += 1;
+                    if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                        self.space = true;
+                        continue;
+                    }
+                    if self.depth == 0 && matches!(b, b',' | b']' | b'[' | b'{' | b'"' | 0x1e) {
+                        // A bare word ended; the byte starts what follows it.
+                        self.end_value();
+                        i -= 1;
+                        continue;
+                    }
+                    if self.depth == 0 && self.space {
+                        // `1 2`: two values.
+                        self.end_value();
+                        i -= 1;
+                        continue;
+                    }
+                    self.value_byte(b);
+                }
+            }
+        }
+        self.input = input;
+    }
+
+    /// A byte of a value outside strings (the first, or a later one).
+    fn value_byte(&mut self, b: u8) {
+        let bare = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+');
+        if self.space && bare(self.last) && bare(b) {
+            self.out.push(b' ');
+        }
+        self.space = false;
+        self.out.push(b);
+        self.last = b;
+        self.at = At::Value;
+        match b {
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                if self.depth == 0 {
+                    self.end_value();
+                }
+            }
+            b'"' => self.at = At::Text,
+            _ => {}
+        }
+    }
+}
+
+impl<R: Read> Read for JsonValues<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.out_at == self.out.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.out_at = 0;
+            let n = loop {
+                match self.inner.read(&mut self.input) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            if n == 0 {
+                self.eof = true;
+                // A value cut off by the end still ends its line.
+                if self.at != At::Between {
+                    self.end_value();
+                }
+            } else {
+                self.convert(n);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.out_at);
+        buf[..n].copy_from_slice(&self.out[self.out_at..self.out_at + n]);
+        self.out_at += n;
+        Ok(n)
+    }
+}
+
+/// Does the start of a stream look like JSON text that is not one entry per line:
+/// an array, or an object whose first line is only its `{`?
+pub fn looks_like(first_line: &[u8]) -> bool {
+    let line = first_line.trim_ascii();
+    line.starts_with(b"[") || line == b"{"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], chunk: usize) -> String {
+        // Read through a reader that gives `chunk` bytes at a time.
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = String::new();
+        JsonValues::new(Trickle(input, chunk))
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn pretty_entries_and_arrays_become_lines() {
+        let pretty = b"{\n\t\"__CURSOR\" : \"s=1;i=2\",\n\t\"MESSAGE\" : \"a } ] , \\\" \\\\\",\n\t\"N\" : [ 1, 2 ]\n}\n{\n\t\"MESSAGE\" : null\n}\n";
+        let want = "{\"__CURSOR\":\"s=1;i=2\",\"MESSAGE\":\"a } ] , \\\" \\\\\",\"N\":[1,2]}\n{\"MESSAGE\":null}\n";
+        for chunk in [1, 2, 3, 7, 4096] {
+            assert_eq!(lines(pretty, chunk), want, "chunk {chunk}");
+        }
+        let array = b"[\n  {\"MESSAGE\": \"x\"},\n  {\"MESSAGE\": \"y\"}\n]\n";
+        for chunk in [1, 5, 4096] {
+            assert_eq!(
+                lines(array, chunk),
+                "{\"MESSAGE\":\"x\"}\n{\"MESSAGE\":\"y\"}\n"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_entry_stays_a_line_of_its_own() {
+        assert_eq!(
+            lines(b"[1 2, true, \"s\", {\"a\":1}]", 3),
+            "1\n2\ntrue\n\"s\"\n{\"a\":1}\n"
+        );
+        // Cut off: the open value still ends its line (and is malformed downstream).
+        assert_eq!(
+            lines(b"[{\"a\": \"unterminated", 4),
+            "{\"a\":\"unterminated\n"
+        );
+        // A stray closing bracket, and a second array, are values too.
+        assert_eq!(lines(b"{\"a\":1}}\n[2]", 4), "{\"a\":1}\n}\n[2]\n");
+        assert!(looks_like(b"  [\n"));
+        assert!(looks_like(b"{\n"));
+        assert!(!looks_like(b"{\"MESSAGE\":\"x\"}\n"));
+    }
+}
