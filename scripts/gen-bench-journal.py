@@ -4,6 +4,10 @@ its neighbours under systemd, as `journalctl -o json` prints them (one object pe
 line) or, with --export, in journald's export format (which systemd-journal-remote
 turns into a real journal). Deterministic: the same COUNT gives the same bytes.
 
+As journald files a release's stdout, a multi-line message of the release (a crash
+report, a query and its SQL) arrives as one entry per line, one after another on
+its stream: what `journal-fmt --merge` joins again.
+
 usage: gen-bench-journal.py COUNT [--export] > out
 """
 import json
@@ -15,12 +19,12 @@ BOOT = "3f1c9a7e5b2d4c6a8e0f1a2b3c4d5e6f"
 MACHINE = "9a8b7c6d5e4f40312a1b2c3d4e5f6071"
 START_US = 1_795_132_800_000_000  # 2026-11-20 00:00:00 UTC
 
-# (unit, identifier, pid, share of entries in percent)
+# (unit, identifier, pid, share of entries in percent, stdout stream id)
 SOURCES = [
-    ("billing_prod.service", "billing", "48211", 70),
-    ("billing_stage.service", "billing", "48377", 12),
-    ("nginx.service", "nginx", "911", 10),
-    ("postgresql@15-main.service", "postgres", "702", 8),
+    ("billing_prod.service", "billing", "48211", 70, "7e6d5c4b3a2910f8e7d6c5b4a3928170"),
+    ("billing_stage.service", "billing", "48377", 12, "1a2b3c4d5e6f708192a3b4c5d6e7f801"),
+    ("nginx.service", "nginx", "911", 10, "5f4e3d2c1b0a99887766554433221100"),
+    ("postgresql@15-main.service", "postgres", "702", 8, "0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
 ]
 
 # (PRIORITY as journald stores it, message); an Elixir release logs everything to
@@ -36,6 +40,12 @@ MESSAGES = [
         "** (ArithmeticError) bad argument in arithmetic expression\n"
         "    (billing 0.1.0) lib/billing/worker.ex:42: Billing.Worker.handle_call/3"),
     (6, "10:00:08.004 [error] ** (Ecto.Query.CastError) value `\"abc\"` in `where` cannot be cast to type :id"),
+    (6, "10:00:09.310 request_id=FxK2rT0bQ4 [error] GenServer Billing.PaymentWorker terminating\n"
+        "** (RuntimeError) payment provider returned 502\n"
+        "    (billing 0.1.0) lib/billing/payment_worker.ex:57: Billing.PaymentWorker.charge/2\n"
+        "    (billing 0.1.0) lib/billing/payment_worker.ex:31: Billing.PaymentWorker.handle_call/3\n"
+        "    (stdlib 4.3) gen_server.erl:1149: :gen_server.try_handle_call/4\n"
+        "Last message (from #PID<0.4127.0>): {:charge, 4711}"),
     (5, "Started billing_prod.service - Billing (prod)."),
     (4, "upstream timed out (110: Connection timed out) while reading response header"),
     (3, "FATAL:  password authentication failed for user \"billing\""),
@@ -44,16 +54,23 @@ MESSAGES = [
 
 def pick_source(rnd):
     roll = rnd.randrange(100)
-    for unit, ident, pid, share in SOURCES:
-        if roll < share:
-            return unit, ident, pid
-        roll -= share
-    return SOURCES[0][:3]
+    for source in SOURCES:
+        if roll < source[3]:
+            return source
+        roll -= source[3]
+    return SOURCES[0]
 
 
-def entry(i, rnd, now):
-    unit, ident, pid = pick_source(rnd)
+def entries(i, rnd, now):
+    """One message: one entry, or one per line from a release's stdout."""
+    unit, ident, pid, _, stream = pick_source(rnd)
     priority, message = MESSAGES[rnd.randrange(len(MESSAGES))]
+    lines = message.split("\n") if ident == "billing" else [message]
+    for n, line in enumerate(lines):
+        yield entry(i + n, rnd, now + n * 150, unit, ident, pid, stream, priority, line)
+
+
+def entry(i, rnd, now, unit, ident, pid, stream, priority, message):
     fields = {
         "__CURSOR": f"s=0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e;i={i + 1:x};b={BOOT};m={now % 10**9:x};t={now:x};x={rnd.getrandbits(60):x}",
         "__REALTIME_TIMESTAMP": str(now),
@@ -72,7 +89,7 @@ def entry(i, rnd, now):
         "_SYSTEMD_SLICE": "system.slice",
         "_SYSTEMD_CGROUP": f"/system.slice/{unit}",
         "_TRANSPORT": "stdout" if ident == "billing" else "journal",
-        "_STREAM_ID": "7e6d5c4b3a2910f8e7d6c5b4a3928170",
+        "_STREAM_ID": stream,
         "MESSAGE": message,
     }
     # A message with an escape or invalid UTF-8 is stored as bytes (an array in json).
@@ -99,13 +116,18 @@ def main():
     rnd = random.Random(20261120)
     out = sys.stdout.buffer
     now = START_US
-    for i in range(count):
-        now += rnd.randrange(1, 4000)
-        fields = entry(i, rnd, now)
-        if export:
-            write_export(out, fields)
-        else:
-            out.write(json.dumps(fields, separators=(",", ":")).encode() + b"\n")
+    i = 0
+    while i < count:
+        now += rnd.randrange(1000, 4000)
+        for fields in entries(i, rnd, now):
+            if i == count:
+                break
+            i += 1
+            if export:
+                write_export(out, fields)
+            else:
+                out.write(json.dumps(fields, separators=(",", ":")).encode() + b"\n")
+        now += 1000
 
 
 main()

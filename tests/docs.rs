@@ -352,30 +352,43 @@ fn codes_in_the_source_and_in_codes_md_agree() {
 }
 
 /// docs/json.md's journal-fmt section shows what `-p err -o json` passes through
-/// for the example journal: the command's first line, exactly.
+/// for the example journal, and what `--merge` makes of its crash report: each
+/// command's first line, exactly.
 #[test]
-fn the_journal_fmt_pass_through_example_is_what_it_prints() {
+fn the_journal_fmt_pass_through_examples_are_what_it_prints() {
     let text = std::fs::read_to_string(workspace_root().join("docs/json.md")).unwrap();
     let section = &text[text
         .find("## Journal entries")
         .expect("the journal-fmt section")..];
-    let mut lines = section
-        .lines()
-        .skip_while(|l| !l.starts_with("$ journal-fmt"));
-    let command = lines.next().unwrap();
-    assert_eq!(
-        command,
-        "$ journal-fmt -p err -o json examples/billing/journal/billing_prod.export | head -n 1"
-    );
-    let shown = lines.next().unwrap();
-    let out = relkit_tests::tool("journal-fmt")
-        .args(["-p", "err", "-o", "json"])
-        .arg(relkit_tests::example_dir().join("journal/billing_prod.export"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let printed = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(printed.lines().next().unwrap(), shown);
-    let doc: Value = serde_json::from_str(shown).unwrap();
-    assert_eq!(doc["PRIORITY"], "6");
+    let lines: Vec<&str> = section.lines().collect();
+    let mut commands = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(command) = line.strip_prefix("$ journal-fmt ") else {
+            continue;
+        };
+        let args = command
+            .strip_suffix(" examples/billing/journal/billing_prod.export | head -n 1")
+            .expect("a command on the example journal, first line");
+        let out = relkit_tests::tool("journal-fmt")
+            .args(args.split(' '))
+            .arg(relkit_tests::example_dir().join("journal/billing_prod.export"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let printed = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(printed.lines().next().unwrap(), lines[i + 1], "{command}");
+        commands.push(args.to_string());
+    }
+    assert_eq!(commands, ["-p err -o json", "--merge -p err -o json"]);
+    let merged: Value = serde_json::from_str(
+        section
+            .lines()
+            .skip_while(|l| !l.starts_with("$ journal-fmt --merge"))
+            .nth(1)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(merged["PRIORITY"], "6");
+    assert_eq!(merged["journal_fmt_level"], "3");
+    assert_eq!(merged["journal_fmt_entries"], "6");
 }

@@ -80,6 +80,13 @@ pub struct Cli {
     #[arg(short, long, value_enum, default_value_t = OutputArg::Short)]
     output: OutputArg,
 
+    /// Join each multi-line Elixir event (a crash report, a stack trace, Ecto's query
+    /// and its SQL) into one entry: one block on screen, one object in `-o json`
+    /// (the message joined with newlines, journal-fmt's `journal_fmt_*` fields
+    /// added). No effect on `-o export`, which stays entry for entry.
+    #[arg(long)]
+    merge: bool,
+
     /// The same as `-o json`: matching entries as journal JSON, one per line.
     #[arg(long, conflicts_with = "output")]
     json: bool,
@@ -257,6 +264,7 @@ fn settings(cli: &Cli) -> Result<Settings> {
         filter,
         now,
         max_line: cli.max_line.max(1024),
+        merge: cli.merge && output != Output::Export,
     })
 }
 
@@ -271,6 +279,7 @@ fn run(cli: Cli) -> Result<Status> {
         Box::new(std::io::stderr())
     };
     let mut sink = Sink::new(out, err, eager, cli.strict);
+    sink.live = cli.follow || cli.line_buffered;
     if cli.follow {
         if !cli.files.is_empty() {
             bail!("--follow reads the journal through journalctl; give no files with it (or pipe `journalctl -o json -f` in)");

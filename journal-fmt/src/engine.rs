@@ -20,29 +20,31 @@ use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-/// A line left for the writer, and where its output goes.
-struct Pause {
+/// A place in a block's output where the writer has something to do, in line order.
+struct Stop {
     out_at: usize,
     line: u64,
-    range: Range<usize>,
+    what: StopKind,
 }
 
-struct BadLine {
-    out_at: usize,
-    line: u64,
-    problem: Problem,
-    detail: String,
+enum StopKind {
+    /// A line left for the writer, which knows the lines before the block.
+    Pending(Range<usize>),
+    /// A bad line to report.
+    Bad(Problem, String),
+    /// `--merge`: an event the writer holds for this stream ended here.
+    EndsHeld(Vec<u8>),
 }
 
-/// A processed block: output, the lines left for the writer, the bad lines, how
-/// many lines it had, and what it learnt of each stream.
+/// A processed block: output, where the writer has work, how many lines it had,
+/// what it learnt of each stream, and the events it left open (`--merge`).
 struct Done {
     input: Vec<u8>,
     out: Vec<u8>,
-    pauses: Vec<Pause>,
-    bad: Vec<BadLine>,
+    stops: Vec<Stop>,
     lines: u64,
     known: Vec<(Vec<u8>, Option<crate::level::Event>)>,
+    open: Vec<crate::merge::OpenEvent>,
 }
 
 fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool: &Pool) -> Done {
@@ -53,10 +55,10 @@ fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool
             input.len() / 2
         }),
         input,
-        pauses: Vec::new(),
-        bad: Vec::new(),
+        stops: Vec::new(),
         lines: 0,
         known: Vec::new(),
+        open: Vec::new(),
     };
     let mut start = 0;
     let input = &done.input;
@@ -64,24 +66,24 @@ fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool
         let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i);
         let line = &input[start..end];
         let before = done.out.len();
-        match processor.line(format, line, &mut done.out) {
-            Outcome::Shown | Outcome::Hidden => {}
-            Outcome::Pending => done.pauses.push(Pause {
+        let what = match processor.line(format, line, &mut done.out) {
+            Outcome::Shown | Outcome::Hidden => None,
+            Outcome::Pending => Some(StopKind::Pending(start..end)),
+            Outcome::Bad(problem, detail) => Some(StopKind::Bad(problem, detail)),
+            Outcome::EndsHeld(stream) => Some(StopKind::EndsHeld(stream)),
+        };
+        if let Some(what) = what {
+            done.stops.push(Stop {
                 out_at: before,
                 line: done.lines,
-                range: start..end,
-            }),
-            Outcome::Bad(problem, detail) => done.bad.push(BadLine {
-                out_at: before,
-                line: done.lines,
-                problem,
-                detail,
-            }),
+                what,
+            });
         }
         done.lines += 1;
         start = end + 1;
     }
     done.known = processor.take_known();
+    done.open = processor.take_open();
     done
 }
 
@@ -111,8 +113,23 @@ pub fn run_sequential<R: Read, W: Write, E: Write>(
             }
             Piece::Long(part) => long_piece(sink, processor, &part, &mut line_base)?,
         }
+        if sink.live {
+            write_open_events(processor, sink)?;
+        }
         sink.block_done()?;
     }
+    write_open_events(processor, sink)
+}
+
+/// `--merge`: write the events still open (the input ended, or a read did while
+/// following).
+fn write_open_events<W: Write, E: Write>(
+    processor: &mut Processor,
+    sink: &mut Sink<W, E>,
+) -> anyhow::Result<()> {
+    let mut out = Vec::new();
+    processor.flush_all(&mut out);
+    sink.write(&out)?;
     Ok(())
 }
 
@@ -150,36 +167,37 @@ fn finish_block<W: Write, E: Write>(
     pool: &Pool,
 ) -> anyhow::Result<()> {
     let mut written = 0;
-    let (mut b, mut p) = (0, 0);
-    loop {
-        let bad = done.bad.get(b);
-        let pause = done.pauses.get(p);
-        match (bad, pause) {
-            (None, None) => break,
-            (Some(bad), _) if pause.is_none_or(|pause| bad.line < pause.line) => {
-                let where_ = sink.place(*line_base + bad.line + 1);
+    for stop in &done.stops {
+        match &stop.what {
+            StopKind::Bad(problem, detail) => {
+                let where_ = sink.place(*line_base + stop.line + 1);
                 if sink.strict {
                     // Everything before the bad line is written first.
-                    sink.write(&done.out[written..bad.out_at])?;
-                    written = bad.out_at;
+                    sink.write(&done.out[written..stop.out_at])?;
+                    written = stop.out_at;
                 }
-                sink.problem(&where_, bad.problem, &bad.detail)?;
-                b += 1;
+                sink.problem(&where_, *problem, detail)?;
             }
-            (_, Some(pause)) => {
-                sink.write(&done.out[written..pause.out_at])?;
-                written = pause.out_at;
+            StopKind::Pending(range) => {
+                sink.write(&done.out[written..stop.out_at])?;
+                written = stop.out_at;
                 scratch.clear();
                 // It parsed in its block, so it is an entry here too.
-                processor.line(format, &done.input[pause.range.clone()], scratch);
+                processor.line(format, &done.input[range.clone()], scratch);
                 sink.write(scratch)?;
-                p += 1;
             }
-            (Some(_), None) => unreachable!("matched above"),
+            StopKind::EndsHeld(stream) => {
+                sink.write(&done.out[written..stop.out_at])?;
+                written = stop.out_at;
+                scratch.clear();
+                processor.flush_stream(stream, scratch);
+                sink.write(scratch)?;
+            }
         }
     }
     sink.write(&done.out[written..])?;
     processor.apply_known(done.known);
+    processor.hold(done.open);
     *line_base += done.lines;
     pool.put(done.input);
     pool.put(done.out);
@@ -268,7 +286,7 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
     if let Ok(e) = error_rx.try_recv() {
         return Err(e.into());
     }
-    Ok(())
+    write_open_events(&mut processor, sink)
 }
 
 enum Work {
@@ -319,7 +337,7 @@ pub fn run_export<R: BufRead, W: Write, E: Write>(
             }
         }
     }
-    Ok(())
+    write_open_events(processor, sink)
 }
 
 #[cfg(test)]
@@ -338,6 +356,7 @@ mod tests {
             filter,
             now: 1_795_338_007_000_000,
             max_line: 1 << 20,
+            merge: false,
         })
     }
 
@@ -416,6 +435,65 @@ mod tests {
                     assert_eq!(report.matches("malformed-json").count(), 2, "{report}");
                     assert!(report.contains("<stdin>:7: malformed-json"), "{report}");
                     assert!(report.contains("42 input lines were not read"), "{report}");
+                }
+            }
+        }
+    }
+
+    /// With `--merge`, events that cross blocks are joined as on one thread.
+    #[test]
+    fn merged_events_cross_blocks_as_on_one_thread() {
+        let mut input = String::new();
+        // Two processes, lines interleaved, each with an error and its frames, a
+        // line alone, and a query with its SQL.
+        for i in 0..400 {
+            let pid = 1 + i % 2;
+            match (i / 2) % 6 {
+                0 => input.push_str(&json_line(
+                    pid,
+                    "10:00:00.000 [error] GenServer X terminating",
+                )),
+                1 | 2 => input.push_str(&json_line(pid, "    (billing 0.1.0) lib/x.ex:1: X.y/0")),
+                3 => input.push_str(&json_line(pid, "10:00:00.000 request_id=F3 [info] GET /")),
+                4 => input.push_str(&json_line(pid, "10:00:00.000 [debug] QUERY OK db=1.0ms")),
+                _ => input.push_str(&json_line(pid, "SELECT 1 []")),
+            }
+        }
+        for output in [Output::Short, Output::Json] {
+            let settings = Arc::new(Settings {
+                merge: true,
+                ..Settings::clone(&settings(output, Filter::default()))
+            });
+            let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
+            let mut blocks = Blocks::new(input.as_bytes(), 1 << 20, 1 << 20, false);
+            let mut processor = Processor::new(Arc::clone(&settings));
+            run_sequential(&mut blocks, Format::Json, &mut processor, &mut sink).unwrap();
+            let want = String::from_utf8(sink.out).unwrap();
+            // Fewer entries than lines: the events were joined.
+            let entries = want.lines().filter(|l| !l.starts_with(' ')).count();
+            assert!(entries <= 210, "{entries} entries");
+            for block in [1, 97, 1000, 4096] {
+                for threads in [1, 2, 3] {
+                    let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
+                    let blocks = Blocks::new(
+                        std::io::Cursor::new(input.clone().into_bytes()),
+                        block,
+                        1 << 20,
+                        false,
+                    );
+                    run_parallel(
+                        blocks,
+                        Format::Json,
+                        Arc::clone(&settings),
+                        threads,
+                        &mut sink,
+                    )
+                    .unwrap();
+                    assert_eq!(
+                        String::from_utf8(sink.out).unwrap(),
+                        want,
+                        "block {block}, threads {threads}"
+                    );
                 }
             }
         }

@@ -5,7 +5,7 @@
 use crate::entry::Entry;
 use crate::level::Decide;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// Inclusive range of priorities (0 = emerg ... 7 = debug).
     pub priority: Option<(u8, u8)>,
@@ -23,7 +23,7 @@ pub struct Filter {
 
 /// The fields that name an entry's unit: the unit it ran in, and the unit systemd
 /// (PID 1) logs about, as `journalctl -u` matches them.
-const UNIT_FIELDS: [&str; 5] = [
+pub(crate) const UNIT_FIELDS: [&str; 5] = [
     "_SYSTEMD_UNIT",
     "UNIT",
     "OBJECT_SYSTEMD_UNIT",
@@ -48,8 +48,16 @@ impl Filter {
             .build()
     }
 
-    /// Whether the entry passes every filter but `-p` and `-g`.
-    pub fn admits(&self, entry: &Entry<'_>, time: Option<i64>) -> bool {
+    /// Whether a `--field` names Elixir Logger metadata (a lowercase key).
+    pub fn wants_metadata(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|(key, _)| key.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
+    }
+
+    /// Whether the entry passes every filter but `-p` and `-g`; `metadata` is its
+    /// message's Elixir Logger metadata, which `--field` sees as fields.
+    pub fn admits(&self, entry: &Entry<'_>, time: Option<i64>, metadata: &[(&str, &[u8])]) -> bool {
         if let Some(since) = self.since {
             if time.is_some_and(|t| t < since) {
                 return false;
@@ -80,9 +88,11 @@ impl Filter {
             }
         }
         self.fields.iter().all(|(key, values)| {
+            let from_metadata = metadata.iter().filter(|(k, _)| k == key).map(|(_, v)| *v);
             entry
                 .all(key)
                 .flatten()
+                .chain(from_metadata)
                 .any(|have| values.iter().any(|want| want == have))
         })
     }
@@ -164,10 +174,10 @@ mod tests {
         let mut from_systemd = Entry::default();
         from_systemd.push("_SYSTEMD_UNIT", Some(&b"init.scope"[..]));
         from_systemd.push("UNIT", Some(&b"billing_prod.service"[..]));
-        assert!(filter.admits(&from_systemd, None));
+        assert!(filter.admits(&from_systemd, None, &[]));
         let mut other = Entry::default();
         other.push("_SYSTEMD_UNIT", Some(&b"nginx.service"[..]));
-        assert!(!filter.admits(&other, None));
+        assert!(!filter.admits(&other, None, &[]));
     }
 
     #[test]
@@ -198,9 +208,9 @@ mod tests {
         let mut entry = Entry::default();
         entry.push("A", Some(&b"2"[..]));
         entry.push("B", Some(&b"x"[..]));
-        assert!(filter.admits(&entry, Some(100)));
-        assert!(!filter.admits(&entry, Some(99)));
+        assert!(filter.admits(&entry, Some(100), &[]));
+        assert!(!filter.admits(&entry, Some(99), &[]));
         entry.fields[1].value = Some(b"y".to_vec().into());
-        assert!(!filter.admits(&entry, None));
+        assert!(!filter.admits(&entry, None, &[]));
     }
 }

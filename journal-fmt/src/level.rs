@@ -116,13 +116,16 @@ pub fn elixir_level(message: &[u8]) -> Option<u8> {
     elixir_header(message).map(|(_, _, level)| level)
 }
 
+/// An Elixir header's `[`, one past its `]`, and its level.
+pub type Header = (usize, usize, u8);
+
 /// The `[level]` of an Elixir console header: the first `[word]` in the first bytes
 /// that is preceded by the start or a space, followed by a space or the end, and
 /// names a level. Its `[`, one past its `]`, and the level.
-pub fn elixir_header(message: &[u8]) -> Option<(usize, usize, u8)> {
+pub fn elixir_header(message: &[u8]) -> Option<Header> {
     let head = &message[..message.len().min(HEADER_SPAN)];
     let mut from = 0;
-    while let Some(open) = crate::find_byte(b'[', &head[from..]).map(|i| i + from) {
+    while let Some(open) = memchr::memchr(b'[', &head[from..]).map(|i| i + from) {
         from = open + 1;
         if open > 0 && head[open - 1] != b' ' {
             continue;
@@ -135,6 +138,27 @@ pub fn elixir_header(message: &[u8]) -> Option<(usize, usize, u8)> {
         }
     }
     None
+}
+
+/// Elixir Logger metadata written before the level word
+/// (`10:00:03.402 request_id=FxK2 user_id=7 [info] GET /`): each `key=value` word
+/// between the start and the `[level]` whose key is an Elixir metadata name (a
+/// lowercase letter or `_`, then letters, digits, `_`). Lowercase keys cannot be
+/// journald's fields, which are uppercase.
+pub fn logger_metadata(message: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
+    let before = elixir_header(message).map_or(&message[..0], |(open, _, _)| &message[..open]);
+    before.split(|&b| b == b' ').filter_map(|word| {
+        let eq = crate::find_byte(b'=', word)?;
+        let (key, value) = (&word[..eq], &word[eq + 1..]);
+        let first_ok = key
+            .first()
+            .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_');
+        let rest_ok = key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if !first_ok || !rest_ok || value.is_empty() || key.starts_with(b"journal_fmt_") {
+            return None;
+        }
+        Some((std::str::from_utf8(key).ok()?, value))
+    })
 }
 
 /// An Ecto `[debug] QUERY OK ...` header, whose SQL comes on the next line.
@@ -225,6 +249,21 @@ pub trait Decide {
 pub struct Verdict {
     pub level: u8,
     pub shown: bool,
+    pub role: Role,
+}
+
+/// An entry's place in its process's events (what `--merge` joins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Its level is its own and its stream's event goes on (a `PRIORITY` set on
+    /// purpose, or no message).
+    Apart,
+    /// It starts an event.
+    Head,
+    /// It belongs to the event its stream is in.
+    Continuation,
+    /// It stands alone and ends the event its stream was in.
+    Ends,
 }
 
 /// The fields the level rule reads, taken from an entry once.
@@ -235,6 +274,9 @@ pub struct Facts<'e> {
     /// `MESSAGE` without ANSI escape sequences (stripped once for the level rule
     /// and `-g`).
     pub message: Option<std::borrow::Cow<'e, [u8]>>,
+    /// The Elixir `[level]` header of that message (found once for the level rule
+    /// and the colours).
+    pub header: Option<Header>,
 }
 
 impl<'e> Facts<'e> {
@@ -243,6 +285,8 @@ impl<'e> Facts<'e> {
             .text("PRIORITY")
             .and_then(parse_priority)
             .unwrap_or(INFO);
+        let message = entry.text("MESSAGE").map(strip_ansi);
+        let header = message.as_deref().and_then(elixir_header);
         Facts {
             priority,
             from_stdout: matches!(entry.get("_TRANSPORT"), Some(Some(b"stdout")) | None),
@@ -250,7 +294,8 @@ impl<'e> Facts<'e> {
                 .text("_STREAM_ID")
                 .or_else(|| entry.text("_PID"))
                 .unwrap_or_default(),
-            message: entry.text("MESSAGE").map(strip_ansi),
+            message,
+            header,
         }
     }
 }
@@ -282,19 +327,20 @@ impl Events {
     /// The level of an entry and whether it is shown, updating its stream's event;
     /// `None` when isolated and the answer depends on lines before the block.
     pub fn step(&mut self, facts: &Facts<'_>, decide: &mut impl Decide) -> Option<Verdict> {
-        let fixed = |level: u8, decide: &mut dyn FnMut(u8) -> bool| {
+        let fixed = |level: u8, role: Role, decide: &mut dyn FnMut(u8) -> bool| {
             Some(Verdict {
                 level,
                 shown: decide(level),
+                role,
             })
         };
         if facts.priority != INFO || !facts.from_stdout {
-            return fixed(facts.priority, &mut |l| decide.head(l));
+            return fixed(facts.priority, Role::Apart, &mut |l| decide.head(l));
         }
         let Some(message) = facts.message.as_deref() else {
-            return fixed(facts.priority, &mut |l| decide.head(l));
+            return fixed(facts.priority, Role::Apart, &mut |l| decide.head(l));
         };
-        if let Some(level) = elixir_level(message) {
+        if let Some((_, _, level)) = facts.header {
             let shown = decide.head(level);
             let query = is_query_header(message);
             self.set(
@@ -305,7 +351,11 @@ impl Events {
                     shown,
                 }),
             );
-            return Some(Verdict { level, shown });
+            return Some(Verdict {
+                level,
+                shown,
+                role: Role::Head,
+            });
         }
         let current = match self.streams.get_mut(facts.stream) {
             Some(current) => current,
@@ -321,12 +371,17 @@ impl Events {
                     let shown = event.shown || decide.head(own);
                     event.level = own;
                     event.shown = shown;
-                    return Some(Verdict { level: own, shown });
+                    return Some(Verdict {
+                        level: own,
+                        shown,
+                        role: Role::Continuation,
+                    });
                 }
                 let shown = decide.continuation(event.level, event.shown);
                 return Some(Verdict {
                     level: event.level,
                     shown,
+                    role: Role::Continuation,
                 });
             }
         }
@@ -340,10 +395,14 @@ impl Events {
                     shown,
                 }),
             );
-            return Some(Verdict { level, shown });
+            return Some(Verdict {
+                level,
+                shown,
+                role: Role::Head,
+            });
         }
         self.set(facts.stream, None);
-        fixed(facts.priority, &mut |l| decide.head(l))
+        fixed(facts.priority, Role::Ends, &mut |l| decide.head(l))
     }
 
     fn set(&mut self, stream: &[u8], event: Option<Event>) {
@@ -354,6 +413,12 @@ impl Events {
         } else {
             self.streams.insert(stream.to_vec(), event);
         }
+    }
+
+    /// Whether the stream's state is known here (an isolated reader knows only the
+    /// streams it has seen a header for in its block).
+    pub fn knows(&self, stream: &[u8]) -> bool {
+        self.streams.contains_key(stream)
     }
 
     /// What an isolated reader learnt: each stream it saw a header for, and where

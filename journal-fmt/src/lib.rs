@@ -21,6 +21,7 @@ pub mod json;
 pub mod jsonstream;
 pub mod level;
 pub mod lines;
+pub mod merge;
 pub mod processor;
 pub mod render;
 pub mod sink;
@@ -36,7 +37,8 @@ pub(crate) fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
 /// Run every reader on arbitrary bytes: each line as a json entry (which must survive
 /// a write and a second read) and as a `short` line, the whole as an export stream
 /// (likewise), and the whole through the engine in every input form, coloured and as
-/// json, in one block and in blocks of 7 bytes on 2 threads (which must agree). The
+/// json, with and without `--merge`, in one block and in small blocks on 2 threads
+/// (which must agree). The
 /// fuzz target and its corpus replay call this.
 #[doc(hidden)]
 pub fn exercise_readers(data: &[u8]) {
@@ -121,7 +123,12 @@ fn exercise_engine(data: &[u8]) {
     use processor::{Format, Output, Processor, Settings};
     use sink::Sink;
     use std::sync::Arc;
-    for output in [Output::Short, Output::Json] {
+    for (output, merge) in [
+        (Output::Short, false),
+        (Output::Json, false),
+        (Output::Short, true),
+        (Output::Json, true),
+    ] {
         let settings = Arc::new(Settings {
             output,
             color: true,
@@ -132,6 +139,7 @@ fn exercise_engine(data: &[u8]) {
             },
             now: 1_795_338_007_000_000,
             max_line: 4096,
+            merge,
         });
         for format in [Format::Json, Format::Short, Format::Cat] {
             let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
@@ -140,7 +148,10 @@ fn exercise_engine(data: &[u8]) {
             engine::run_sequential(&mut blocks, format, &mut processor, &mut sink)
                 .expect("writing to memory");
             let mut parallel = Sink::new(Vec::new(), Vec::new(), false, false);
-            let blocks = Blocks::new(std::io::Cursor::new(data.to_vec()), 7, 4096, false);
+            // Small blocks (at most about 24 of them, so a run stays quick) put block
+            // edges inside events.
+            let block = (data.len() / 24).max(7);
+            let blocks = Blocks::new(std::io::Cursor::new(data.to_vec()), block, 4096, false);
             engine::run_parallel(blocks, format, Arc::clone(&settings), 2, &mut parallel)
                 .expect("writing to memory");
             assert_eq!(parallel.out, sink.out, "blocks on threads change nothing");

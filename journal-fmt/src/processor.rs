@@ -5,7 +5,8 @@
 use crate::clock::{Clock, Moment};
 use crate::entry::Entry;
 use crate::filter::{Decision, Filter};
-use crate::level::{Events, Facts};
+use crate::level::{logger_metadata, Events, Facts, Role};
+use crate::merge::{Described, Head, OpenEvent};
 use crate::{json, render, text};
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ impl Output {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub output: Output,
     pub color: bool,
@@ -61,6 +62,8 @@ pub struct Settings {
     pub now: i64,
     /// The longest line read as an entry; a longer one is passed on as unparsed.
     pub max_line: usize,
+    /// `--merge`: an event's entries become one (never for `-o export`).
+    pub merge: bool,
 }
 
 /// The kinds of bad input, each reported once with its line, then counted.
@@ -105,6 +108,10 @@ pub enum Outcome {
     Pending,
     /// Not an entry: shown marked as unparsed (human output) and reported.
     Bad(Problem, String),
+    /// It starts an event (kept until the event ends) on a stream this isolated
+    /// processor knew nothing of: an event of that stream the caller holds ended
+    /// here and is written at this place.
+    EndsHeld(Vec<u8>),
 }
 
 /// One processor per thread: the level state, a clock and the settings.
@@ -112,6 +119,35 @@ pub struct Processor {
     pub(crate) settings: Arc<Settings>,
     events: Events,
     clock: Clock,
+    isolated: bool,
+    /// With `--merge`: the events still open, in the order they began.
+    open: Vec<OpenEvent>,
+    /// Spent events, kept for their buffers.
+    spare: Vec<OpenEvent>,
+    /// Where the last [`Processor::write`] put things: what `--merge` needs to
+    /// extend a written entry into an event.
+    marks: Marks,
+    /// The Elixir header the level rule found in the message being written (its
+    /// bytes' address and length, and the header), so the colours need not look
+    /// again; cleared after each entry.
+    header_hint: Option<(usize, usize, Option<crate::level::Header>)>,
+}
+
+/// What `-o json` adds to an entry's own fields: Elixir Logger metadata, and with
+/// `--merge` journal-fmt's fields.
+#[derive(Clone, Copy)]
+struct Added<'m> {
+    metadata: &'m [(&'m str, &'m [u8])],
+    described: Option<Described>,
+}
+
+/// Offsets in the bytes of the last entry written.
+#[derive(Debug, Default, Clone, Copy)]
+struct Marks {
+    /// Human output: the width of the prefix a second message line is indented by.
+    indent: usize,
+    /// `-o json`: where journal-fmt's own members begin.
+    described_at: usize,
 }
 
 impl Processor {
@@ -125,6 +161,11 @@ impl Processor {
             settings,
             events: Events::default(),
             clock,
+            isolated: false,
+            open: Vec::new(),
+            spare: Vec::new(),
+            marks: Marks::default(),
+            header_hint: None,
         }
     }
 
@@ -132,6 +173,7 @@ impl Processor {
     pub fn isolated(settings: Arc<Settings>) -> Processor {
         Processor {
             events: Events::isolated(),
+            isolated: true,
             ..Processor::new(settings)
         }
     }
@@ -143,13 +185,19 @@ impl Processor {
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     return Outcome::Hidden;
                 }
-                if std::str::from_utf8(line).is_err() {
-                    return self.bad(line, Problem::InvalidUtf8, "not UTF-8".into(), out);
-                }
-                match json::parse_line(line) {
+                let parsed = if self.settings.output.is_human() {
+                    let filter = &self.settings.filter;
+                    json::parse_line_keeping(line, |name| shown_field(name, filter))
+                } else {
+                    json::parse_line(line)
+                };
+                match parsed {
+                    Err(e) if e.is_not_utf8() => {
+                        self.bad(line, Problem::InvalidUtf8, "not UTF-8".into(), out)
+                    }
                     Ok(entry) => {
                         let time = entry_time(&entry);
-                        self.entry(&entry, time, Some(line), out)
+                        self.entry_from(&entry, time, Some(line), Some((format, line)), out)
                     }
                     Err(e) => self.bad(line, Problem::MalformedJson, e.to_string(), out),
                 }
@@ -159,16 +207,18 @@ impl Processor {
                     return Outcome::Hidden;
                 }
                 match text::short_line(line, &mut self.clock, self.settings.now) {
-                    Some(parsed) => self.entry(&parsed.entry, parsed.time, None, out),
+                    Some(parsed) => {
+                        self.entry_from(&parsed.entry, parsed.time, None, Some((format, line)), out)
+                    }
                     None => {
                         let parsed = text::cat_line(line);
-                        self.entry(&parsed.entry, None, None, out)
+                        self.entry_from(&parsed.entry, None, None, Some((format, line)), out)
                     }
                 }
             }
             Format::Export | Format::Cat => {
                 let parsed = text::cat_line(line);
-                self.entry(&parsed.entry, None, None, out)
+                self.entry_from(&parsed.entry, None, None, Some((Format::Cat, line)), out)
             }
         }
     }
@@ -182,27 +232,307 @@ impl Processor {
         raw: Option<&[u8]>,
         out: &mut Vec<u8>,
     ) -> Outcome {
-        let filter = &self.settings.filter;
+        self.entry_from(entry, time, raw, None, out)
+    }
+
+    /// [`Processor::entry`], with the line the entry was read from and its form
+    /// (what `--merge` keeps of an event's first entry, to read it again if the
+    /// event grows).
+    fn entry_from(
+        &mut self,
+        entry: &Entry<'_>,
+        time: Option<Moment>,
+        raw: Option<&[u8]>,
+        source: Option<(Format, &[u8])>,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
+        let outcome = self.entry_inner(entry, time, raw, source, out);
+        // The hint names this entry's bytes only.
+        self.header_hint = None;
+        outcome
+    }
+
+    fn entry_inner(
+        &mut self,
+        entry: &Entry<'_>,
+        time: Option<Moment>,
+        raw: Option<&[u8]>,
+        source: Option<(Format, &[u8])>,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
+        let settings = Arc::clone(&self.settings);
+        let filter = &settings.filter;
         let facts = Facts::of(entry);
+        let metadata: Vec<(&str, &[u8])> =
+            if settings.output == Output::Json || settings.merge || filter.wants_metadata() {
+                facts
+                    .message
+                    .as_deref()
+                    .map_or_else(Vec::new, |m| logger_metadata(m).collect())
+            } else {
+                Vec::new()
+            };
         let admitted = if filter.since.is_some() || filter.until.is_some() {
             let received = receive_time(entry).or(time.map(|t| t.micros));
-            filter.admits(entry, received)
+            filter.admits(entry, received, &metadata)
         } else {
-            filter.admits(entry, None)
+            filter.admits(entry, None, &metadata)
         };
         let mut decision = Decision {
             filter,
             admitted,
             grep: filter.grep_passes(facts.message.as_deref()),
         };
+        let known_before = !settings.merge || !self.isolated || self.events.knows(facts.stream);
         let Some(verdict) = self.events.step(&facts, &mut decision) else {
             return Outcome::Pending;
         };
+        self.header_hint = facts
+            .message
+            .as_deref()
+            .map(|m| (m.as_ptr() as usize, m.len(), facts.header));
+        if !settings.merge {
+            if !verdict.shown {
+                return Outcome::Hidden;
+            }
+            let added = Added {
+                metadata: &metadata,
+                described: None,
+            };
+            self.write(entry, time, raw, verdict.level, added, out);
+            return Outcome::Shown;
+        }
+        // Every entry of `--merge -o json` says what it joins, one entry or more.
+        let described = (settings.output == Output::Json).then_some(Described {
+            level: verdict.level,
+            count: 1,
+            first: time,
+            last: time,
+        });
+        match verdict.role {
+            Role::Continuation => {
+                if let Some(event) = self.open.iter_mut().find(|e| e.stream == facts.stream) {
+                    event.add(
+                        entry.get("MESSAGE").flatten(),
+                        time,
+                        verdict.level,
+                        verdict.shown,
+                    );
+                    return Outcome::Hidden;
+                }
+            }
+            Role::Head => {
+                self.flush_stream(facts.stream, out);
+                let mut event = self.spare.pop().unwrap_or_default();
+                event.stream.extend_from_slice(facts.stream);
+                match (&mut event.head, source) {
+                    (Head::Line(kept, bytes), Some((format, line))) => {
+                        // The spare event's buffer, reused.
+                        *kept = format;
+                        bytes.extend_from_slice(line);
+                    }
+                    (head, Some((format, line))) => *head = Head::Line(format, line.to_vec()),
+                    (head, None) => *head = Head::Entry(entry.clone().into_owned()),
+                }
+                if verdict.shown {
+                    let added = Added {
+                        metadata: &metadata,
+                        described,
+                    };
+                    self.write(entry, time, raw, verdict.level, added, &mut event.rendered);
+                }
+                event.start(time, verdict.level, verdict.shown);
+                event.indent = self.marks.indent;
+                event.described_at = self.marks.described_at;
+                // MESSAGE as a plain string in the line: its place, for splicing.
+                event.message_span = match (raw, entry.get("MESSAGE").flatten()) {
+                    (Some(line), Some(message)) if verdict.shown => {
+                        let line = line.strip_prefix(&[0x1e]).unwrap_or(line);
+                        let start =
+                            (message.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+                        let end = start.wrapping_add(message.len());
+                        let quoted = start > 0
+                            && end < line.len()
+                            && line[start - 1] == b'"'
+                            && line[end] == b'"';
+                        quoted.then_some((start, end))
+                    }
+                    _ => None,
+                };
+                self.open.push(event);
+                return if known_before {
+                    Outcome::Hidden
+                } else {
+                    Outcome::EndsHeld(facts.stream.to_vec())
+                };
+            }
+            Role::Ends => self.flush_stream(facts.stream, out),
+            Role::Apart => {}
+        }
         if !verdict.shown {
             return Outcome::Hidden;
         }
-        self.write(entry, time, raw, verdict.level, out);
+        let added = Added {
+            metadata: &metadata,
+            described,
+        };
+        self.write(entry, time, raw, verdict.level, added, out);
         Outcome::Shown
+    }
+
+    /// Write the open event of `stream`, if there is one, and let it go.
+    pub(crate) fn flush_stream(&mut self, stream: &[u8], out: &mut Vec<u8>) {
+        if let Some(at) = self.open.iter().position(|e| e.stream == stream) {
+            let event = self.open.remove(at);
+            self.write_event(event, out);
+        }
+    }
+
+    /// Write every open event, in the order they began.
+    pub(crate) fn flush_all(&mut self, out: &mut Vec<u8>) {
+        for event in std::mem::take(&mut self.open) {
+            self.write_event(event, out);
+        }
+    }
+
+    /// The events this isolated processor leaves open at the end of its block.
+    pub(crate) fn take_open(&mut self) -> Vec<OpenEvent> {
+        std::mem::take(&mut self.open)
+    }
+
+    /// Hold events left open by an isolated processor's block, which came after
+    /// everything held so far.
+    pub(crate) fn hold(&mut self, events: Vec<OpenEvent>) {
+        self.open.extend(events);
+    }
+
+    /// One event as one entry: as it was written alone when it has one entry, else
+    /// its first entry read again with the message of all and journal-fmt's fields.
+    fn write_event(&mut self, mut event: OpenEvent, out: &mut Vec<u8>) {
+        if event.shown {
+            if event.count == 1 && event.head_shown {
+                out.extend_from_slice(&event.rendered);
+            } else if !self.extend_written(&event, out) {
+                self.write_merged(&event, out);
+            }
+        }
+        event.clear();
+        if self.spare.len() < 64 {
+            self.spare.push(event);
+        }
+    }
+
+    /// The common case of a merged event, without reading its first entry again:
+    /// the first entry as it was written, the later lines added (under it on screen,
+    /// into its MESSAGE string in json). False when it does not apply (the first
+    /// entry was not shown, a banner changed the level, a later message is bytes).
+    fn extend_written(&mut self, event: &OpenEvent, out: &mut Vec<u8>) -> bool {
+        if event.count == 1 || !event.head_shown {
+            return false;
+        }
+        let rendered = &event.rendered;
+        match self.settings.output {
+            Output::Json => {
+                let Some((_, end)) = event.message_span else {
+                    return false;
+                };
+                if end > event.described_at
+                    || event.described_at > rendered.len()
+                    || !json::is_printable(&event.lines)
+                {
+                    return false;
+                }
+                out.extend_from_slice(&rendered[..end]);
+                json::write_string_body(out, &event.lines);
+                out.extend_from_slice(&rendered[end..event.described_at]);
+                let first = rendered[..event.described_at]
+                    .trim_ascii_end()
+                    .ends_with(b"{");
+                event.described().write_members(out, first);
+                out.extend_from_slice(b"}\n");
+                true
+            }
+            Output::Short | Output::ShortIso | Output::Cat => {
+                if event.level != event.head_level {
+                    return false;
+                }
+                out.extend_from_slice(rendered.strip_suffix(b"\n").unwrap_or(rendered));
+                let base = if self.settings.color {
+                    render::level_style(event.level)
+                } else {
+                    ""
+                };
+                let text = render::sanitize(&event.lines[1..]);
+                for line in text.split('\n') {
+                    out.push(b'\n');
+                    out.extend(std::iter::repeat_n(b' ', event.indent.min(64)));
+                    self.message_line(out, line, base);
+                }
+                out.push(b'\n');
+                true
+            }
+            Output::Export => false,
+        }
+    }
+
+    /// A merged event from its first entry read again.
+    fn write_merged(&mut self, event: &OpenEvent, out: &mut Vec<u8>) {
+        let Some(mut merged) = self.read_head(&event.head) else {
+            return;
+        };
+        let mut message = merged.get("MESSAGE").flatten().unwrap_or_default().to_vec();
+        message.extend_from_slice(&event.lines);
+        // The joined message in the first one's place; journal-fmt's own fields of an
+        // earlier pass are written anew.
+        let mut seen = false;
+        merged.fields.retain(|f| {
+            let keep = !(f.name.starts_with("journal_fmt_") || f.name == "MESSAGE" && seen);
+            seen |= f.name == "MESSAGE";
+            keep
+        });
+        match merged.fields.iter_mut().find(|f| f.name == "MESSAGE") {
+            Some(field) => field.value = Some(std::borrow::Cow::Owned(message)),
+            None => merged.push("MESSAGE", Some(message)),
+        }
+        if self.settings.output == Output::Json {
+            let metadata: Vec<(String, Vec<u8>)> = merged
+                .text("MESSAGE")
+                .map(crate::level::strip_ansi)
+                .map(|m| {
+                    logger_metadata(&m)
+                        .map(|(k, v)| (k.to_string(), v.to_vec()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut with = with_time(&merged, event.first).into_owned();
+            for (key, value) in metadata {
+                if with.get(&key).is_none() {
+                    with.push(key, Some(value));
+                }
+            }
+            event.described().push_into(&mut with);
+            json::write_entry(out, &with);
+        } else {
+            self.write_human(&merged, event.first, event.level, out);
+        }
+    }
+
+    /// An event's first entry, read again.
+    fn read_head(&mut self, head: &Head) -> Option<Entry<'static>> {
+        match head {
+            Head::Entry(entry) => Some(entry.clone()),
+            Head::Line(Format::Json | Format::JsonPretty, line) => {
+                json::parse_line(line).ok().map(Entry::into_owned)
+            }
+            Head::Line(Format::Short, line) => Some(
+                match text::short_line(line, &mut self.clock, self.settings.now) {
+                    Some(parsed) => parsed.entry,
+                    None => text::cat_line(line).entry,
+                }
+                .into_owned(),
+            ),
+            Head::Line(_, line) => Some(text::cat_line(line).entry.into_owned()),
+        }
     }
 
     fn write(
@@ -211,16 +541,60 @@ impl Processor {
         time: Option<Moment>,
         raw: Option<&[u8]>,
         level: u8,
+        added: Added<'_>,
         out: &mut Vec<u8>,
     ) {
+        let Added {
+            metadata,
+            described,
+        } = added;
         match self.settings.output {
-            Output::Json => match raw {
-                Some(line) => {
-                    out.extend_from_slice(line.strip_prefix(&[0x1e]).unwrap_or(line));
-                    out.push(b'\n');
+            Output::Json => {
+                let metadata = metadata.iter().filter(|(key, _)| entry.get(key).is_none());
+                match raw.map(|line| line.strip_prefix(&[0x1e]).unwrap_or(line)) {
+                    Some(line) if described.is_none() && metadata.clone().next().is_none() => {
+                        out.extend_from_slice(line);
+                        out.push(b'\n');
+                    }
+                    Some(line) => match memchr::memrchr(b'}', line) {
+                        // The line as it came, Logger's metadata spliced in before
+                        // its closing brace.
+                        Some(close) => {
+                            out.extend_from_slice(&line[..close]);
+                            let mut empty = line[..close].trim_ascii_end().ends_with(b"{");
+                            for (key, value) in metadata {
+                                if !empty {
+                                    out.push(b',');
+                                }
+                                empty = false;
+                                json::write_string(out, key.as_bytes());
+                                out.push(b':');
+                                json::write_value(out, Some(value));
+                            }
+                            self.marks.described_at = out.len();
+                            if let Some(described) = described {
+                                described.write_members(out, empty);
+                            }
+                            out.extend_from_slice(&line[close..]);
+                            out.push(b'\n');
+                        }
+                        None => {
+                            out.extend_from_slice(line);
+                            out.push(b'\n');
+                        }
+                    },
+                    None => {
+                        let mut with = with_time(entry, time).into_owned();
+                        for (key, value) in metadata {
+                            with.push(*key, Some(*value));
+                        }
+                        if let Some(described) = described {
+                            described.push_into(&mut with);
+                        }
+                        json::write_entry(out, &with)
+                    }
                 }
-                None => json::write_entry(out, &with_time(entry, time)),
-            },
+            }
             Output::Export => {
                 let _ = crate::export::write_entry(out, &with_time(entry, time));
             }
@@ -276,6 +650,7 @@ impl Processor {
             }
         }
         let indent = out.len() - start;
+        self.marks.indent = indent;
         let base = if color {
             render::level_style(level)
         } else {
@@ -285,7 +660,15 @@ impl Processor {
             Some(Some(message)) => {
                 let text = render::sanitize(message);
                 if memchr::memchr(b'\n', text.as_bytes()).is_none() {
-                    self.message_line(out, &text, base);
+                    let header = self
+                        .header_hint
+                        .filter(|&(at, len, _)| at == text.as_ptr() as usize && len == text.len())
+                        .map(|(_, _, header)| header);
+                    if self.settings.color {
+                        render::highlight(out, &text, base, header);
+                    } else {
+                        out.extend_from_slice(text.as_bytes());
+                    }
                     out.push(b'\n');
                     return;
                 }
@@ -310,7 +693,7 @@ impl Processor {
 
     fn message_line(&self, out: &mut Vec<u8>, text: &str, base: &str) {
         if self.settings.color {
-            render::highlight(out, text, base);
+            render::highlight(out, text, base, None);
         } else {
             out.extend_from_slice(text.as_bytes());
         }
@@ -349,11 +732,34 @@ fn with_time<'e>(entry: &'e Entry<'e>, time: Option<Moment>) -> std::borrow::Cow
     }
 }
 
+/// The fields human output reads: the level rule's, the line's, the filters'. The
+/// rest of a json line is checked but not kept.
+fn shown_field(name: &str, filter: &Filter) -> bool {
+    matches!(
+        name,
+        "MESSAGE"
+            | "PRIORITY"
+            | "_TRANSPORT"
+            | "_STREAM_ID"
+            | "_PID"
+            | "SYSLOG_IDENTIFIER"
+            | "_COMM"
+            | "SYSLOG_PID"
+            | "_SOURCE_REALTIME_TIMESTAMP"
+            | "__REALTIME_TIMESTAMP"
+    ) || (!filter.units.is_empty() && crate::filter::UNIT_FIELDS.contains(&name))
+        || filter.fields.iter().any(|(key, _)| key == name)
+}
+
+/// A journal time field: decimal microseconds (at most 18 digits, so no overflow).
 fn time_field(entry: &Entry<'_>, name: &str) -> Option<i64> {
-    entry
-        .text(name)
-        .and_then(|t| std::str::from_utf8(t).ok())
-        .and_then(|t| t.parse::<i64>().ok())
+    let digits = entry.text(name)?;
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    digits.iter().try_fold(0i64, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+    })
 }
 
 /// The time shown, as journalctl shows it: when the message was sent, else when the
@@ -391,5 +797,50 @@ pub(crate) fn write_unparsed(
     out.extend_from_slice(render::sanitize(bytes).replace('\n', "\\n").as_bytes());
     if last {
         out.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick way of writing a merged event (the first entry as written, the rest
+    /// added) gives exactly what reading the first entry again gives.
+    #[test]
+    fn a_merged_event_is_the_same_either_way() {
+        let lines = [
+            r#"{"__REALTIME_TIMESTAMP":"1795168807903400","_PID":"7","SYSLOG_IDENTIFIER":"billing","MESSAGE":"10:00:07.903 request_id=Fx9 [error] GenServer W terminating","PRIORITY":"6"}"#,
+            r#"{"__REALTIME_TIMESTAMP":"1795168807903550","_PID":"7","MESSAGE":"** (ArithmeticError) bad argument","PRIORITY":"6"}"#,
+            r#"{"__REALTIME_TIMESTAMP":"1795168807903700","_PID":"7","MESSAGE":"    (billing 0.1.0) lib/w.ex:42: W.call/3\t\"x\"","PRIORITY":"6"}"#,
+        ];
+        for output in [Output::Json, Output::Short, Output::Cat] {
+            for color in [false, true] {
+                let settings = Arc::new(Settings {
+                    output,
+                    color,
+                    utc: true,
+                    filter: Filter::default(),
+                    now: 1_795_338_007_000_000,
+                    max_line: 1 << 20,
+                    merge: true,
+                });
+                let mut processor = Processor::new(settings);
+                let mut out = Vec::new();
+                for line in lines {
+                    processor.line(Format::Json, line.as_bytes(), &mut out);
+                }
+                assert!(out.is_empty());
+                let event = processor.open.pop().unwrap();
+                assert_eq!(event.count, 3);
+                let (mut quick, mut slow) = (Vec::new(), Vec::new());
+                assert!(processor.extend_written(&event, &mut quick), "{output:?}");
+                processor.write_merged(&event, &mut slow);
+                assert_eq!(
+                    String::from_utf8_lossy(&quick),
+                    String::from_utf8_lossy(&slow),
+                    "{output:?}, colour {color}"
+                );
+            }
+        }
     }
 }

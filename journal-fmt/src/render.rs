@@ -85,7 +85,7 @@ pub fn sanitize(message: &[u8]) -> Cow<'_, str> {
         seen | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f)
     });
     if !unsafe_byte {
-        if let Ok(text) = std::str::from_utf8(message) {
+        if let Ok(text) = simdutf8::basic::from_utf8(message) {
             return Cow::Borrowed(text);
         }
     }
@@ -114,8 +114,14 @@ pub fn sanitize(message: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Write `message` (already sanitized) in `base` colour with its parts highlighted.
-pub fn highlight(out: &mut Vec<u8>, message: &str, base: &str) {
+/// Write `message` (already sanitized) in `base` colour with its parts highlighted;
+/// `header` is its Elixir `[level]` header when the caller has found it already.
+pub fn highlight(
+    out: &mut Vec<u8>,
+    message: &str,
+    base: &str,
+    header: Option<Option<crate::level::Header>>,
+) {
     let mut w = Spans {
         out,
         base,
@@ -125,7 +131,8 @@ pub fn highlight(out: &mut Vec<u8>, message: &str, base: &str) {
     w.out.extend_from_slice(base.as_bytes());
     let bytes = message.as_bytes();
     let mut body = 0;
-    if let Some((open, close, level)) = crate::level::elixir_header(bytes) {
+    let header = header.unwrap_or_else(|| crate::level::elixir_header(bytes));
+    if let Some((open, close, level)) = header {
         if open > 0 {
             w.span(0, open, &ESCAPES.dim);
         }
@@ -366,7 +373,7 @@ mod tests {
 
     fn spans(message: &str) -> String {
         let mut out = Vec::new();
-        highlight(&mut out, message, "");
+        highlight(&mut out, message, "", None);
         String::from_utf8(out)
             .unwrap()
             // Compound styles first: they begin with a simple one's escape.

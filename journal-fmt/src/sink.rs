@@ -15,6 +15,9 @@ pub struct Sink<W: Write, E: Write> {
     /// Reports name entries (`<stdin>: entry 3`) rather than lines (`<stdin>:3`): for
     /// inputs whose lines are not the input's.
     pub by_entry: bool,
+    /// Following (`-f`, `--line-buffered`): `--merge` writes the events still open
+    /// when a read ends, rather than waiting for their process's next line.
+    pub live: bool,
     counts: [u64; 6],
 }
 
@@ -39,6 +42,7 @@ impl<W: Write, E: Write> Sink<W, E> {
             strict,
             source: String::from("<stdin>"),
             by_entry: false,
+            live: false,
             counts: [0; 6],
         }
     }

@@ -673,3 +673,98 @@ fn since_and_until_are_read_as_journalctl_reads_them() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is after --until"));
 }
+
+#[test]
+fn merge_joins_the_crash_report_into_one_entry() {
+    let human = stdout_of(
+        tool("journal-fmt")
+            .arg(example())
+            .args(["--merge", "-p", "err", "--utc", "--color", "never"]),
+    );
+    let lines: Vec<&str> = human.lines().collect();
+    assert_eq!(lines.len(), 6, "{human}");
+    assert!(lines[0]
+        .starts_with("Nov 20 10:00:07.903400 billing[48211]: 10:00:07.903 [error] GenServer"));
+    // One block: the later lines under the first, without a time of their own.
+    let indent = lines[0].find("10:00:07.903 [error]").unwrap();
+    for line in &lines[1..] {
+        assert!(line[..indent].trim().is_empty(), "{line}");
+    }
+    assert!(lines[5].contains("Last message (from #PID<0.2841.0>)"));
+
+    let json = stdout_of(
+        tool("journal-fmt")
+            .arg(example())
+            .args(["--merge", "-p", "err", "-o", "json"]),
+    );
+    let objects: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 1, "{json}");
+    let event = &objects[0];
+    let message = event["MESSAGE"].as_str().unwrap();
+    assert_eq!(message.lines().count(), 6);
+    assert!(message.starts_with(
+        "10:00:07.903 [error] GenServer Billing.PaymentWorker terminating\n** (ArithmeticError)"
+    ));
+    assert_eq!(event["journal_fmt_level"], "3");
+    assert_eq!(event["journal_fmt_entries"], "6");
+    assert_eq!(event["journal_fmt_first_timestamp"], "1795168807903400");
+    assert_eq!(event["journal_fmt_last_timestamp"], "1795168807904150");
+    // The head's own fields.
+    assert_eq!(event["_PID"], "48211");
+    assert_eq!(event["PRIORITY"], "6");
+
+    // Export stays entry for entry.
+    let plain = tool("journal-fmt")
+        .arg(example())
+        .args(["-p", "err", "-o", "export"])
+        .output()
+        .unwrap();
+    let merged = tool("journal-fmt")
+        .arg(example())
+        .args(["--merge", "-p", "err", "-o", "export"])
+        .output()
+        .unwrap();
+    assert_eq!(plain.stdout, merged.stdout);
+    assert_eq!(
+        String::from_utf8_lossy(&plain.stdout)
+            .matches("\n\n")
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn logger_metadata_becomes_fields() {
+    let json = stdout_of(tool("journal-fmt").arg(example()).args(["-o", "json"]));
+    let with_id: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("request_id").is_some())
+        .collect();
+    assert_eq!(with_id.len(), 7, "{json}");
+    assert!(with_id.iter().all(|v| v["MESSAGE"]
+        .as_str()
+        .unwrap()
+        .contains(v["request_id"].as_str().unwrap())));
+    let one = stdout_of(tool("journal-fmt").arg(example()).args([
+        "--field",
+        "request_id=FxK2rT0bQ4Bb2c",
+        "-o",
+        "cat",
+    ]));
+    assert_eq!(
+        one,
+        "10:00:07.880 request_id=FxK2rT0bQ4Bb2c [info] POST /invoices/4711/pay\n\
+         10:00:07.905 request_id=FxK2rT0bQ4Bb2c [info] Sent 500 in 25ms\n"
+    );
+    // Metadata after the level is message text, not a field.
+    let input = "{\"MESSAGE\":\"10:00:00.000 [info] user_id=7 logged in\",\"_PID\":\"1\"}\n";
+    let out = run_on(input, &["-o", "json"]);
+    assert!(!out.contains("\"user_id\""), "{out}");
+    let input = "{\"MESSAGE\":\"10:00:00.000 user_id=7 [info] logged in\",\"_PID\":\"1\"}\n";
+    let out = run_on(input, &["-o", "json"]);
+    assert!(out.contains(",\"user_id\":\"7\"}"), "{out}");
+}

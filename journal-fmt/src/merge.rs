@@ -1,0 +1,146 @@
+//! `--merge`: the entries of one Elixir event (the head line and the continuation
+//! entries the level rule gives to it: same process, same stream) kept together
+//! until the event ends, then written as one entry. An event ends at the next entry
+//! of its stream that is not part of it, at the end of the input, or, following,
+//! when a read ends; it is written there, so entries of other processes logged
+//! while it was open come before it.
+
+use crate::clock::Moment;
+use crate::entry::Entry;
+use crate::processor::Format;
+
+/// Where an event's first entry can be read again: the line and its form, or the
+/// entry itself (export input).
+#[derive(Debug)]
+pub enum Head {
+    Line(Format, Vec<u8>),
+    Entry(Entry<'static>),
+}
+
+impl Default for Head {
+    fn default() -> Head {
+        Head::Line(Format::Cat, Vec::new())
+    }
+}
+
+/// One event in progress.
+#[derive(Debug, Default)]
+pub struct OpenEvent {
+    pub stream: Vec<u8>,
+    pub head: Head,
+    /// The first entry written as it would be alone (when it is shown).
+    pub rendered: Vec<u8>,
+    pub head_shown: bool,
+    pub head_level: u8,
+    /// The effective level (a banner inside the event raises it).
+    pub level: u8,
+    /// Where, in `rendered`, the message of a human line starts (the indent of the
+    /// lines under it), where journal-fmt's json members start, and where the
+    /// MESSAGE string's contents are (when it is a plain string of the json line).
+    pub indent: usize,
+    pub described_at: usize,
+    pub message_span: Option<(usize, usize)>,
+    /// Whether any of its entries is shown: then all of them are.
+    pub shown: bool,
+    /// The later entries' messages, each after a newline.
+    pub lines: Vec<u8>,
+    pub count: u32,
+    pub first: Option<Moment>,
+    pub last: Option<Moment>,
+}
+
+/// The fields journal-fmt adds to a merged entry: lowercase, so never journald's.
+pub const LEVEL_FIELD: &str = "journal_fmt_level";
+pub const ENTRIES_FIELD: &str = "journal_fmt_entries";
+pub const FIRST_FIELD: &str = "journal_fmt_first_timestamp";
+pub const LAST_FIELD: &str = "journal_fmt_last_timestamp";
+
+/// journal-fmt's fields for an entry of `--merge -o json`: the effective level, how
+/// many journal entries it joins, and the first and last of their times.
+#[derive(Debug, Clone, Copy)]
+pub struct Described {
+    pub level: u8,
+    pub count: u32,
+    pub first: Option<Moment>,
+    pub last: Option<Moment>,
+}
+
+impl Described {
+    /// The fields as an entry's.
+    pub fn push_into(&self, entry: &mut Entry<'_>) {
+        entry.push(LEVEL_FIELD, Some(self.level.to_string().into_bytes()));
+        entry.push(ENTRIES_FIELD, Some(self.count.to_string().into_bytes()));
+        for (name, time) in [(FIRST_FIELD, self.first), (LAST_FIELD, self.last)] {
+            if let Some(time) = time {
+                entry.push(name, Some(time.micros.to_string().into_bytes()));
+            }
+        }
+    }
+
+    /// The fields as JSON members (`,"journal_fmt_level":"3",...`), written straight
+    /// into a line: names and numbers need no escaping.
+    pub fn write_members(&self, out: &mut Vec<u8>, mut first: bool) {
+        let mut member = |out: &mut Vec<u8>, name: &str, value: &dyn std::fmt::Display| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            use std::io::Write;
+            let _ = write!(out, "\"{name}\":\"{value}\"");
+        };
+        member(out, LEVEL_FIELD, &self.level);
+        member(out, ENTRIES_FIELD, &self.count);
+        for (name, time) in [(FIRST_FIELD, self.first), (LAST_FIELD, self.last)] {
+            if let Some(time) = time {
+                member(out, name, &time.micros);
+            }
+        }
+    }
+}
+
+impl OpenEvent {
+    pub fn start(&mut self, time: Option<Moment>, level: u8, shown: bool) {
+        self.head_shown = shown;
+        self.shown = shown;
+        self.head_level = level;
+        self.level = level;
+        self.count = 1;
+        self.first = time;
+        self.last = time;
+    }
+
+    /// A continuation entry: its message joins the event's.
+    pub fn add(&mut self, message: Option<&[u8]>, time: Option<Moment>, level: u8, shown: bool) {
+        self.lines.push(b'\n');
+        self.lines.extend_from_slice(message.unwrap_or_default());
+        self.count += 1;
+        self.level = self.level.min(level);
+        self.shown |= shown;
+        if time.is_some() {
+            self.last = time;
+        }
+    }
+
+    /// journal-fmt's fields for the merged entry.
+    pub fn described(&self) -> Described {
+        Described {
+            level: self.level,
+            count: self.count,
+            first: self.first,
+            last: self.last,
+        }
+    }
+
+    /// Empty again, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.stream.clear();
+        self.rendered.clear();
+        self.lines.clear();
+        if let Head::Line(_, line) = &mut self.head {
+            line.clear();
+        } else {
+            self.head = Head::default();
+        }
+        self.count = 0;
+    }
+}
