@@ -127,10 +127,6 @@ pub struct Processor {
     /// Where the last [`Processor::write`] put things: what `--merge` needs to
     /// extend a written entry into an event.
     marks: Marks,
-    /// The Elixir header the level rule found in the message being written (its
-    /// bytes' address and length, and the header), so the colours need not look
-    /// again; cleared after each entry.
-    header_hint: Option<(usize, usize, Option<crate::level::Header>)>,
 }
 
 /// What `-o json` adds to an entry's own fields: Elixir Logger metadata, and with
@@ -165,7 +161,6 @@ impl Processor {
             open: Vec::new(),
             spare: Vec::new(),
             marks: Marks::default(),
-            header_hint: None,
         }
     }
 
@@ -246,20 +241,6 @@ impl Processor {
         source: Option<(Format, &[u8])>,
         out: &mut Vec<u8>,
     ) -> Outcome {
-        let outcome = self.entry_inner(entry, time, raw, source, out);
-        // The hint names this entry's bytes only.
-        self.header_hint = None;
-        outcome
-    }
-
-    fn entry_inner(
-        &mut self,
-        entry: &Entry<'_>,
-        time: Option<Moment>,
-        raw: Option<&[u8]>,
-        source: Option<(Format, &[u8])>,
-        out: &mut Vec<u8>,
-    ) -> Outcome {
         let settings = Arc::clone(&self.settings);
         let filter = &settings.filter;
         let facts = Facts::of(entry);
@@ -287,10 +268,6 @@ impl Processor {
         let Some(verdict) = self.events.step(&facts, &mut decision) else {
             return Outcome::Pending;
         };
-        self.header_hint = facts
-            .message
-            .as_deref()
-            .map(|m| (m.as_ptr() as usize, m.len(), facts.header));
         if !settings.merge {
             if !verdict.shown {
                 return Outcome::Hidden;
@@ -660,15 +637,7 @@ impl Processor {
             Some(Some(message)) => {
                 let text = render::sanitize(message);
                 if memchr::memchr(b'\n', text.as_bytes()).is_none() {
-                    let header = self
-                        .header_hint
-                        .filter(|&(at, len, _)| at == text.as_ptr() as usize && len == text.len())
-                        .map(|(_, _, header)| header);
-                    if self.settings.color {
-                        render::highlight(out, &text, base, header);
-                    } else {
-                        out.extend_from_slice(text.as_bytes());
-                    }
+                    self.message_line(out, &text, base);
                     out.push(b'\n');
                     return;
                 }
@@ -693,7 +662,7 @@ impl Processor {
 
     fn message_line(&self, out: &mut Vec<u8>, text: &str, base: &str) {
         if self.settings.color {
-            render::highlight(out, text, base, None);
+            render::highlight(out, text, base);
         } else {
             out.extend_from_slice(text.as_bytes());
         }

@@ -114,14 +114,8 @@ pub fn sanitize(message: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Write `message` (already sanitized) in `base` colour with its parts highlighted;
-/// `header` is its Elixir `[level]` header when the caller has found it already.
-pub fn highlight(
-    out: &mut Vec<u8>,
-    message: &str,
-    base: &str,
-    header: Option<Option<crate::level::Header>>,
-) {
+/// Write `message` (already sanitized) in `base` colour with its parts highlighted.
+pub fn highlight(out: &mut Vec<u8>, message: &str, base: &str) {
     let mut w = Spans {
         out,
         base,
@@ -131,8 +125,7 @@ pub fn highlight(
     w.out.extend_from_slice(base.as_bytes());
     let bytes = message.as_bytes();
     let mut body = 0;
-    let header = header.unwrap_or_else(|| crate::level::elixir_header(bytes));
-    if let Some((open, close, level)) = header {
+    if let Some((open, close, level)) = crate::level::elixir_header(bytes) {
         if open > 0 {
             w.span(0, open, &ESCAPES.dim);
         }
@@ -373,7 +366,7 @@ mod tests {
 
     fn spans(message: &str) -> String {
         let mut out = Vec::new();
-        highlight(&mut out, message, "", None);
+        highlight(&mut out, message, "");
         String::from_utf8(out)
             .unwrap()
             // Compound styles first: they begin with a simple one's escape.
