@@ -439,8 +439,8 @@ impl Processor {
                 } else {
                     ""
                 };
-                let text = render::sanitize(&event.lines[1..]);
-                for line in text.split('\n') {
+                let text = render::sanitize_bytes(&event.lines[1..]);
+                for line in text.split(|&b| b == b'\n') {
                     out.push(b'\n');
                     out.extend(std::iter::repeat_n(b' ', event.indent.min(64)));
                     self.message_line(out, line, base);
@@ -614,13 +614,13 @@ impl Processor {
                 if color {
                     out.extend_from_slice(render::identifier_style().as_bytes());
                 }
-                out.extend_from_slice(render::sanitize(ident.unwrap_or(b"unknown")).as_bytes());
+                out.extend_from_slice(&render::sanitize_bytes(ident.unwrap_or(b"unknown")));
                 if color {
                     out.extend_from_slice(render::reset().as_bytes());
                 }
                 if let Some(pid) = pid {
                     out.push(b'[');
-                    out.extend_from_slice(render::sanitize(pid).as_bytes());
+                    out.extend_from_slice(&render::sanitize_bytes(pid));
                     out.push(b']');
                 }
                 out.extend_from_slice(b": ");
@@ -635,13 +635,13 @@ impl Processor {
         };
         match entry.get("MESSAGE") {
             Some(Some(message)) => {
-                let text = render::sanitize(message);
-                if memchr::memchr(b'\n', text.as_bytes()).is_none() {
+                let text = render::sanitize_bytes(message);
+                if memchr::memchr(b'\n', &text).is_none() {
                     self.message_line(out, &text, base);
                     out.push(b'\n');
                     return;
                 }
-                let mut lines = text.split('\n');
+                let mut lines = text.split(|&b| b == b'\n');
                 let first = lines.next().unwrap_or_default();
                 self.message_line(out, first, base);
                 for more in lines {
@@ -653,18 +653,19 @@ impl Processor {
             }
             Some(None) => {
                 let note = "[message of 4096 bytes or more: journalctl leaves it out unless run with --all]";
-                self.message_line(out, note, if color { render::time_style() } else { "" });
+                let style = if color { render::time_style() } else { "" };
+                self.message_line(out, note.as_bytes(), style);
             }
             None => {}
         }
         out.push(b'\n');
     }
 
-    fn message_line(&self, out: &mut Vec<u8>, text: &str, base: &str) {
+    fn message_line(&self, out: &mut Vec<u8>, text: &[u8], base: &str) {
         if self.settings.color {
             render::highlight(out, text, base);
         } else {
-            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(text);
         }
     }
 
