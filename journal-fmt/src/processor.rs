@@ -705,19 +705,20 @@ fn with_time<'e>(entry: &'e Entry<'e>, time: Option<Moment>) -> std::borrow::Cow
 /// The fields human output reads: the level rule's, the line's, the filters'. The
 /// rest of a json line is checked but not kept.
 fn shown_field(name: &str, filter: &Filter) -> bool {
-    matches!(
-        name,
-        "MESSAGE"
-            | "PRIORITY"
-            | "_TRANSPORT"
-            | "_STREAM_ID"
-            | "_PID"
-            | "SYSLOG_IDENTIFIER"
-            | "_COMM"
-            | "SYSLOG_PID"
-            | "_SOURCE_REALTIME_TIMESTAMP"
-            | "__REALTIME_TIMESTAMP"
-    ) || (!filter.units.is_empty() && crate::filter::UNIT_FIELDS.contains(&name))
+    // By length first: most names are rejected without comparing a byte.
+    let fixed = match name.len() {
+        4 => name == "_PID",
+        5 => name == "_COMM",
+        7 => name == "MESSAGE",
+        8 => name == "PRIORITY",
+        10 => matches!(name, "_TRANSPORT" | "_STREAM_ID" | "SYSLOG_PID"),
+        17 => name == "SYSLOG_IDENTIFIER",
+        20 => name == "__REALTIME_TIMESTAMP",
+        26 => name == "_SOURCE_REALTIME_TIMESTAMP",
+        _ => false,
+    };
+    fixed
+        || (!filter.units.is_empty() && crate::filter::UNIT_FIELDS.contains(&name))
         || filter.fields.iter().any(|(key, _)| key == name)
 }
 
