@@ -231,6 +231,15 @@ fn since_and_until_select_what_journalctl_selects() {
     let Some(journalctl) = require_peer("journalctl") else {
         return;
     };
+    // The zones' rules come from the system's database, as journalctl's do.
+    for zone in ZONES {
+        let path = Path::new("/usr/share/zoneinfo").join(zone);
+        assert!(
+            path.exists(),
+            "{} is missing: install tzdata (see .ci/run)",
+            path.display()
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
     let file: PathBuf = dir.path().join("time.journal");
     let now = now_seconds();
