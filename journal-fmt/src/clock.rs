@@ -5,7 +5,7 @@
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use relkit_common::time::{unix_from_utc, utc};
+use relkit_common::time::unix_from_utc;
 use std::io::Write;
 
 const MONTHS: [&str; 12] = [
@@ -83,15 +83,19 @@ impl Clock {
         let seconds = unix_micros.div_euclid(1_000_000);
         let micros = unix_micros.rem_euclid(1_000_000) as u32;
         let offset = self.offset(seconds);
-        let local = (seconds + i64::from(offset)).max(0);
-        let (year, month, day, hour, minute, second) = utc(local as u64);
+        // The calendar through jiff (its range is years -9999 to 9999: beyond it, the
+        // nearest instant it has).
+        let clamped = seconds.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+        let local = jiff::tz::Offset::from_seconds(offset)
+            .unwrap_or(jiff::tz::Offset::UTC)
+            .to_datetime(Timestamp::from_second(clamped).unwrap_or(Timestamp::UNIX_EPOCH));
         Civil {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
+            year: i64::from(local.year()),
+            month: local.month() as u32,
+            day: local.day() as u32,
+            hour: local.hour() as u32,
+            minute: local.minute() as u32,
+            second: local.second() as u32,
             micros,
             offset,
         }

@@ -20,7 +20,7 @@
 //! local time in a gap or fold gets the instant glibc's `mktime` gives it (which
 //! depends on the offset the previous reading found, as in journalctl, so `--since`
 //! is read before `--until`), and no `T` between date and time, as journalctl.
-//! Offsets and summer time come from jiff.
+//! Offsets, summer time and the calendar come from jiff.
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -128,9 +128,9 @@ impl TimeReader {
         }
         let now_seconds = (self.now / SECOND) as i64;
         let mut tm = if utc {
-            Tm::at(now_seconds, 0)
+            Tm::at(now_seconds, 0)?
         } else {
-            Tm::at(now_seconds, offset_at(&self.zone, now_seconds)?.0)
+            Tm::at(now_seconds, offset_at(&self.zone, now_seconds)?.0)?
         };
         let mut weekday = None;
         let mut micros = 0u64;
@@ -174,7 +174,7 @@ impl TimeReader {
             return None;
         }
         let seconds = if utc {
-            tm.requested() + leap_adjustment(tm.sec)
+            tm.requested()? + leap_adjustment(tm.sec)
         } else {
             self.mktime(&tm, isdst)?
         };
@@ -192,7 +192,7 @@ impl TimeReader {
     /// from the offset the last call found; in a gap, the oscillation rule; with a
     /// summer-time flag that the instant does not have, the nearby offset that does.
     fn mktime(&mut self, tm: &Tm, isdst: Option<bool>) -> Option<i64> {
-        let requested = tm.requested();
+        let requested = tm.requested()?;
         let t0 = requested.checked_add(self.mktime_offset)?;
         let (mut t, mut t1, mut t2) = (t0, t0, t0);
         let mut dst2 = false;
@@ -417,55 +417,41 @@ struct Tm {
 }
 
 impl Tm {
-    /// `localtime_r` (or `gmtime_r` with offset 0).
-    fn at(unix_seconds: i64, offset: i32) -> Tm {
-        let local = unix_seconds + i64::from(offset);
-        let days = local.div_euclid(86_400);
-        let rest = local.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        Tm {
-            year,
-            mon: i64::from(month) - 1,
-            mday: i64::from(day),
-            hour: rest / 3600,
-            min: rest / 60 % 60,
-            sec: rest % 60,
-            wday: (days + 4).rem_euclid(7),
-        }
+    /// `localtime_r` (or `gmtime_r` with offset 0), through jiff.
+    fn at(unix_seconds: i64, offset: i32) -> Option<Tm> {
+        let offset = jiff::tz::Offset::from_seconds(offset).ok()?;
+        let local = offset.to_datetime(Timestamp::from_second(unix_seconds).ok()?);
+        Some(Tm {
+            year: i64::from(local.year()),
+            mon: i64::from(local.month()) - 1,
+            mday: i64::from(local.day()),
+            hour: i64::from(local.hour()),
+            min: i64::from(local.minute()),
+            sec: i64::from(local.second()),
+            wday: i64::from(local.weekday().to_sunday_zero_offset()),
+        })
     }
 
     /// The requested reading as seconds on a calendar without zones, months and days
     /// carried over (`mday` 30 of February is March 2nd), seconds clamped to 0-59.
-    fn requested(&self) -> i64 {
-        let year = self.year + self.mon.div_euclid(12);
-        let month = self.mon.rem_euclid(12) + 1;
-        let days = days_from_civil(year, month, 1) + self.mday - 1;
-        days * 86_400 + self.hour * 3600 + self.min * 60 + self.sec.clamp(0, 59)
+    fn requested(&self) -> Option<i64> {
+        let first = first_of_month(self.year + self.mon.div_euclid(12), self.mon.rem_euclid(12))?;
+        let days = first
+            .duration_since(jiff::civil::date(1970, 1, 1))
+            .as_secs()
+            / 86_400;
+        Some(
+            (days + self.mday - 1) * 86_400
+                + self.hour * 3600
+                + self.min * 60
+                + self.sec.clamp(0, 59),
+        )
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// The first day of a month (`mon` 0-11) in jiff's calendar.
+fn first_of_month(year: i64, mon: i64) -> Option<jiff::civil::Date> {
+    jiff::civil::Date::new(i16::try_from(year).ok()?, i8::try_from(mon + 1).ok()?, 1).ok()
 }
 
 const MONTH_NAMES: [&str; 12] = [
@@ -574,9 +560,8 @@ fn strptime(input: &[u8], pattern: &str, tm: &mut Tm) -> Option<usize> {
     }
     if want_xday {
         // Linear in the day of the month, as glibc's day_of_the_week.
-        let year = tm.year + tm.mon.div_euclid(12);
-        let days = days_from_civil(year, tm.mon.rem_euclid(12) + 1, 1) + tm.mday - 1;
-        tm.wday = (days + 4).rem_euclid(7);
+        let first = first_of_month(tm.year + tm.mon.div_euclid(12), tm.mon.rem_euclid(12))?;
+        tm.wday = (i64::from(first.weekday().to_sunday_zero_offset()) + tm.mday - 1).rem_euclid(7);
     }
     Some(at)
 }
