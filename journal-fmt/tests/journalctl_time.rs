@@ -9,12 +9,13 @@
 //! tool comparing the wrong one selects different entries at a boundary.
 
 use journal_fmt::entry::Entry;
-use journal_fmt::export::write_entry;
 use journal_fmt::timespec::TimeReader;
 use relkit_tests::require_peer;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+mod common;
 
 const ZONES: [&str; 3] = ["Europe/Berlin", "America/New_York", "Australia/Sydney"];
 
@@ -173,9 +174,9 @@ fn instants(now: i64) -> BTreeSet<i64> {
     at
 }
 
-fn write_journal(remote: &Path, instants: &BTreeSet<i64>, file: &Path) {
+fn write_instants(remote: &Path, instants: &BTreeSet<i64>, file: &Path) {
     const BOOT: &str = "5f0c2a9e7b1d4c3e8a6f2b0d9c8e7a61";
-    let mut export = Vec::new();
+    let mut entries = Vec::new();
     for (i, t) in instants.iter().enumerate() {
         let mut entry = Entry::default();
         entry.push(
@@ -195,24 +196,9 @@ fn write_journal(remote: &Path, instants: &BTreeSet<i64>, file: &Path) {
         entry.push("PRIORITY", Some(b"6".to_vec()));
         entry.push("SYSLOG_IDENTIFIER", Some(b"billing".to_vec()));
         entry.push("MESSAGE", Some(t.to_string().into_bytes()));
-        write_entry(&mut export, &entry).unwrap();
+        entries.push(entry);
     }
-    let mut child = Command::new(remote)
-        .arg("-o")
-        .arg(file)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &export).unwrap();
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::write_journal(remote, &entries, file);
 }
 
 /// Success and the messages shown, or failure.
@@ -244,7 +230,7 @@ fn since_and_until_select_what_journalctl_selects() {
     let file: PathBuf = dir.path().join("time.journal");
     let now = now_seconds();
     let instants = instants(now);
-    write_journal(&remote, &instants, &file);
+    write_instants(&remote, &instants, &file);
     let json = dir.path().join("time.json");
     let out = Command::new(&journalctl)
         .arg("--file")

@@ -5,10 +5,12 @@
 //! `null` standing exactly where journalctl's 4096-byte rule says).
 
 use journal_fmt::entry::Entry;
-use journal_fmt::export::{write_entry, ExportReader};
+use journal_fmt::export::ExportReader;
 use journal_fmt::json::parse_line;
 use relkit_tests::require_peer;
-use std::path::Path;
+
+mod common;
+use common::write_journal;
 use std::process::{Command, Stdio};
 
 const BOOT: &str = "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5";
@@ -68,31 +70,6 @@ fn user_fields(entry: &Entry) -> Vec<(String, Option<Vec<u8>>)> {
         .collect();
     fields.sort();
     fields
-}
-
-/// Write entries to a journal file with systemd-journal-remote (appending when the
-/// file exists).
-fn write_journal(remote: &Path, entries: &[Entry<'_>], file: &Path) {
-    let mut export = Vec::new();
-    for entry in entries {
-        write_entry(&mut export, entry).unwrap();
-    }
-    let mut child = Command::new(remote)
-        .arg("-o")
-        .arg(file)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &export).unwrap();
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn journalctl(journalctl: &std::path::Path, file: &std::path::Path, mode: &str) -> Vec<u8> {

@@ -1,0 +1,31 @@
+//! Helpers the journal-fmt tests share.
+
+use journal_fmt::entry::Entry;
+use journal_fmt::export::write_entry;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Write entries to a journal file with systemd-journal-remote (appending when the
+/// file exists).
+pub fn write_journal(remote: &Path, entries: &[Entry<'_>], file: &Path) {
+    let mut export = Vec::new();
+    for entry in entries {
+        write_entry(&mut export, entry).unwrap();
+    }
+    let mut child = Command::new(remote)
+        .arg("-o")
+        .arg(file)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &export).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
