@@ -360,6 +360,31 @@ mod tests {
         })
     }
 
+    /// `input` through `run_parallel` in blocks of `block` bytes on `threads` workers.
+    fn in_parallel(
+        input: &str,
+        settings: &Arc<Settings>,
+        block: usize,
+        threads: usize,
+    ) -> Sink<Vec<u8>, Vec<u8>> {
+        let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
+        let blocks = Blocks::new(
+            std::io::Cursor::new(input.as_bytes().to_vec()),
+            block,
+            1 << 20,
+            false,
+        );
+        run_parallel(
+            blocks,
+            Format::Json,
+            Arc::clone(settings),
+            threads,
+            &mut sink,
+        )
+        .unwrap();
+        sink
+    }
+
     fn json_line(pid: u32, message: &str) -> String {
         format!(
             "{{\"__REALTIME_TIMESTAMP\":\"1795338007000000\",\"PRIORITY\":\"6\",\"_TRANSPORT\":\"stdout\",\"_PID\":\"{pid}\",\"SYSLOG_IDENTIFIER\":\"billing\",\"MESSAGE\":{}}}\n",
@@ -410,21 +435,7 @@ mod tests {
             assert!(!want.is_empty());
             for block in [1, 100, 333, 4096] {
                 for threads in [1, 2, 3] {
-                    let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-                    let blocks = Blocks::new(
-                        std::io::Cursor::new(input.clone().into_bytes()),
-                        block,
-                        1 << 20,
-                        false,
-                    );
-                    run_parallel(
-                        blocks,
-                        Format::Json,
-                        Arc::clone(&settings),
-                        threads,
-                        &mut sink,
-                    )
-                    .unwrap();
+                    let mut sink = in_parallel(&input, &settings, block, threads);
                     assert_eq!(
                         String::from_utf8_lossy(&sink.out),
                         String::from_utf8_lossy(&want),
@@ -474,21 +485,7 @@ mod tests {
             assert!(entries <= 210, "{entries} entries");
             for block in [1, 97, 1000, 4096] {
                 for threads in [1, 2, 3] {
-                    let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-                    let blocks = Blocks::new(
-                        std::io::Cursor::new(input.clone().into_bytes()),
-                        block,
-                        1 << 20,
-                        false,
-                    );
-                    run_parallel(
-                        blocks,
-                        Format::Json,
-                        Arc::clone(&settings),
-                        threads,
-                        &mut sink,
-                    )
-                    .unwrap();
+                    let sink = in_parallel(&input, &settings, block, threads);
                     assert_eq!(
                         String::from_utf8(sink.out).unwrap(),
                         want,

@@ -111,11 +111,6 @@ pub fn strip_ansi(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(anstream::adapter::strip_bytes(message).into_vec())
 }
 
-/// The level word of an Elixir console header.
-pub fn elixir_level(message: &[u8]) -> Option<u8> {
-    elixir_header(message).map(|(_, _, level)| level)
-}
-
 /// An Elixir header's `[`, one past its `]`, and its level.
 pub type Header = (usize, usize, u8);
 
@@ -471,6 +466,10 @@ impl Levels {
 mod tests {
     use super::*;
 
+    fn level_of_header(message: &[u8]) -> Option<u8> {
+        elixir_header(message).map(|(_, _, level)| level)
+    }
+
     #[test]
     fn names_and_ranges() {
         assert_eq!(priority_from_name("err"), Some(3));
@@ -488,22 +487,22 @@ mod tests {
     #[test]
     fn elixir_headers() {
         assert_eq!(
-            elixir_level(b"10:00:07.903 [error] GenServer X terminating"),
+            level_of_header(b"10:00:07.903 [error] GenServer X terminating"),
             Some(3)
         );
         assert_eq!(
-            elixir_level(b"10:00:03.402 request_id=FxK2 [info] GET /invoices"),
+            level_of_header(b"10:00:03.402 request_id=FxK2 [info] GET /invoices"),
             Some(6)
         );
         assert_eq!(
-            elixir_level(b"2026-11-20 10:00:00.000 [warn] slow"),
+            level_of_header(b"2026-11-20 10:00:00.000 [warn] slow"),
             Some(4)
         );
-        assert_eq!(elixir_level(b"[notice] x"), Some(5));
-        assert_eq!(elixir_level(b"10:00 list=[error] not a header"), None);
-        assert_eq!(elixir_level(b"SELECT 1 [info]x"), None);
+        assert_eq!(level_of_header(b"[notice] x"), Some(5));
+        assert_eq!(level_of_header(b"10:00 list=[error] not a header"), None);
+        assert_eq!(level_of_header(b"SELECT 1 [info]x"), None);
         let coloured = strip_ansi(b"\x1b[33m10:00:09.001 [warning] slow\x1b[0m");
-        assert_eq!(elixir_level(&coloured), Some(4));
+        assert_eq!(level_of_header(&coloured), Some(4));
         let linked =
             strip_ansi(b"[error] see \x1b]8;;https://err.example/\x1b\\the log\x1b]8;;\x1b\\");
         assert_eq!(&linked[..], b"[error] see the log");
