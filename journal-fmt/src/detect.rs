@@ -104,7 +104,9 @@ fn run_lines<R: Read + Send + 'static, W: Write, E: Write>(
     eager: bool,
     sink: &mut Sink<W, E>,
 ) -> anyhow::Result<()> {
-    let blocks = Blocks::new(reader, BLOCK, settings.max_line, eager).with_head(head);
+    let blocks = Blocks::new(reader, BLOCK, settings.max_line, eager)
+        .keeping_indented(format == Format::Short)
+        .with_head(head);
     if eager || threads <= 1 {
         let mut blocks = blocks;
         let mut processor = Processor::new(settings);

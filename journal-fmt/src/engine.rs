@@ -18,7 +18,7 @@ use crate::sink::Sink;
 use std::io::{self, BufRead, Read, Write};
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A place in a block's output where the writer has something to do, in line order.
 struct Stop {
@@ -63,7 +63,12 @@ fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool
     let mut start = 0;
     let input = &done.input;
     while start < input.len() {
-        let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i);
+        let mut end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i);
+        let mut more = 0;
+        if format == Format::Short && input.get(end + 1) == Some(&b' ') {
+            // A multi-line message's later lines, indented under its first.
+            (end, more) = processor.record_end(input, start, end);
+        }
         let line = &input[start..end];
         let before = done.out.len();
         let what = match processor.line(format, line, &mut done.out) {
@@ -79,7 +84,7 @@ fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool
                 what,
             });
         }
-        done.lines += 1;
+        done.lines += 1 + more;
         start = end + 1;
     }
     done.known = processor.take_known();
@@ -214,56 +219,64 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
 ) -> anyhow::Result<()> {
     let threads = threads.max(1);
     let pool = blocks.pool.clone();
-    let mut to_workers: Vec<SyncSender<Piece>> = Vec::new();
-    let mut from_workers: Vec<Receiver<io::Result<Work>>> = Vec::new();
+    // Any idle worker takes the next piece (a worker that falls behind, sharing its
+    // core, does not hold the others up); each piece carries the slot its answer goes
+    // to, and the slots reach the writer in input order. The slot queue bounds how
+    // far the reader runs ahead of the writer.
+    let (work_tx, work_rx) = sync_channel::<(Piece, SyncSender<Work>)>(threads);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (slot_tx, slot_rx) = sync_channel::<Receiver<Work>>(2 * threads);
     let mut handles = Vec::new();
     for _ in 0..threads {
-        let (piece_tx, piece_rx) = sync_channel::<Piece>(2);
-        let (done_tx, done_rx) = sync_channel::<io::Result<Work>>(2);
         let settings = Arc::clone(&settings);
         let pool = pool.clone();
+        let work_rx = Arc::clone(&work_rx);
         handles.push(std::thread::spawn(move || {
             let mut processor = Processor::isolated(settings);
-            for piece in piece_rx {
+            loop {
+                let next = work_rx
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .recv();
+                let Ok((piece, slot)) = next else {
+                    return;
+                };
                 let work = match piece {
                     Piece::Lines(input) => {
                         Work::Block(process_block(&mut processor, format, input, &pool))
                     }
                     Piece::Long(part) => Work::Long(part),
                 };
-                if done_tx.send(Ok(work)).is_err() {
-                    break;
-                }
+                // The writer has gone only when it stopped on an error.
+                let _ = slot.send(work);
             }
         }));
-        to_workers.push(piece_tx);
-        from_workers.push(done_rx);
     }
     let (error_tx, error_rx) = sync_channel::<io::Error>(1);
-    handles.push(std::thread::spawn(move || {
-        let mut n = 0usize;
-        loop {
-            match blocks.next_piece() {
-                Ok(Some(piece)) => {
-                    if to_workers[n % threads].send(piece).is_err() {
-                        return;
-                    }
-                    n += 1;
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    let _ = error_tx.send(e);
+    handles.push(std::thread::spawn(move || loop {
+        match blocks.next_piece() {
+            Ok(Some(piece)) => {
+                let (answer_tx, answer_rx) = sync_channel(1);
+                if slot_tx.send(answer_rx).is_err() || work_tx.send((piece, answer_tx)).is_err() {
                     return;
                 }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                let _ = error_tx.send(e);
+                return;
             }
         }
     }));
     let mut processor = Processor::new(Arc::clone(&settings));
     let mut line_base = 0u64;
     let mut scratch = Vec::new();
-    let mut n = 0usize;
-    while let Ok(work) = from_workers[n % threads].recv() {
-        match work? {
+    while let Ok(slot) = slot_rx.recv() {
+        // A slot without an answer: its worker died (a bug; the panic was reported).
+        let work = slot.recv().map_err(|_| {
+            anyhow::anyhow!("internal error: a worker stopped; output is incomplete")
+        })?;
+        match work {
             Work::Block(done) => finish_block(
                 done,
                 &mut line_base,
@@ -275,7 +288,6 @@ pub fn run_parallel<R: Read + Send + 'static, W: Write, E: Write>(
             )?,
             Work::Long(part) => long_piece(sink, &processor, &part, &mut line_base)?,
         }
-        n += 1;
     }
     // Every block was written, so the reader and the workers have ended: reap them.
     // (On an error above they are left: the reader may be blocked reading stdin, and
@@ -367,21 +379,25 @@ mod tests {
         block: usize,
         threads: usize,
     ) -> Sink<Vec<u8>, Vec<u8>> {
+        in_parallel_as(Format::Json, input, settings, block, threads)
+    }
+
+    fn in_parallel_as(
+        format: Format,
+        input: &str,
+        settings: &Arc<Settings>,
+        block: usize,
+        threads: usize,
+    ) -> Sink<Vec<u8>, Vec<u8>> {
         let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-        let blocks = Blocks::new(
-            std::io::Cursor::new(input.as_bytes().to_vec()),
-            block,
-            1 << 20,
-            false,
-        );
-        run_parallel(
-            blocks,
-            Format::Json,
-            Arc::clone(settings),
-            threads,
-            &mut sink,
-        )
-        .unwrap();
+        // Reads of at most `block` bytes, so the blocks are that small.
+        let trickle = crate::lines::Trickle {
+            inner: std::io::Cursor::new(input.as_bytes().to_vec()),
+            chunk: block,
+        };
+        let blocks =
+            Blocks::new(trickle, block, 1 << 20, false).keeping_indented(format == Format::Short);
+        run_parallel(blocks, format, Arc::clone(settings), threads, &mut sink).unwrap();
         sink
     }
 
@@ -491,6 +507,58 @@ mod tests {
                         want,
                         "block {block}, threads {threads}"
                     );
+                }
+            }
+        }
+    }
+
+    /// `short` text with what makes a worker leave lines for the writer: streams
+    /// that never have a header (a worker decides their second plain line itself),
+    /// QUERY headers whose SQL may open the next block, crash reports whose frames
+    /// do, and multi-line messages indented under their first line. Any blocks, any
+    /// threads, with and without `--merge`: the output of one thread in order.
+    #[test]
+    fn text_across_blocks_as_on_one_thread() {
+        let pad = " ".repeat("Nov 22 10:00:07 billing[1]: ".len());
+        let mut input = String::new();
+        for i in 0..270 {
+            let pid = 1 + i % 3;
+            let line = |message: &str| format!("Nov 22 10:00:07 billing[{pid}]: {message}\n");
+            input.push_str(&match (i / 3) % 9 {
+                0 => line("10:00:00.000 [error] GenServer X terminating"),
+                1 => line("    (billing 0.1.0) lib/x.ex:1: X.y/0"),
+                2 | 5 => line("upstream timed out (110: Connection timed out)"),
+                3 => line("10:00:00.000 [debug] QUERY OK db=1.0ms"),
+                4 => line("SELECT 1 []"),
+                6 => format!(
+                    "{}{pad}** (RuntimeError) boom\n{pad}    (billing 0.1.0) lib/x.ex:2: X.z/0\n",
+                    line("10:00:00.000 [error] Task terminating")
+                ),
+                7 => line("10:00:00.000 [warning] slow"),
+                _ => format!("Nov 22 10:00:07 nginx[9]: GET /health {i}\n"),
+            });
+        }
+        for merge in [false, true] {
+            for output in [Output::Short, Output::Json] {
+                let settings = Arc::new(Settings {
+                    merge,
+                    ..Settings::clone(&settings(output, Filter::default()))
+                });
+                let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
+                let mut blocks =
+                    Blocks::new(input.as_bytes(), 1 << 20, 1 << 20, false).keeping_indented(true);
+                let mut processor = Processor::new(Arc::clone(&settings));
+                run_sequential(&mut blocks, Format::Short, &mut processor, &mut sink).unwrap();
+                let want = String::from_utf8(sink.out).unwrap();
+                for block in [1, 60, 250, 4096] {
+                    for threads in [1, 2, 3] {
+                        let sink = in_parallel_as(Format::Short, &input, &settings, block, threads);
+                        assert_eq!(
+                            String::from_utf8(sink.out).unwrap(),
+                            want,
+                            "merge {merge}, {output:?}, block {block}, threads {threads}"
+                        );
+                    }
                 }
             }
         }

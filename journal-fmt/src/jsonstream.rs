@@ -217,19 +217,13 @@ mod tests {
 
     fn lines(input: &[u8], chunk: usize) -> String {
         // Read through a reader that gives `chunk` bytes at a time.
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut out = String::new();
-        JsonValues::new(Trickle(input, chunk))
-            .read_to_string(&mut out)
-            .unwrap();
+        JsonValues::new(crate::lines::Trickle {
+            inner: input,
+            chunk,
+        })
+        .read_to_string(&mut out)
+        .unwrap();
         out
     }
 

@@ -16,7 +16,7 @@
 //! 5. Otherwise `PRIORITY` (6).
 
 use crate::entry::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// FNV-1a: stream ids are short and not chosen by an attacker who gains by
@@ -309,13 +309,16 @@ fn parse_priority(text: &[u8]) -> Option<u8> {
 pub struct Events {
     streams: HashMap<Vec<u8>, Option<Event>, BuildHasherDefault<Fnv>>,
     isolated: bool,
+    /// Isolated: streams still unknown here, but past a line left for the caller
+    /// that does not look like a continuation (so no QUERY header's SQL is pending).
+    quiet: HashSet<Vec<u8>, BuildHasherDefault<Fnv>>,
 }
 
 impl Events {
     pub fn isolated() -> Events {
         Events {
-            streams: HashMap::default(),
             isolated: true,
+            ..Events::default()
         }
     }
 
@@ -354,7 +357,16 @@ impl Events {
         }
         let current = match self.streams.get_mut(facts.stream) {
             Some(current) => current,
-            None if self.isolated => return None,
+            None if self.isolated => {
+                // What came before the block is unknown. A line that does not look
+                // like a continuation continues only a QUERY header (its SQL); once
+                // one such line is left for the caller, none can be pending, so the
+                // next such line starts afresh here, as it would there.
+                if is_continuation(message) || self.quiet.insert(facts.stream.to_vec()) {
+                    return None;
+                }
+                &mut None
+            }
             None => &mut None,
         };
         if let Some(event) = current {
@@ -419,6 +431,7 @@ impl Events {
     /// What an isolated reader learnt: each stream it saw a header for, and where
     /// that stream stands at the end of its block. Leaves it empty for the next block.
     pub fn take_known(&mut self) -> Vec<(Vec<u8>, Option<Event>)> {
+        self.quiet.clear();
         self.streams.drain().collect()
     }
 

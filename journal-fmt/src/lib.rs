@@ -91,19 +91,13 @@ fn exercise_json_text(data: &[u8]) {
             .expect("reading memory");
         out
     };
-    struct Trickle<'a>(&'a [u8]);
-    impl std::io::Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.0.len().min(7).min(buf.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
     let mut trickled = Vec::new();
-    jsonstream::JsonValues::new(Trickle(data))
-        .read_to_end(&mut trickled)
-        .expect("reading memory");
+    jsonstream::JsonValues::new(lines::Trickle {
+        inner: data,
+        chunk: 7,
+    })
+    .read_to_end(&mut trickled)
+    .expect("reading memory");
     assert_eq!(whole, trickled, "the reads change nothing");
     assert!(whole.is_empty() || whole.ends_with(b"\n"));
     for line in data.split(|&b| b == b'\n') {
@@ -142,16 +136,23 @@ fn exercise_engine(data: &[u8]) {
             merge,
         });
         for format in [Format::Json, Format::Short, Format::Cat] {
+            // As the command reads: `short` input keeps an entry's indented lines
+            // with it (lines longer than 64 KiB, not in the corpus, would be pieces).
+            let keep = format == Format::Short;
             let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-            let mut blocks = Blocks::new(data, 1 << 20, 4096, false);
+            let mut blocks = Blocks::new(data, 1 << 20, 1 << 16, false).keeping_indented(keep);
             let mut processor = Processor::new(Arc::clone(&settings));
             engine::run_sequential(&mut blocks, format, &mut processor, &mut sink)
                 .expect("writing to memory");
             let mut parallel = Sink::new(Vec::new(), Vec::new(), false, false);
-            // Small blocks (at most about 24 of them, so a run stays quick) put block
-            // edges inside events.
+            // Small blocks (at most about 24 of them, so a run stays quick), read 7
+            // bytes at a time, put block edges inside events.
             let block = (data.len() / 24).max(7);
-            let blocks = Blocks::new(std::io::Cursor::new(data.to_vec()), block, 4096, false);
+            let trickle = lines::Trickle {
+                inner: std::io::Cursor::new(data.to_vec()),
+                chunk: 7,
+            };
+            let blocks = Blocks::new(trickle, block, 1 << 16, false).keeping_indented(keep);
             engine::run_parallel(blocks, format, Arc::clone(&settings), 2, &mut parallel)
                 .expect("writing to memory");
             assert_eq!(parallel.out, sink.out, "blocks on threads change nothing");

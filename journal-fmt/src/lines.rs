@@ -55,11 +55,15 @@ impl Pool {
 pub struct Blocks<R> {
     inner: R,
     carry: Vec<u8>,
+    scratch: Vec<u8>,
     pub(crate) pool: Pool,
     block: usize,
     max_line: usize,
     /// Return whatever whole lines arrived with each read (following, terminals).
     eager: bool,
+    /// Keep a line and the indented lines after it in one block (`short` input,
+    /// where they are one entry: see [`crate::text::record_end`]).
+    keep_indented: bool,
     in_long: bool,
     eof: bool,
 }
@@ -71,13 +75,23 @@ impl<R: Read> Blocks<R> {
         Blocks {
             inner,
             carry: Vec::new(),
+            scratch: Vec::new(),
             pool: Pool::default(),
             block: block.max(1),
             max_line: max_line.max(1),
             eager,
+            keep_indented: false,
             in_long: false,
             eof: false,
         }
+    }
+
+    /// Cut blocks only before a line that does not start with a space, so that a
+    /// multi-line message of `short` input stays in one block (unless one message
+    /// outgrows a block, or the input is followed, where a read is not waited for).
+    pub fn keeping_indented(mut self, keep: bool) -> Blocks<R> {
+        self.keep_indented = keep;
+        self
     }
 
     /// Start with bytes already read (input detection).
@@ -87,19 +101,19 @@ impl<R: Read> Blocks<R> {
     }
 
     fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-        let len = buf.len();
-        buf.resize(len + want, 0);
+        // Reads land in a buffer zeroed once, then are copied: a short read (a pipe,
+        // a terminal) costs its own length, not a fresh zeroed read size.
+        if self.scratch.len() < want {
+            self.scratch.resize(want, 0);
+        }
         let got = loop {
-            match self.inner.read(&mut buf[len..]) {
+            match self.inner.read(&mut self.scratch[..want]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    buf.truncate(len);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        buf.truncate(len + got);
+        buf.extend_from_slice(&self.scratch[..got]);
         if got == 0 {
             self.eof = true;
         }
@@ -117,9 +131,21 @@ impl<R: Read> Blocks<R> {
             let ready = buf.len() >= self.block.min(self.max_line) || self.eager || self.eof;
             if ready && !buf.is_empty() {
                 if let Some(last) = memchr::memrchr(b'\n', &buf) {
-                    self.carry.extend_from_slice(&buf[last + 1..]);
-                    buf.truncate(last + 1);
-                    return Ok(Some(Piece::Lines(buf)));
+                    let cut = if self.keep_indented
+                        && !self.eager
+                        && !self.eof
+                        && buf.len() < self.max_line
+                    {
+                        // None: one entry so far; read on (up to max_line) for its end.
+                        unindented_cut(&buf, last)
+                    } else {
+                        Some(last + 1)
+                    };
+                    if let Some(cut) = cut {
+                        self.carry.extend_from_slice(&buf[cut..]);
+                        buf.truncate(cut);
+                        return Ok(Some(Piece::Lines(buf)));
+                    }
                 }
             }
             if buf.len() >= self.max_line {
@@ -162,6 +188,39 @@ impl<R: Read> Blocks<R> {
     }
 }
 
+/// Where to cut `buf` (whose last newline is at `last`) so that the next block
+/// starts with a line that does not start with a space: after `last` when the line
+/// after it has begun that way, else after the last such newline before it; `None`
+/// when there is none (the buffer holds one entry and its indented lines).
+fn unindented_cut(buf: &[u8], last: usize) -> Option<usize> {
+    if buf.get(last + 1).is_some_and(|&b| b != b' ') {
+        return Some(last + 1);
+    }
+    let mut before = last;
+    while let Some(newline) = memchr::memrchr(b'\n', &buf[..before]) {
+        if buf[newline + 1] != b' ' {
+            return Some(newline + 1);
+        }
+        before = newline;
+    }
+    None
+}
+
+/// A reader that gives at most `chunk` bytes a read, as a pipe may (tests and the
+/// fuzz targets: block edges anywhere).
+#[doc(hidden)]
+pub struct Trickle<R> {
+    pub inner: R,
+    pub chunk: usize,
+}
+
+impl<R: Read> Read for Trickle<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.chunk.min(buf.len());
+        self.inner.read(&mut buf[..n])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +257,47 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// The pieces of `input` read `chunk` bytes at a time in blocks of `block`.
+    fn pieces(input: &[u8], block: usize, max_line: usize, chunk: usize) -> Vec<Vec<u8>> {
+        let trickle = Trickle {
+            inner: input,
+            chunk,
+        };
+        let mut blocks = Blocks::new(trickle, block, max_line, false).keeping_indented(true);
+        let mut found = Vec::new();
+        while let Some(piece) = blocks.next_piece().unwrap() {
+            match piece {
+                Piece::Lines(bytes) => found.push(bytes),
+                Piece::Long(_) => panic!("no line here is long"),
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn indented_lines_stay_with_the_line_before() {
+        let mut input = Vec::new();
+        for i in 0..200 {
+            input.extend_from_slice(format!("Nov 22 10:00:07 billing[7]: entry {i}\n").as_bytes());
+            for _ in 0..i % 5 {
+                input.extend_from_slice(b"                            more of it\n");
+            }
+        }
+        for block in [1, 50, 300, 4096] {
+            for chunk in [7, 100, 1 << 16] {
+                let found = pieces(&input, block, 1 << 16, chunk);
+                assert_eq!(found.concat(), input, "block {block}, reads of {chunk}");
+                assert!(
+                    found.iter().all(|piece| piece[0] != b' '),
+                    "block {block}, reads of {chunk}: a block starts inside an entry"
+                );
+            }
+        }
+        // One entry longer than the longest line is cut: nothing is held back for ever.
+        let found = pieces(&input, 50, 100, 7);
+        assert_eq!(found.concat(), input);
+        assert!(found.iter().any(|piece| piece[0] == b' '));
     }
 }

@@ -108,9 +108,9 @@ pub enum Outcome {
     Pending,
     /// Not an entry: shown marked as unparsed (human output) and reported.
     Bad(Problem, String),
-    /// It starts an event (kept until the event ends) on a stream this isolated
-    /// processor knew nothing of: an event of that stream the caller holds ended
-    /// here and is written at this place.
+    /// It starts an event (kept until the event ends), or ends one, on a stream this
+    /// isolated processor knew nothing of: an event of that stream the caller holds
+    /// ended here and is written at this place (before whatever this line wrote).
     EndsHeld(Vec<u8>),
 }
 
@@ -173,7 +173,14 @@ impl Processor {
         }
     }
 
-    /// One line of a line-based input (without its newline).
+    /// Where the entry whose first line is `input[start..end]` ends, and how many
+    /// lines it has after the first ([`text::record_end`]; `short` input only).
+    pub(crate) fn record_end(&mut self, input: &[u8], start: usize, end: usize) -> (usize, u64) {
+        text::record_end(input, start, end, &mut self.clock, self.settings.now)
+    }
+
+    /// One line of a line-based input (without its newline); for `short` input, a
+    /// record (a line and the lines indented under it).
     pub fn line(&mut self, format: Format, line: &[u8], out: &mut Vec<u8>) -> Outcome {
         match format {
             Format::Json | Format::JsonPretty => {
@@ -346,15 +353,21 @@ impl Processor {
             Role::Ends => self.flush_stream(facts.stream, out),
             Role::Apart => {}
         }
-        if !verdict.shown {
-            return Outcome::Hidden;
-        }
-        let added = Added {
-            metadata: &metadata,
-            described,
+        let outcome = if !verdict.shown {
+            Outcome::Hidden
+        } else {
+            let added = Added {
+                metadata: &metadata,
+                described,
+            };
+            self.write(entry, time, raw, verdict.level, added, out);
+            Outcome::Shown
         };
-        self.write(entry, time, raw, verdict.level, added, out);
-        Outcome::Shown
+        if verdict.role == Role::Ends && !known_before {
+            // The caller may hold an event of this stream from before the block.
+            return Outcome::EndsHeld(facts.stream.to_vec());
+        }
+        outcome
     }
 
     /// Write the open event of `stream`, if there is one, and let it go.
@@ -442,7 +455,7 @@ impl Processor {
                 let text = render::sanitize_bytes(&event.lines[1..]);
                 for line in text.split(|&b| b == b'\n') {
                     out.push(b'\n');
-                    out.extend(std::iter::repeat_n(b' ', event.indent.min(64)));
+                    out.extend(std::iter::repeat_n(b' ', event.indent));
                     self.message_line(out, line, base);
                 }
                 out.push(b'\n');
@@ -590,11 +603,16 @@ impl Processor {
     ) {
         let color = self.settings.color;
         let start = out.len();
+        // Escape bytes take no room on screen: the indent under the prefix leaves them
+        // out. So does `unknown` for a missing identifier, as journalctl leaves it out
+        // (see text::continuation_indent): the output reads back as journalctl's.
+        let mut uncounted = 0;
         let output = self.settings.output;
         if output != Output::Cat {
             if let Some(time) = time {
                 if color {
-                    out.extend_from_slice(render::time_style().as_bytes());
+                    render::time_esc().put(out);
+                    uncounted += render::time_style().len() + render::reset().len();
                 }
                 if output == Output::ShortIso {
                     self.clock.write_iso(out, time);
@@ -602,7 +620,7 @@ impl Processor {
                     self.clock.write_short(out, time);
                 }
                 if color {
-                    out.extend_from_slice(render::reset().as_bytes());
+                    render::reset_esc().put(out);
                 }
                 out.push(b' ');
             }
@@ -612,11 +630,15 @@ impl Processor {
             let pid = entry.text("_PID").or_else(|| entry.text("SYSLOG_PID"));
             if ident.is_some() || pid.is_some() {
                 if color {
-                    out.extend_from_slice(render::identifier_style().as_bytes());
+                    render::identifier_esc().put(out);
+                    uncounted += render::identifier_style().len() + render::reset().len();
+                }
+                if ident.is_none() {
+                    uncounted += b"unknown".len() + usize::from(time.is_some());
                 }
                 out.extend_from_slice(&render::sanitize_bytes(ident.unwrap_or(b"unknown")));
                 if color {
-                    out.extend_from_slice(render::reset().as_bytes());
+                    render::reset_esc().put(out);
                 }
                 if let Some(pid) = pid {
                     out.push(b'[');
@@ -626,7 +648,7 @@ impl Processor {
                 out.extend_from_slice(b": ");
             }
         }
-        let indent = out.len() - start;
+        let indent = out.len() - start - uncounted;
         self.marks.indent = indent;
         let base = if color {
             render::level_style(level)
@@ -647,7 +669,7 @@ impl Processor {
                 for more in lines {
                     // journalctl's way with a multi-line message: the rest under the first.
                     out.push(b'\n');
-                    out.extend(std::iter::repeat_n(b' ', indent.min(64)));
+                    out.extend(std::iter::repeat_n(b' ', indent));
                     self.message_line(out, more, base);
                 }
             }

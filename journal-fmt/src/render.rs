@@ -15,26 +15,61 @@ use std::borrow::Cow;
 use relkit_common::palette;
 use std::sync::LazyLock;
 
+/// An escape sequence, kept also as a fixed-size block: appending it is one copy
+/// of known size and a shorter length set, not a call to copy a few bytes (a
+/// coloured line has a dozen of them).
+#[derive(Clone, Copy)]
+pub(crate) struct Esc {
+    text: &'static str,
+    block: [u8; ESC_BLOCK],
+}
+
+const ESC_BLOCK: usize = 32;
+
+impl Esc {
+    fn new(text: &'static str) -> Esc {
+        let mut block = [0; ESC_BLOCK];
+        let n = text.len().min(ESC_BLOCK);
+        block[..n].copy_from_slice(&text.as_bytes()[..n]);
+        Esc { text, block }
+    }
+
+    /// A style rendered once, for the life of the process.
+    fn rendered(text: String) -> Esc {
+        Esc::new(Box::leak(text.into_boxed_str()))
+    }
+
+    #[inline]
+    pub(crate) fn put(&self, out: &mut Vec<u8>) {
+        if self.text.len() <= ESC_BLOCK {
+            out.extend_from_slice(&self.block);
+            out.truncate(out.len() - (ESC_BLOCK - self.text.len()));
+        } else {
+            out.extend_from_slice(self.text.as_bytes());
+        }
+    }
+}
+
 /// The escapes of relkit's palette, rendered once: spans are written as bytes.
 struct Escapes {
-    reset: String,
-    dim: String,
-    bold: String,
-    red_bold: String,
-    green: String,
-    yellow: String,
-    yellow_bold: String,
-    blue: String,
-    magenta: String,
-    cyan: String,
-    grey: String,
-    url: String,
+    reset: Esc,
+    dim: Esc,
+    bold: Esc,
+    red_bold: Esc,
+    green: Esc,
+    yellow: Esc,
+    yellow_bold: Esc,
+    blue: Esc,
+    magenta: Esc,
+    cyan: Esc,
+    grey: Esc,
+    url: Esc,
 }
 
 static ESCAPES: LazyLock<Escapes> = LazyLock::new(|| {
-    let r = |s: palette::Style| s.render().to_string();
+    let r = |s: palette::Style| Esc::rendered(s.render().to_string());
     Escapes {
-        reset: palette::Reset.render().to_string(),
+        reset: Esc::rendered(palette::Reset.render().to_string()),
         dim: r(palette::DIM),
         bold: r(palette::EMPHASIS),
         red_bold: r(palette::ERROR),
@@ -51,44 +86,58 @@ static ESCAPES: LazyLock<Escapes> = LazyLock::new(|| {
 
 /// The escape that ends a styled span.
 pub fn reset() -> &'static str {
-    &ESCAPES.reset
+    ESCAPES.reset.text
 }
 
 /// The colour a whole line takes from its level.
 pub fn level_style(level: u8) -> &'static str {
+    level_esc(level).map_or("", |esc| esc.text)
+}
+
+fn level_esc(level: u8) -> Option<&'static Esc> {
     match level {
-        0..=3 => &ESCAPES.red_bold,
-        4 => &ESCAPES.yellow_bold,
-        5 => &ESCAPES.bold,
-        7 => &ESCAPES.grey,
-        _ => "",
+        0..=3 => Some(&ESCAPES.red_bold),
+        4 => Some(&ESCAPES.yellow_bold),
+        5 => Some(&ESCAPES.bold),
+        7 => Some(&ESCAPES.grey),
+        _ => None,
     }
 }
 
 pub fn identifier_style() -> &'static str {
-    &ESCAPES.blue
+    ESCAPES.blue.text
 }
 
 pub fn time_style() -> &'static str {
+    ESCAPES.dim.text
+}
+
+pub(crate) fn time_esc() -> &'static Esc {
     &ESCAPES.dim
 }
 
+pub(crate) fn identifier_esc() -> &'static Esc {
+    &ESCAPES.blue
+}
+
+pub(crate) fn reset_esc() -> &'static Esc {
+    &ESCAPES.reset
+}
+
 pub fn unparsed_style() -> &'static str {
-    &ESCAPES.magenta
+    ESCAPES.magenta.text
 }
 
 /// [`sanitize`] as bytes: the message itself, not copied and not checked again,
 /// when it is plain ASCII without control bytes (but tab and newline), as almost
 /// every log line is.
 pub fn sanitize_bytes(message: &[u8]) -> Cow<'_, [u8]> {
-    // One branch-free pass (the compiler vectorises it) for both questions.
-    let (unsafe_byte, non_ascii) = message.iter().fold((false, false), |(bad, wide), &b| {
-        (
-            bad | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f),
-            wide | (b >= 0x80),
-        )
+    // One branch-free pass (the compiler vectorises it): printable ASCII, tab and
+    // newline are plain; anything else (control, DEL, non-ASCII) needs a look.
+    let needs_look = message.iter().fold(false, |seen, &b| {
+        seen | ((b.wrapping_sub(0x20) > 0x5e) & (b != b'\t') & (b != b'\n'))
     });
-    if !unsafe_byte && !non_ascii {
+    if !needs_look {
         return Cow::Borrowed(message);
     }
     match sanitize(message) {
@@ -136,12 +185,7 @@ pub fn sanitize(message: &[u8]) -> Cow<'_, str> {
 
 /// Write `message` (already sanitized) in `base` colour with its parts highlighted.
 pub fn highlight(out: &mut Vec<u8>, message: &[u8], base: &str) {
-    let mut w = Spans {
-        out,
-        base,
-        text: message,
-        plain_from: 0,
-    };
+    let mut w = Spans::new(out, message, base);
     w.out.extend_from_slice(base.as_bytes());
     let bytes = message;
     let mut body = 0;
@@ -150,10 +194,7 @@ pub fn highlight(out: &mut Vec<u8>, message: &[u8], base: &str) {
             w.span(0, open, &ESCAPES.dim);
         }
         // The level word in its level's colour; info's is plain, so bold.
-        let style = match level_style(level) {
-            "" => &ESCAPES.bold,
-            style => style,
-        };
+        let style = level_esc(level).unwrap_or(&ESCAPES.bold);
         w.span(open, close, style);
         body = close + usize::from(bytes.get(close) == Some(&b' '));
     }
@@ -163,29 +204,57 @@ pub fn highlight(out: &mut Vec<u8>, message: &[u8], base: &str) {
 
 struct Spans<'o, 't> {
     out: &'o mut Vec<u8>,
-    base: &'o str,
+    /// The reset and the base colour, `after_len` bytes of its block.
+    after: Esc,
+    after_len: usize,
+    slow_base: &'o str,
     text: &'t [u8],
     plain_from: usize,
 }
 
-impl Spans<'_, '_> {
+impl<'o, 't> Spans<'o, 't> {
+    fn new(out: &'o mut Vec<u8>, text: &'t [u8], base: &'o str) -> Spans<'o, 't> {
+        // What follows a span: the reset and the line's colour again, as one escape.
+        let mut after = ESCAPES.reset;
+        let reset = after.text.len();
+        let fits = reset + base.len() <= ESC_BLOCK;
+        if fits {
+            after.block[reset..reset + base.len()].copy_from_slice(base.as_bytes());
+        }
+        Spans {
+            out,
+            after,
+            // Longer than a block (no palette is): written the slow way.
+            after_len: if fits { reset + base.len() } else { usize::MAX },
+            slow_base: base,
+            text,
+            plain_from: 0,
+        }
+    }
+
     /// Style `text[from..to]`; what lies before it since the last span goes plain.
-    fn span(&mut self, from: usize, to: usize, style: &str) {
+    fn span(&mut self, from: usize, to: usize, style: &Esc) {
         if from < self.plain_from || to <= from {
             return;
         }
         self.out
             .extend_from_slice(&self.text[self.plain_from..from]);
-        self.out.extend_from_slice(style.as_bytes());
+        style.put(self.out);
         self.out.extend_from_slice(&self.text[from..to]);
-        self.out.extend_from_slice(reset().as_bytes());
-        self.out.extend_from_slice(self.base.as_bytes());
+        if self.after_len <= ESC_BLOCK {
+            self.out.extend_from_slice(&self.after.block);
+            self.out
+                .truncate(self.out.len() - (ESC_BLOCK - self.after_len));
+        } else {
+            ESCAPES.reset.put(self.out);
+            self.out.extend_from_slice(self.slow_base.as_bytes());
+        }
         self.plain_from = to;
     }
 
     fn finish(&mut self) {
         self.out.extend_from_slice(&self.text[self.plain_from..]);
-        self.out.extend_from_slice(reset().as_bytes());
+        ESCAPES.reset.put(self.out);
     }
 }
 
@@ -248,17 +317,78 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
     words(w, from);
 }
 
+/// Highlight the words from `from` on. Only a word that starts with a digit, a capital,
+/// `h` or `(`, or holds a `=`, can be styled (see [`word`]); such words are found
+/// eight bytes at a time, so the common plain words cost no branch each.
 fn words(w: &mut Spans<'_, '_>, from: usize) {
     let bytes = w.text;
-    let mut i = from;
-    while i < bytes.len() {
-        if bytes[i] == b' ' {
-            i += 1;
-            continue;
+    // The end of the last word looked at: a candidate before it belongs to it.
+    let mut done = from;
+    // Whether the byte before the current eight is a space (or `from` itself).
+    let mut after_space = 0x80;
+    let mut base = from;
+    while base < bytes.len() {
+        let chunk = swar::load(&bytes[base..]);
+        let spaces = swar::equal(chunk, b' ');
+        let starts = ((spaces << 8) | after_space)
+            & (swar::within(chunk, b'0', b'9')
+                | swar::within(chunk, b'A', b'Z')
+                | swar::equal(chunk, b'h')
+                | swar::equal(chunk, b'('));
+        after_space = (spaces >> 56) & 0x80;
+        let mut candidates = starts | swar::equal(chunk, b'=');
+        while candidates != 0 {
+            let at = base + (candidates.trailing_zeros() / 8) as usize;
+            candidates &= candidates - 1;
+            if at < done || at >= bytes.len() {
+                continue;
+            }
+            let start = if bytes[at] == b'=' {
+                // The word around the `=` begins after the space before it.
+                bytes[done..at]
+                    .iter()
+                    .rposition(|&b| b == b' ')
+                    .map_or(done, |space| done + space + 1)
+            } else {
+                at
+            };
+            let end = crate::find_byte(b' ', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+            word(w, start, end);
+            done = end;
         }
-        let end = crate::find_byte(b' ', &bytes[i..]).map_or(bytes.len(), |n| i + n);
-        word(w, i, end);
-        i = end;
+        base += 8;
+    }
+}
+
+/// Per-byte tests on eight bytes at once: each answer is a mask with the high bit
+/// of every matching byte set, exact for every byte (no borrow crosses bytes).
+mod swar {
+    pub const ONES: u64 = 0x0101_0101_0101_0101;
+    pub const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+    /// Up to eight bytes, little-endian; past the end they read as spaces.
+    pub fn load(bytes: &[u8]) -> u64 {
+        if let Some(word) = bytes.first_chunk::<8>() {
+            return u64::from_le_bytes(*word);
+        }
+        let mut word = [b' '; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        u64::from_le_bytes(word)
+    }
+
+    pub fn equal(chunk: u64, byte: u8) -> u64 {
+        let x = chunk ^ (ONES * u64::from(byte));
+        !(((x & LOWS) + LOWS) | x) & HIGHS
+    }
+
+    /// Bytes in `lo..=hi`, both ASCII and `lo` above zero.
+    pub fn within(chunk: u64, lo: u8, hi: u8) -> u64 {
+        let low7 = chunk & LOWS;
+        let at_least = low7 + ONES * u64::from(0x80 - lo);
+        let at_most = !(low7 + ONES * u64::from(0x7f - hi));
+        at_least & at_most & !chunk & HIGHS
     }
 }
 
@@ -389,18 +519,18 @@ mod tests {
         String::from_utf8(out)
             .unwrap()
             // Compound styles first: they begin with a simple one's escape.
-            .replace(&ESCAPES.red_bold, "<red:")
-            .replace(&ESCAPES.yellow_bold, "<&ESCAPES.yellow:")
-            .replace(&ESCAPES.url, "<url:")
+            .replace(ESCAPES.red_bold.text, "<red:")
+            .replace(ESCAPES.yellow_bold.text, "<&ESCAPES.yellow:")
+            .replace(ESCAPES.url.text, "<url:")
             .replace(reset(), ">")
-            .replace(&ESCAPES.dim, "<dim:")
-            .replace(&ESCAPES.bold, "<b:")
-            .replace(&ESCAPES.green, "<green:")
-            .replace(&ESCAPES.yellow, "<yellow:")
-            .replace(&ESCAPES.blue, "<blue:")
-            .replace(&ESCAPES.magenta, "<magenta:")
-            .replace(&ESCAPES.cyan, "<cyan:")
-            .replace(&ESCAPES.grey, "<grey:")
+            .replace(ESCAPES.dim.text, "<dim:")
+            .replace(ESCAPES.bold.text, "<b:")
+            .replace(ESCAPES.green.text, "<green:")
+            .replace(ESCAPES.yellow.text, "<yellow:")
+            .replace(ESCAPES.blue.text, "<blue:")
+            .replace(ESCAPES.magenta.text, "<magenta:")
+            .replace(ESCAPES.cyan.text, "<cyan:")
+            .replace(ESCAPES.grey.text, "<grey:")
     }
 
     #[test]
@@ -452,5 +582,117 @@ mod tests {
             sanitize(b"see \x1b]8;;https://x.example/\x1b\\docs\x1b]8;;\x1b\\ \x1b]0;t\x07\x1bPq#0\x1b\\\x1b(Bok \x7f"),
             "see docs ok \\x7f"
         );
+    }
+
+    /// The word loop as first written, a byte at a time: the reference the
+    /// eight-bytes-at-a-time scan must match.
+    fn words_bytewise(w: &mut Spans<'_, '_>, from: usize) {
+        let bytes = w.text;
+        let mut i = from;
+        while i < bytes.len() {
+            if bytes[i] == b' ' {
+                i += 1;
+                continue;
+            }
+            let end = crate::find_byte(b' ', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+            word(w, i, end);
+            i = end;
+        }
+    }
+
+    #[test]
+    fn word_scan_matches_the_bytewise_loop() {
+        let pieces: [&[u8]; 24] = [
+            b" ",
+            b"  ",
+            b"a",
+            b"h",
+            b"http://x.io/a",
+            b"=",
+            b"db=",
+            b"2.1ms",
+            b"12",
+            b"10.0.0.1:80",
+            b"Ecto.Query",
+            b"(Billing.Repo)",
+            b"(",
+            b"Z",
+            b"z9",
+            b"\xc3",
+            "\u{b5}s".as_bytes(),
+            b"source=\"x\"",
+            b"request_id=F",
+            b",",
+            b".",
+            b"9",
+            b"x=1s",
+            b"\xff",
+        ];
+        // A small deterministic generator: every length up to 40 pieces, many mixes.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut message = Vec::new();
+            for _ in 0..next() % 40 {
+                message.extend_from_slice(pieces[(next() % 24) as usize]);
+            }
+            for from in [0, 1, 3, 8, 9] {
+                let from = from.min(message.len());
+                let mut quick = Vec::new();
+                let mut spans = Spans::new(&mut quick, &message, "B");
+                words(&mut spans, from);
+                spans.finish();
+                let mut slow = Vec::new();
+                let mut spans = Spans::new(&mut slow, &message, "B");
+                words_bytewise(&mut spans, from);
+                spans.finish();
+                assert_eq!(
+                    quick,
+                    slow,
+                    "{:?} from {from}",
+                    String::from_utf8_lossy(&message)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn byte_masks_are_exact() {
+        for a in 0..=255u8 {
+            for at in 0..8 {
+                // Neighbours that would carry or borrow into the tested byte if the
+                // arithmetic leaked across bytes.
+                for fill in [0x00, 0x20, 0x7f, 0x80, 0xff] {
+                    let mut bytes = [fill; 8];
+                    bytes[at] = a;
+                    let chunk = swar::load(&bytes);
+                    let bit = |mask: u64| mask >> (at * 8 + 7) & 1 == 1;
+                    assert_eq!(bit(swar::equal(chunk, b'=')), a == b'=');
+                    assert_eq!(bit(swar::equal(chunk, b' ')), a == b' ');
+                    assert_eq!(bit(swar::within(chunk, b'0', b'9')), a.is_ascii_digit());
+                    assert_eq!(bit(swar::within(chunk, b'A', b'Z')), a.is_ascii_uppercase());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_span_restores_the_line_colour_whatever_its_length() {
+        for base in ["", "\x1b[1m\x1b[31m", &"\x1b[1m".repeat(10)] {
+            let mut out = Vec::new();
+            highlight(&mut out, b"took 12ms here", base);
+            let (reset, yellow) = (reset(), ESCAPES.yellow.text);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("{base}took {yellow}12ms{reset}{base} here{reset}"),
+                "base of {} bytes",
+                base.len()
+            );
+        }
     }
 }

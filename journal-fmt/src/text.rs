@@ -33,6 +33,9 @@ pub fn cat_line(line: &[u8]) -> TextLine<'_> {
 
 /// A `short`-family line, or `None` when it does not start with one of their
 /// timestamps followed by an identifier.
+///
+/// `line` may be a record: the line and the lines after it that journalctl indented
+/// under it ([`record_end`]); they are the message's later lines.
 pub fn short_line<'a>(line: &'a [u8], clock: &mut Clock, now_micros: i64) -> Option<TextLine<'a>> {
     let (time, rest) = timestamp(line, clock, now_micros)?;
     let rest = rest.strip_prefix(b" ")?;
@@ -47,11 +50,81 @@ pub fn short_line<'a>(line: &'a [u8], clock: &mut Clock, now_micros: i64) -> Opt
     if let Some(pid) = pid {
         entry.push("_PID", Some(pid));
     }
-    entry.push("MESSAGE", Some(message));
+    if memchr::memchr(b'\n', message).is_some() {
+        let indent = continuation_indent(line, ident, message);
+        entry.push("MESSAGE", Some(unindent(message, indent)));
+    } else {
+        entry.push("MESSAGE", Some(message));
+    }
     Some(TextLine {
         entry,
         time: Some(time),
     })
+}
+
+/// How far journalctl indents a multi-line message's later lines: by the width of
+/// the first line's prefix (`time [host ]ident[pid]: `), in bytes, except that
+/// `unknown`, written for an entry with neither identifier nor command, is left out
+/// of the count (systemd's `output_short` does not add it).
+fn continuation_indent(line: &[u8], ident: &[u8], message: &[u8]) -> usize {
+    // `message` runs to the end of `line` (a record's later lines included).
+    let prefix = line.len() - message.len();
+    if ident == b"unknown" {
+        prefix.saturating_sub(b" unknown".len())
+    } else {
+        prefix
+    }
+}
+
+/// A record's message with journalctl's indentation taken off its later lines.
+fn unindent(message: &[u8], indent: usize) -> Vec<u8> {
+    let mut joined = Vec::with_capacity(message.len());
+    for (n, line) in message.split(|&b| b == b'\n').enumerate() {
+        if n > 0 {
+            joined.push(b'\n');
+        }
+        let margin = line.iter().take(indent).take_while(|&&b| b == b' ').count();
+        joined.extend_from_slice(if n > 0 && margin == indent {
+            &line[indent..]
+        } else {
+            line
+        });
+    }
+    joined
+}
+
+/// Where the entry whose first line is `input[start..end]` ends (`end` is that
+/// line's newline or the end of `input`), and how many lines it has after the
+/// first: journalctl's short forms write a multi-line message's later lines under
+/// its first, each indented by [`continuation_indent`] spaces (systemd's
+/// `print_multiline`), so such lines after a `short`-family line are its message.
+pub fn record_end(
+    input: &[u8],
+    start: usize,
+    end: usize,
+    clock: &mut Clock,
+    now_micros: i64,
+) -> (usize, u64) {
+    let head = &input[start..end];
+    let Some((_, rest)) = timestamp(head, clock, now_micros) else {
+        return (end, 0);
+    };
+    let Some((_, ident, _, message)) = rest.strip_prefix(b" ").and_then(origin) else {
+        return (end, 0);
+    };
+    let indent = continuation_indent(head, ident, message);
+    let (mut end, mut more) = (end, 0);
+    while end < input.len() {
+        let next = end + 1;
+        let next_end = memchr::memchr(b'\n', &input[next..]).map_or(input.len(), |i| next + i);
+        let line = &input[next..next_end];
+        if indent == 0 || line.len() < indent || line[..indent].iter().any(|&b| b != b' ') {
+            break;
+        }
+        end = next_end;
+        more += 1;
+    }
+    (end, more)
 }
 
 /// Does the line start like a `short`-family line? (Input detection.)
@@ -340,5 +413,63 @@ mod tests {
             assert!(read(line).is_none(), "{line}");
         }
         assert!(is_meta_line(b"-- Boot 0f4e2d --"));
+    }
+
+    /// The records `input` splits into, as the engine cuts them, and each message.
+    fn records(input: &str) -> Vec<(usize, String)> {
+        let mut clock = Clock::utc();
+        let input = input.as_bytes();
+        let mut found = Vec::new();
+        let mut start = 0;
+        while start < input.len() {
+            let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i);
+            let (end, more) = record_end(input, start, end, &mut clock, NOW);
+            let message = match short_line(&input[start..end], &mut clock, NOW) {
+                Some(line) => line.entry.get("MESSAGE").flatten().unwrap().to_vec(),
+                None => input[start..end].to_vec(),
+            };
+            found.push((1 + more as usize, String::from_utf8(message).unwrap()));
+            start = end + 1;
+        }
+        found
+    }
+
+    #[test]
+    fn indented_lines_are_the_message_s_later_lines() {
+        // `Nov 22 10:00:07 billing[7]: ` is 28 bytes.
+        let pad = " ".repeat(28);
+        let input = format!(
+            "Nov 22 10:00:07 billing[7]: GenServer terminating\n\
+             {pad}** (RuntimeError) boom\n\
+             {pad}    (billing 0.1.0) lib/b.ex:57: B.charge/2\n\
+             {pad}\n\
+             {pad}last\n\
+             Nov 22 10:00:08 billing[7]: alone\n\
+             \x20   fewer spaces: not journalctl's indent\n"
+        );
+        assert_eq!(
+            records(&input),
+            [
+                (
+                    5,
+                    "GenServer terminating\n** (RuntimeError) boom\n    (billing 0.1.0) lib/b.ex:57: B.charge/2\n\nlast"
+                        .to_string()
+                ),
+                (1, "alone".to_string()),
+                (1, "    fewer spaces: not journalctl's indent".to_string()),
+            ]
+        );
+        // A line that is not a short line has no later lines.
+        assert_eq!(records(&format!("plain\n{pad}x\n")).len(), 2);
+        // journalctl leaves ` unknown` (an entry with no identifier) out of the indent.
+        let unknown = format!(
+            "Nov 22 10:00:07 host unknown[7]: first\n{}second\n",
+            " ".repeat("Nov 22 10:00:07 host[7]: ".len())
+        );
+        assert_eq!(records(&unknown), [(2, "first\nsecond".to_string())]);
+        // With a host, and in the ISO form, the indent is that line's prefix.
+        let iso = "2026-11-22T10:00:07+0000 app1 beam.smp[1]: a";
+        let later = format!("{iso}\n{}b\n", " ".repeat(iso.len() - 1));
+        assert_eq!(records(&later), [(2, "a\nb".to_string())]);
     }
 }
