@@ -17,7 +17,8 @@ defmodule RelconfStub.Json do
 
   def enc(l) when is_list(l) do
     cond do
-      Keyword.keyword?(l) ->
+      # A keyword list with a key twice stays a list: an object would lose one.
+      Keyword.keyword?(l) and length(Enum.uniq(Keyword.keys(l))) == length(l) ->
         "{" <> Enum.map_join(l, ",", fn {k, v} -> str(Atom.to_string(k)) <> ":" <> enc(v) end) <> "}"
 
       List.ascii_printable?(l) ->

@@ -106,6 +106,7 @@ pub fn app_version(root: &Path, app: &str) -> Option<String> {
         };
         let Ok(nodes) = parse(&src) else { continue };
         let mut ev = Evaluator::new(&src, Box::new(|_| None));
+        ev.learn(&nodes);
         let Some(project) = mix_project(&nodes, &mut ev) else {
             continue;
         };
@@ -132,6 +133,7 @@ pub fn read(src: &str, root: &Path) -> Result<Config, ReadError> {
     let root = root.to_path_buf();
     let version_of = move |app: &str| app_version(&root, app);
     let mut ev = Evaluator::new(src, Box::new(version_of));
+    ev.learn(&nodes);
     if let Some(project) = mix_project(&nodes, &mut ev) {
         return read_mix(&project, &mut ev);
     }
@@ -233,31 +235,29 @@ fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
         .map(|(_, v)| (ev.value(v, "default_release"), ev.line(v.start)));
     let mut releases = Vec::new();
     if let Some((_, node)) = pairs.iter().find(|(k, _)| *k == "releases") {
-        // A literal list, a call to a local function, or something we cannot see into.
-        let resolved = match &node.ex {
-            Ex::Call {
-                target: None,
-                name,
-                args,
-                block: None,
-            } if args.is_empty() => ev.functions.get(name).cloned(),
-            Ex::List(_) => Some((*node).clone()),
-            _ => None,
-        };
-        match resolved.as_ref().and_then(keyword_pairs) {
+        // A keyword list, written out or returned by a local function (its keys
+        // `name:` or `{@app, ...}`), or something we cannot see into.
+        match ev.keyword_pairs(node) {
             Some(list) => {
-                for (name, opts) in list {
+                for (name, opts) in &list {
+                    let name = name.as_str();
                     let (line, column) = position(ev, opts.start.saturating_sub(name.len() + 2));
                     let mut settings = match keyword_items(opts) {
                         Some(items) => settings_from(&items, ev, &format!("releases.{name}")),
-                        None => vec![Setting {
-                            key: "options".into(),
-                            value: ev.value(opts, &format!("releases.{name}")),
-                            literal: false,
-                            line,
-                            column,
-                            value_span: (opts.start, opts.end),
-                        }],
+                        None => match ev.resolved(opts).filter(|o| keyword_items(o).is_some()) {
+                            Some(resolved) => {
+                                let items = keyword_items(&resolved).unwrap_or_default();
+                                settings_from(&items, ev, &format!("releases.{name}"))
+                            }
+                            None => vec![Setting {
+                                key: "options".into(),
+                                value: ev.value(opts, &format!("releases.{name}")),
+                                literal: false,
+                                line,
+                                column,
+                                value_span: (opts.start, opts.end),
+                            }],
+                        },
                     };
                     if !settings.iter().any(|s| s.key == "version") {
                         if let Some(v) = &version {

@@ -3,14 +3,24 @@
 //! (plain and quoted), keyword keys, numbers, identifiers, aliases, module
 //! attributes, operators and punctuation. Every token keeps its byte span.
 
+/// A piece of an interpolated string: text (escapes applied), or the byte range of
+/// the code between `#{` and `}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrPart {
+    Text(String),
+    Code { start: usize, end: usize },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
     Int(i64),
     Float(f64),
-    /// A string; `interpolated` when it has `#{...}` (its value is then unknown).
+    /// A string; `interpolated` when it has `#{...}`, and then, for a one-line
+    /// string, its `parts` (empty for a heredoc: its value stays unknown).
     Str {
         value: String,
         interpolated: bool,
+        parts: Vec<StrPart>,
     },
     Charlist {
         value: String,
@@ -264,12 +274,23 @@ impl Lexer<'_> {
             }
             b'"' | b'\'' => {
                 let triple = self.peek(1) == c && self.peek(2) == c;
+                let mut parts = Vec::new();
                 let (value, interpolated) = if triple {
                     self.heredoc(c)?
                 } else {
-                    self.quoted(c)?
+                    self.quoted_parts(c, &mut parts)?
                 };
+                if !interpolated {
+                    parts.clear();
+                }
                 if self.peek(0) == b':' && self.peek(1) != b':' && !triple && c == b'"' {
+                    if interpolated {
+                        // Never a key with its code left out.
+                        return self.err(
+                            "a keyword key with #{...} interpolation is not read yet; write the key out",
+                            start,
+                        );
+                    }
                     self.p += 1;
                     self.push(Tok::KwKey(value), start, space);
                 } else if c == b'"' {
@@ -277,6 +298,7 @@ impl Lexer<'_> {
                         Tok::Str {
                             value,
                             interpolated,
+                            parts,
                         },
                         start,
                         space,
@@ -295,8 +317,23 @@ impl Lexer<'_> {
             b':' if self.peek(1) == b'"' || self.peek(1) == b'\'' => {
                 let q = self.peek(1);
                 self.p += 1;
-                let (value, _) = self.quoted(q)?;
-                self.push(Tok::Atom(value), start, space);
+                let mut parts = Vec::new();
+                let (value, interpolated) = self.quoted_parts(q, &mut parts)?;
+                if interpolated {
+                    // `:"#{app}_prod"`: its name is its text, known when the parts are.
+                    let interpolated = true;
+                    self.push(
+                        Tok::Str {
+                            value,
+                            interpolated,
+                            parts,
+                        },
+                        start,
+                        space,
+                    );
+                } else {
+                    self.push(Tok::Atom(value), start, space);
+                }
             }
             b':' if is_ident_start(self.peek(1)) || self.peek(1).is_ascii_uppercase() => {
                 self.p += 1;
@@ -465,9 +502,19 @@ impl Lexer<'_> {
     /// A `"..."` or `'...'` body starting at the opening quote; returns the value with
     /// escapes applied and whether it interpolates.
     fn quoted(&mut self, q: u8) -> Result<(String, bool), LexError> {
+        self.quoted_parts(q, &mut Vec::new())
+    }
+
+    /// [`Lexer::quoted`], also cutting the body into `parts` at each `#{...}`.
+    fn quoted_parts(
+        &mut self,
+        q: u8,
+        parts: &mut Vec<StrPart>,
+    ) -> Result<(String, bool), LexError> {
         let open = self.p;
         self.p += 1;
         let mut value = String::new();
+        let mut text = String::new();
         let mut interpolated = false;
         loop {
             if self.p >= self.b.len() {
@@ -482,20 +529,33 @@ impl Lexer<'_> {
             let c = self.b[self.p];
             if c == q {
                 self.p += 1;
+                if !text.is_empty() {
+                    parts.push(StrPart::Text(text));
+                }
                 return Ok((value, interpolated));
             }
             if c == b'#' && self.peek(1) == b'{' {
                 interpolated = true;
+                let start = self.p + 2;
                 self.skip_interpolation()?;
+                if !text.is_empty() {
+                    parts.push(StrPart::Text(std::mem::take(&mut text)));
+                }
+                parts.push(StrPart::Code {
+                    start,
+                    end: self.p - 1,
+                });
                 continue;
             }
+            let before = value.len();
             if c == b'\\' {
                 self.escape(&mut value)?;
-                continue;
+            } else {
+                let ch = self.src[self.p..].chars().next().unwrap_or('\0');
+                value.push(ch);
+                self.p += ch.len_utf8();
             }
-            let ch = self.src[self.p..].chars().next().unwrap_or('\0');
-            value.push(ch);
-            self.p += ch.len_utf8();
+            text.push_str(&value[before..]);
         }
     }
 
@@ -726,7 +786,8 @@ mod tests {
                 Tok::KwKey("vm_args".into()),
                 Tok::Str {
                     value: "rel/vm.args".into(),
-                    interpolated: false
+                    interpolated: false,
+                    parts: vec![]
                 },
                 Tok::Sep,
                 Tok::Eof
@@ -748,21 +809,28 @@ mod tests {
             toks("\"a\\tb\\u00e9\"")[0],
             Tok::Str {
                 value: "a\tbé".into(),
-                interpolated: false
+                interpolated: false,
+                parts: vec![]
             }
         );
         assert_eq!(
             toks("\"v#{1 + \"}\"}\"")[0],
             Tok::Str {
                 value: "v".into(),
-                interpolated: true
+                interpolated: true,
+                // `v`, then the code `1 + "}"` (bytes 4 to 11).
+                parts: vec![
+                    StrPart::Text("v".into()),
+                    StrPart::Code { start: 4, end: 11 }
+                ]
             }
         );
         assert_eq!(
             toks("\"\"\"\n  one\n    two\n  \"\"\"")[0],
             Tok::Str {
                 value: "one\n  two\n".into(),
-                interpolated: false
+                interpolated: false,
+                parts: vec![]
             }
         );
         assert_eq!(

@@ -4,7 +4,7 @@
 //! attributes and binary operators. Every node keeps its byte span so that what
 //! cannot be evaluated is reported with its source text.
 
-use crate::lexer::{lex, LexError, Tok, Token};
+use crate::lexer::{lex, LexError, StrPart, Tok, Token};
 
 /// Nesting deeper than this is refused with an error instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 64;
@@ -18,8 +18,9 @@ pub enum Ex {
     Atom(String),
     Str(String),
     Charlist(String),
-    /// A string or charlist with `#{...}`: its value is not known statically.
-    Interpolated,
+    /// A string or charlist with `#{...}`: its parts (text, and the byte range of
+    /// each piece of code), or none when they were not kept (heredocs, charlists).
+    Interpolated(Vec<StrPart>),
     /// `[a, b]`; keyword pairs are two-element tuples whose first element is an atom.
     List(Vec<Node>),
     Tuple(Vec<Node>),
@@ -402,11 +403,13 @@ impl Parser {
             Tok::Int(n) => leaf(Ex::Int(n)),
             Tok::Float(f) => leaf(Ex::Float(f)),
             Tok::Str {
+                interpolated: true,
+                parts,
+                ..
+            } => leaf(Ex::Interpolated(parts)),
+            Tok::Charlist {
                 interpolated: true, ..
-            }
-            | Tok::Charlist {
-                interpolated: true, ..
-            } => leaf(Ex::Interpolated),
+            } => leaf(Ex::Interpolated(Vec::new())),
             Tok::Str { value, .. } => leaf(Ex::Str(value)),
             Tok::Charlist { value, .. } => leaf(Ex::Charlist(value)),
             Tok::Atom(a) => leaf(Ex::Atom(a)),
