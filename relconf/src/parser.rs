@@ -697,13 +697,22 @@ impl Parser {
     fn bare_args(&mut self) -> Result<Vec<Node>, ParseError> {
         self.do_allowed.push(false);
         let mut args = Vec::new();
+        let mut after_keyword = None;
         let result = loop {
             match self.expr(9) {
-                Ok(a) => args.push(a),
+                Ok(a) => {
+                    if let Err(e) = keywords_last(&a, after_keyword) {
+                        break Err(e);
+                    }
+                    args.push(a)
+                }
                 Err(e) => break Err(e),
             }
             if *self.peek() == Tok::Comma {
-                self.next();
+                let comma = self.next().start;
+                if args.last().is_some_and(is_keyword_pair) {
+                    after_keyword = Some(comma);
+                }
                 self.skip_seps();
                 continue;
             }
@@ -725,15 +734,21 @@ impl Parser {
 
     fn args_until_inner(&mut self, close: Tok, open: usize) -> Result<Vec<Node>, ParseError> {
         let mut items = Vec::new();
+        let mut after_keyword = None;
         loop {
             self.skip_seps();
             if *self.peek() == close {
                 break;
             }
-            items.push(self.expr(0)?);
+            let item = self.expr(0)?;
+            keywords_last(&item, after_keyword)?;
+            items.push(item);
             self.skip_seps();
             if *self.peek() == Tok::Comma {
-                self.next();
+                let comma = self.next().start;
+                if items.last().is_some_and(is_keyword_pair) {
+                    after_keyword = Some(comma);
+                }
                 continue;
             }
             break;
@@ -759,6 +774,28 @@ fn is_pair(n: &Node) -> bool {
 }
 
 /// `f(a, k: 1, j: 2)` has two arguments: `a` and the list `[k: 1, j: 2]`.
+/// A `key: value` pair as written (not a `{:key, value}` tuple, whose atom starts
+/// after its brace).
+fn is_keyword_pair(node: &Node) -> bool {
+    matches!(&node.ex, Ex::Tuple(items) if items.len() == 2
+        && matches!(items[0].ex, Ex::Atom(_))
+        && items[0].start == node.start)
+}
+
+/// Elixir's rule: nothing but more `key: value` pairs after one (`comma` is where
+/// the pairs were followed by a comma).
+fn keywords_last(item: &Node, comma: Option<usize>) -> Result<(), ParseError> {
+    match comma {
+        Some(offset) if !is_keyword_pair(item) => Err(ParseError {
+            message: "unexpected expression after keyword list: `key: value` pairs come \
+                      last; move them to the end or wrap them in brackets"
+                .into(),
+            offset,
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn fold_keywords(mut args: Vec<Node>) -> Vec<Node> {
     let first_kw = args.iter().rposition(|a| !is_pair(a)).map_or(0, |i| i + 1);
     if first_kw >= args.len() {
@@ -851,7 +888,7 @@ end
 
     #[test]
     fn if_case_fn_and_maps_parse() {
-        parse("if System.get_env(\"X\") do\n  a = 1\nelse\n  b\nend\ncase x do\n  {:ok, v} -> v\n  _ -> nil\nend\nf = fn x -> x * 2 end\nm = %{a: 1, \"b\" => 2}\ns = %URI{host: \"x\"}\n").unwrap();
+        parse("if System.get_env(\"X\") do\n  a = 1\nelse\n  b\nend\ncase x do\n  {:ok, v} -> v\n  _ -> nil\nend\nf = fn x -> x * 2 end\nm = %{\"b\" => 2, a: 1}\ns = %URI{host: \"x\"}\n").unwrap();
     }
 
     #[test]
@@ -863,5 +900,31 @@ end
         assert!(e.message.contains("`end`"), "{}", e.message);
         let deep = "[".repeat(5000) + &"]".repeat(5000);
         assert!(parse(&deep).unwrap_err().message.contains("nested deeper"));
+    }
+
+    /// Elixir refuses anything after `key: value` pairs, at the comma after them
+    /// (the columns are Code.string_to_quoted's).
+    #[test]
+    fn keyword_pairs_come_last() {
+        for (src, offset) in [
+            ("f(a: 1, b)", 6),
+            ("[a: 1, b]", 5),
+            ("use D, default_release: :default, defau", 32),
+            ("f a: 1, b: 2, c", 12),
+        ] {
+            let e = parse(src).unwrap_err();
+            assert_eq!(e.offset, offset, "{src}");
+            assert!(e
+                .message
+                .starts_with("unexpected expression after keyword list"));
+        }
+        for fine in [
+            "f(a, b: 1, c: 2)",
+            "[{:a, 1}, :b]",
+            "[:b, a: 1]",
+            "f a, b: 1",
+        ] {
+            assert!(parse(fine).is_ok(), "{fine}");
+        }
     }
 }
