@@ -243,7 +243,17 @@ impl Parser {
     }
 
     fn expr_inner(&mut self, min_bp: u8) -> Result<Node, ParseError> {
-        let mut lhs = self.unary()?;
+        // `fn -> ... end`: a clause without arguments.
+        let mut lhs = if min_bp == 0 && *self.peek() == Tok::Op("->") {
+            let at = self.tok().start;
+            Node {
+                ex: Ex::Block(Vec::new()),
+                start: at,
+                end: at,
+            }
+        } else {
+            self.unary()?
+        };
         while let Tok::Op(op) = self.peek() {
             let op = *op;
             if op == "->" {
@@ -273,11 +283,23 @@ impl Parser {
                 };
                 continue;
             }
-            let Some((lbp, rbp)) = binary(op) else { break };
+            // `a not in b`: one operator, at `in`'s precedence.
+            let not_in = op == "not"
+                && self
+                    .t
+                    .get(self.i + 1)
+                    .is_some_and(|t| t.tok == Tok::Op("in"));
+            let op = if not_in { "not in" } else { op };
+            let Some((lbp, rbp)) = binary(if not_in { "in" } else { op }) else {
+                break;
+            };
             if lbp < min_bp {
                 break;
             }
             self.next();
+            if not_in {
+                self.next();
+            }
             self.skip_seps();
             let rhs = self.expr(rbp)?;
             lhs = Node {
@@ -699,7 +721,9 @@ impl Parser {
         let mut args = Vec::new();
         let mut after_keyword = None;
         let result = loop {
-            match self.expr(9) {
+            // Every operator but a clause's `->` binds inside an argument:
+            // `for x <- xs, do: x`, `defp f(x) when x in @xs, do: x`.
+            match self.expr(1) {
                 Ok(a) => {
                     if let Err(e) = keywords_last(&a, after_keyword) {
                         break Err(e);
@@ -926,5 +950,28 @@ end
         ] {
             assert!(parse(fine).is_ok(), "{fine}");
         }
+    }
+
+    /// Shapes real configs use that Elixir reads (each checked with
+    /// Code.string_to_quoted when written).
+    #[test]
+    fn closures_comprehensions_guards_and_not_in() {
+        for src in [
+            "cookie = fn -> :crypto.hash(:sha256, \"x\") |> Base.encode16() end",
+            "region = (fn -> \"eu\" end).()",
+            "hosts = for {k, v} <- [a: 1], do: {k, v}",
+            "defp paths(env) when env in @test_envs, do: [\"lib\"]",
+            "@sha (with {:ok, t} <- File.read(\"x\"), do: t)",
+            "if \"name\" not in [\"other\"] do\n  :yes\nend",
+            "pick = fn\n  {:ok, v} when is_binary(v) -> v\n  _ -> nil\nend",
+        ] {
+            assert!(parse(src).is_ok(), "{src}: {:?}", parse(src));
+        }
+        let Ex::Op { op, .. } = one("a not in b") else {
+            panic!()
+        };
+        assert_eq!(op, "not in");
+        // `not` alone before `in`'s operand is still the unary operator.
+        assert!(matches!(one("not a"), Ex::Unary { op: "not", .. }));
     }
 }
