@@ -86,6 +86,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         p: 0,
         out: Vec::new(),
         depth: Vec::new(),
+        interpolations: 0,
     };
     lx.run()?;
     Ok(lx.out)
@@ -98,6 +99,8 @@ struct Lexer<'a> {
     out: Vec<Token>,
     /// Open brackets, to know whether a newline separates expressions.
     depth: Vec<u8>,
+    /// Strings inside `#{...}` inside strings, read recursively: bounded.
+    interpolations: usize,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -623,6 +626,22 @@ impl Lexer<'_> {
 
     fn skip_interpolation(&mut self) -> Result<(), LexError> {
         let open = self.p;
+        if self.interpolations >= crate::parser::MAX_DEPTH {
+            return self.err(
+                format!(
+                    "strings inside #{{...}} nested deeper than {} levels",
+                    crate::parser::MAX_DEPTH
+                ),
+                open,
+            );
+        }
+        self.interpolations += 1;
+        let skipped = self.skip_interpolation_inner(open);
+        self.interpolations -= 1;
+        skipped
+    }
+
+    fn skip_interpolation_inner(&mut self, open: usize) -> Result<(), LexError> {
         self.p += 2;
         let mut depth = 1;
         while depth > 0 {
@@ -859,5 +878,16 @@ mod tests {
             .contains("heredoc"));
         assert_eq!(lex("[1, 2)").unwrap_err().offset, 5);
         assert!(lex("a ]").is_err());
+    }
+
+    /// Strings nested in interpolations are read recursively: 10,000 levels are an
+    /// error with a place, not a stack overflow; 64 are read.
+    #[test]
+    fn deep_interpolation_is_refused_not_overflowed() {
+        let nested = |n: usize| format!("\"{}a{}\"", "#{\"".repeat(n), "\"}".repeat(n));
+        let e = lex(&nested(10_000)).unwrap_err();
+        assert!(e.message.contains("nested deeper than 64"), "{}", e.message);
+        assert_eq!(e.offset, 64 * 3 + 1);
+        assert!(lex(&nested(64)).is_ok());
     }
 }
