@@ -9,8 +9,6 @@
 use journal_fmt::entry::Entry;
 use journal_fmt::json::parse_line;
 use relkit_tests::require_peer;
-use std::path::Path;
-use std::process::Command;
 
 mod common;
 
@@ -99,17 +97,17 @@ fn entries(count: usize) -> Vec<Entry<'static>> {
         .collect()
 }
 
-fn journalctl(journalctl: &Path, file: &Path, mode: &str) -> Vec<u8> {
-    let out = Command::new(journalctl)
+/// journal-fmt run with `args` on `input` in UTC; its stdout (it must succeed).
+fn journal_fmt(args: &[&str], input: impl Into<Vec<u8>>) -> Vec<u8> {
+    let out = relkit_tests::tool("journal-fmt")
         .env("TZ", "UTC")
-        .arg("--file")
-        .arg(file)
-        .args(["--no-pager", "-o", mode])
+        .args(args)
+        .write_stdin(input.into())
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "journalctl -o {mode}: {}",
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
@@ -143,7 +141,7 @@ fn multi_line_messages_read_back_whole_from_every_short_form() {
     common::write_journal(&remote, &written, &file);
     // journalctl prints the lines between a message's newlines, so one final newline
     // never reaches the text (`a\n` prints as `a`, `a\n\n` as `a` and an empty line).
-    let want: Vec<_> = messages_and_pids(&journalctl(&journalctl_path, &file, "json"))
+    let want: Vec<_> = messages_and_pids(&common::journalctl(&journalctl_path, &file, "json"))
         .into_iter()
         .map(|(message, pid)| {
             let message = message.map(|mut m| {
@@ -165,20 +163,13 @@ fn multi_line_messages_read_back_whole_from_every_short_form() {
         "the journal has {multi_line} multi-line messages"
     );
     for mode in MODES {
-        let text = journalctl(&journalctl_path, &file, mode);
+        let text = common::journalctl(&journalctl_path, &file, mode);
         for threads in ["1", "2"] {
-            let out = relkit_tests::tool("journal-fmt")
-                .env("TZ", "UTC")
-                .args(["-o", "json", "--color", "never", "--threads", threads])
-                .write_stdin(text.clone())
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
+            let out = journal_fmt(
+                &["-o", "json", "--color", "never", "--threads", threads],
+                text.clone(),
             );
-            let found = messages_and_pids(&out.stdout);
+            let found = messages_and_pids(&out);
             assert_eq!(found.len(), want.len(), "-o {mode}: entries read back");
             for (i, (ours, theirs)) in found.iter().zip(&want).enumerate() {
                 assert_eq!(
@@ -200,15 +191,7 @@ fn own_output_reads_back_whole() {
                  \x20                                            ** (RuntimeError) boom\n\
                  \x20                                                (billing 0.1.0) lib/b.ex:57: B.charge/2\n\
                  2026-11-20T00:00:01+0000 app1 billing[48211]: next entry\n";
-    let json = |input: Vec<u8>| {
-        let out = relkit_tests::tool("journal-fmt")
-            .env("TZ", "UTC")
-            .args(["-o", "json"])
-            .write_stdin(input)
-            .output()
-            .unwrap();
-        messages_and_pids(&out.stdout)
-    };
+    let json = |input: Vec<u8>| messages_and_pids(&journal_fmt(&["-o", "json"], input));
     let want = json(input.as_bytes().to_vec());
     assert_eq!(want.len(), 2);
     assert_eq!(
@@ -218,13 +201,8 @@ fn own_output_reads_back_whole() {
         )
     );
     for colour in ["never", "always"] {
-        let shown = relkit_tests::tool("journal-fmt")
-            .env("TZ", "UTC")
-            .args(["-o", "short-iso", "--color", colour])
-            .write_stdin(input)
-            .output()
-            .unwrap();
-        let plain = strip_sgr(&shown.stdout);
+        let shown = journal_fmt(&["-o", "short-iso", "--color", colour], input);
+        let plain = strip_sgr(&shown);
         assert_eq!(json(plain), want, "--color {colour}");
     }
 }
@@ -235,21 +213,10 @@ fn own_output_reads_back_whole() {
 fn own_output_without_an_identifier_reads_back_whole() {
     let input = "{\"__REALTIME_TIMESTAMP\":\"1795132800000000\",\"_PID\":\"7\",\"MESSAGE\":\"first\\n    second\\nthird\"}\n";
     for colour in ["never", "always"] {
-        let shown = relkit_tests::tool("journal-fmt")
-            .env("TZ", "UTC")
-            .args(["-o", "short-iso", "--color", colour])
-            .write_stdin(input)
-            .output()
-            .unwrap();
-        let plain = strip_sgr(&shown.stdout);
+        let shown = journal_fmt(&["-o", "short-iso", "--color", colour], input);
+        let plain = strip_sgr(&shown);
         assert!(String::from_utf8_lossy(&plain).contains(" unknown[7]: first\n"));
-        let back = relkit_tests::tool("journal-fmt")
-            .env("TZ", "UTC")
-            .args(["-o", "json"])
-            .write_stdin(plain)
-            .output()
-            .unwrap();
-        let found = messages_and_pids(&back.stdout);
+        let found = messages_and_pids(&journal_fmt(&["-o", "json"], plain));
         assert_eq!(
             found,
             [(

@@ -72,21 +72,6 @@ fn user_fields(entry: &Entry) -> Vec<(String, Option<Vec<u8>>)> {
     fields
 }
 
-fn journalctl(journalctl: &std::path::Path, file: &std::path::Path, mode: &str) -> Vec<u8> {
-    let out = Command::new(journalctl)
-        .arg("--file")
-        .arg(file)
-        .args(["-o", mode])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "journalctl -o {mode}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// The test entries written to a journal file, and journalctl to read it back.
 struct BillingJournal {
     _dir: tempfile::TempDir,
@@ -110,7 +95,7 @@ impl BillingJournal {
     }
 
     fn read(&self, mode: &str) -> Vec<u8> {
-        journalctl(&self.journalctl, &self.file, mode)
+        common::journalctl(&self.journalctl, &self.file, mode)
     }
 }
 

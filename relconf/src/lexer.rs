@@ -322,21 +322,17 @@ impl Lexer<'_> {
                 self.p += 1;
                 let mut parts = Vec::new();
                 let (value, interpolated) = self.quoted_parts(q, &mut parts)?;
-                if interpolated {
-                    // `:"#{app}_prod"`: its name is its text, known when the parts are.
-                    let interpolated = true;
-                    self.push(
-                        Tok::Str {
-                            value,
-                            interpolated,
-                            parts,
-                        },
-                        start,
-                        space,
-                    );
+                // `:"#{app}_prod"`: its name is its text, known when the parts are.
+                let tok = if interpolated {
+                    Tok::Str {
+                        value,
+                        interpolated,
+                        parts,
+                    }
                 } else {
-                    self.push(Tok::Atom(value), start, space);
-                }
+                    Tok::Atom(value)
+                };
+                self.push(tok, start, space);
             }
             b':' if is_ident_start(self.peek(1)) || self.peek(1).is_ascii_uppercase() => {
                 self.p += 1;

@@ -29,3 +29,21 @@ pub fn write_journal(remote: &Path, entries: &[Entry<'_>], file: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `journalctl --file FILE -o MODE` in UTC; its stdout (it must succeed).
+#[allow(dead_code)] // not every test crate that includes this module reads a journal back
+pub fn journalctl(journalctl: &Path, file: &Path, mode: &str) -> Vec<u8> {
+    let out = Command::new(journalctl)
+        .env("TZ", "UTC")
+        .arg("--file")
+        .arg(file)
+        .args(["--no-pager", "-o", mode])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "journalctl -o {mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
