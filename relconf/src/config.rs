@@ -2,8 +2,10 @@
 //! from a Distillery `rel/config.exs` (1.x `Mix.Releases.Config` or 2.x
 //! `Distillery.Releases.Config`) or from `releases:` in a `mix.exs`.
 
-use crate::eval::{alias_of, keyword_items, keyword_key, keyword_pairs, Evaluator, Unresolved};
-use crate::parser::{parse, Ex, Node, ParseError};
+use crate::eval::{
+    alias_of, attr_definition, keyword_items, keyword_key, keyword_pairs, Evaluator, Unresolved,
+};
+use crate::syntax::{block_items, parse, Ast, Error as ParseError, Node};
 use relkit_common::Document;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -104,16 +106,16 @@ pub fn app_version(root: &Path, app: &str) -> Option<String> {
         let Ok(src) = std::fs::read_to_string(&candidate) else {
             continue;
         };
-        let Ok(nodes) = parse(&src) else { continue };
+        let Ok(tree) = parse(&src) else { continue };
         let mut ev = Evaluator::new(&src, Box::new(|_| None));
-        ev.learn(&nodes);
-        let Some(project) = mix_project(&nodes, &mut ev) else {
+        ev.learn(&tree);
+        let Some(project) = mix_project(&tree, &mut ev) else {
             continue;
         };
         let pairs = keyword_pairs(&project)?;
         let is_app = pairs
             .iter()
-            .any(|(k, v)| *k == "app" && matches!(&v.ex, Ex::Atom(a) if a == app));
+            .any(|(k, v)| *k == "app" && matches!(&v.ast, Ast::Atom(a) if a == app));
         if !is_app {
             continue;
         }
@@ -129,66 +131,57 @@ pub fn app_version(root: &Path, app: &str) -> Option<String> {
 
 /// Read a config. `root` is the project directory (for `current_version`).
 pub fn read(src: &str, root: &Path) -> Result<Config, ReadError> {
-    let nodes = parse(src)?;
+    let tree = parse(src)?;
     let root = root.to_path_buf();
     let version_of = move |app: &str| app_version(&root, app);
     let mut ev = Evaluator::new(src, Box::new(version_of));
-    ev.learn(&nodes);
-    if let Some(project) = mix_project(&nodes, &mut ev) {
+    ev.learn(&tree);
+    if let Some(project) = mix_project(&tree, &mut ev) {
         return read_mix(&project, &mut ev);
     }
-    read_distillery(&nodes, &mut ev)
+    read_distillery(block_items(&tree), &mut ev)
+}
+
+/// A do-block call's parts: the body after `do` and the other sections
+/// (`else`, `after`, ...), from its last argument (`do ... end` and `do:` are the
+/// same keyword list).
+pub fn do_sections(args: &[Node]) -> Option<Vec<(&str, &Node)>> {
+    let pairs = keyword_pairs(args.last()?)?;
+    matches!(pairs.first(), Some(("do", _))).then_some(pairs)
 }
 
 /// Collect `@attr` definitions and zero-arity functions of the module, and return
 /// the body of `def project`, if this is a Mix project.
-fn mix_project(nodes: &[Node], ev: &mut Evaluator) -> Option<Node> {
-    let module_body = nodes.iter().find_map(|n| match &n.ex {
-        Ex::Call {
-            name,
-            block: Some(b),
-            ..
-        } if name == "defmodule" => Some(b.body.clone()),
-        _ => None,
-    })?;
+fn mix_project(tree: &Node, ev: &mut Evaluator) -> Option<Node> {
+    let module_body = block_items(tree)
+        .iter()
+        .find_map(|n| match n.local_call() {
+            Some(("defmodule", args)) => do_sections(args).map(|s| s[0].1),
+            _ => None,
+        })?;
     let mut project = None;
-    for stmt in &module_body {
-        let Ex::Call {
-            name, args, block, ..
-        } = &stmt.ex
-        else {
+    for stmt in block_items(module_body) {
+        if let Some((attr, value)) = attr_definition(stmt) {
+            ev.attrs.insert(attr.to_string(), value.clone());
+            continue;
+        }
+        let Some((kind @ ("def" | "defp"), args)) = stmt.local_call() else {
             continue;
         };
-        if let Some(attr) = name.strip_prefix('@') {
-            if let Some(v) = args.first() {
-                ev.attrs.insert(attr.to_string(), v.clone());
-            }
-            continue;
-        }
-        if name != "def" && name != "defp" {
-            continue;
-        }
+        let _ = kind;
         let Some(head) = args.first() else { continue };
-        let fname = match &head.ex {
-            Ex::Var(f) => f.clone(),
-            Ex::Call {
-                target: None,
-                name,
-                args,
-                ..
-            } if args.is_empty() => name.clone(),
+        let fname = match (head.var_name(), head.local_call()) {
+            (Some(f), _) => f.to_string(),
+            (None, Some((name, []))) => name.to_string(),
             _ => continue,
         };
-        // `def f do ... end` or `def f, do: ...`
-        let body = match (block, args.get(1).and_then(keyword_pairs)) {
-            (Some(b), _) => b.body.last().cloned(),
-            (None, Some(pairs)) => pairs
-                .iter()
-                .find(|(k, _)| *k == "do")
-                .map(|(_, v)| (*v).clone()),
-            _ => None,
+        // `def f do ... end` or `def f, do: ...`: the value is the last expression.
+        let Some(sections) = do_sections(&args[1..]) else {
+            continue;
         };
-        let Some(body) = body else { continue };
+        let Some(body) = block_items(sections[0].1).last().cloned() else {
+            continue;
+        };
         if fname == "project" {
             project = Some(body.clone());
         }
@@ -364,21 +357,13 @@ fn walk_under(
 }
 
 fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
-    let Ex::Call {
-        target: None,
-        name,
-        args,
-        block,
-    } = &node.ex
-    else {
-        // Code before and after the DSL (plugin loading pipes, assignments) is not ours.
-        if let Ex::Block(inner) = &node.ex {
-            walk(inner, ev, cfg, scope);
-        }
+    // Code before and after the DSL (plugin loading pipes, assignments) is not ours.
+    let Some((name, args)) = node.local_call() else {
         return;
     };
     let (line, column) = position(ev, node.start);
-    match name.as_str() {
+    match name {
+        "__block__" => walk(args, ev, cfg, scope),
         "use" => {
             let Some(module) = args.first().and_then(alias_of) else {
                 return;
@@ -386,7 +371,7 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
             if module != "Mix.Releases.Config" && module != "Distillery.Releases.Config" {
                 return;
             }
-            cfg.module = Some(module.to_string());
+            cfg.module = Some(module);
             if let Some(pairs) = args.get(1).and_then(keyword_pairs) {
                 for (key, value) in pairs {
                     let v = (ev.value(value, key), ev.line(value.start));
@@ -404,12 +389,15 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
             } else {
                 "release"
             };
-            let Some(block) = block else { return };
-            let block_name = match args.first().map(|a| &a.ex) {
-                Some(Ex::Atom(a)) => a.clone(),
+            let Some(sections) = do_sections(args) else {
+                return;
+            };
+            let block_name = match args.first().map(|a| &a.ast) {
+                Some(Ast::Atom(a)) if args.len() == 2 => a.clone(),
                 _ => {
                     let got = args
                         .first()
+                        .filter(|_| args.len() == 2)
                         .map(|a| ev.text(a).to_string())
                         .unwrap_or_default();
                     cfg.dsl_errors.push(DslError {
@@ -438,7 +426,7 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
                     list.len() - 1
                 }
             };
-            walk(&block.body, ev, cfg, Some((kind, index)));
+            walk(block_items(sections[0].1), ev, cfg, Some((kind, index)));
         }
         "set" => {
             let Some((kind, index)) = scope else {
@@ -481,13 +469,25 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
                 line,
             });
         }
-        // Blocks around the DSL: look inside every branch.
+        // Blocks around the DSL: look inside every branch (and every clause).
         "if" | "unless" | "case" | "cond" | "with" => {
-            if let Some(b) = block {
-                let condition = args.first().unwrap_or(node);
-                walk_under(&b.body, ev, cfg, scope, Some(condition));
-                for (_, part) in &b.sections {
-                    walk_under(part, ev, cfg, scope, Some(condition));
+            let Some(sections) = do_sections(args) else {
+                return;
+            };
+            let condition = if args.len() > 1 { &args[0] } else { node };
+            for (_, body) in sections {
+                let clauses: Vec<&Node> = match &body.ast {
+                    Ast::List(items) => items
+                        .iter()
+                        .filter_map(|c| match c.local_call() {
+                            Some(("->", [_, body])) => Some(body),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => vec![body],
+                };
+                for body in clauses {
+                    walk_under(block_items(body), ev, cfg, scope, Some(condition));
                 }
             }
         }

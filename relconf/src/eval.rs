@@ -1,13 +1,13 @@
 //! Turning expressions into JSON without running them. The mapping:
-//! `nil` → `null`; booleans and numbers as themselves; atoms, strings and charlists
-//! → strings; a keyword list (every element a `key: value` pair) → an object in its
-//! order; other lists → arrays; tuples → `{"tuple": [...]}`; `~w(...)` → an array of
-//! strings, `~s`/`~S` → a string. Module attributes and zero-arity local functions are
-//! followed. Everything else becomes `{"expr": "<source text>", "line": N}` and is
-//! listed as unresolved: it is never guessed.
+//! `nil` → `null`; booleans and numbers as themselves (a literal negated with `-`
+//! too); atoms, strings and charlists → strings; a keyword list (every element a
+//! `key: value` pair) → an object in its order; other lists → arrays; tuples →
+//! `{"tuple": [...]}`; `~w(...)` → an array of strings, `~s`/`~S` → a string.
+//! Module attributes and zero-arity local functions are followed. Everything else
+//! becomes `{"expr": "<source text>", "line": N}` and is listed as unresolved: it is
+//! never guessed.
 
-use crate::lexer::StrPart;
-use crate::parser::{Ex, Node};
+use crate::syntax::{walk, Ast, Node, MAX_DEPTH};
 use relkit_common::LineIndex;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -64,44 +64,21 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Read the `alias` directives anywhere in `nodes`, and the module's name when
+    /// Read the `alias` directives anywhere in `tree`, and the module's name when
     /// there is exactly one `defmodule`.
-    pub fn learn(&mut self, nodes: &[Node]) {
+    pub fn learn(&mut self, tree: &Node) {
         let mut modules = Vec::new();
-        for node in nodes {
-            walk(node, &mut |n| {
-                let Ex::Call {
-                    target: None,
-                    name,
-                    args,
-                    ..
-                } = &n.ex
-                else {
-                    return;
-                };
-                match name.as_str() {
-                    "defmodule" => {
-                        modules.push(args.first().and_then(alias_of).map(str::to_string))
-                    }
-                    "alias" | "require" => {
-                        let written = args.first().is_some_and(|a| match &a.ex {
-                            Ex::Alias(alias) => {
-                                self.src.get(a.start..a.end) == Some(alias.as_str())
-                            }
-                            _ => true,
-                        });
-                        if written {
-                            self.aliases.learn(name, args);
-                        } else {
-                            self.aliases.unreadable = true;
-                        }
-                    }
-                    _ => {}
-                }
-            });
-        }
+        let mut directives = Vec::new();
+        walk(tree, &mut |n| match n.local_call() {
+            Some(("defmodule", [name, ..])) => modules.push(alias_of(name)),
+            Some((d @ ("alias" | "require"), args)) => directives.push((d, args)),
+            _ => {}
+        });
         if let [Some(module)] = modules.as_slice() {
             self.module = Some(module.clone());
+        }
+        for (directive, args) in directives {
+            self.aliases.learn(directive, args, self.module.as_deref());
         }
     }
 
@@ -109,17 +86,36 @@ impl<'a> Evaluator<'a> {
     /// functions: `:app` is `app`, `Toml.Provider` is `Elixir.Toml.Provider`.
     pub fn atom_name(&mut self, node: &Node) -> Option<String> {
         let node = self.resolved(node)?;
-        match &node.ex {
-            Ex::Atom(a) => Some(a.clone()),
-            Ex::Bool(b) => Some(b.to_string()),
-            Ex::Nil => Some("nil".into()),
-            // This parser reads `__MODULE__.B` as `B`: only an alias written as
-            // its name is taken.
-            Ex::Alias(a) if self.text(&node) == a => self.alias_atom(a),
-            Ex::Var(v) if v == "__MODULE__" => {
+        match &node.ast {
+            Ast::Atom(a) => Some(a.clone()),
+            _ if node.var_name() == Some("__MODULE__") => {
                 self.module.as_deref().and_then(|m| self.alias_atom(m))
             }
-            _ => None,
+            _ => {
+                let segments = alias_segments(&node)?;
+                let written = match segments.first() {
+                    Some(Segment::Module) => {
+                        let module = self.module.clone()?;
+                        let rest: Vec<&str> = segments[1..]
+                            .iter()
+                            .map(|s| match s {
+                                Segment::Name(n) => Some(*n),
+                                Segment::Module => None,
+                            })
+                            .collect::<Option<_>>()?;
+                        return Some(format!("Elixir.{module}.{}", rest.join(".")));
+                    }
+                    _ => segments
+                        .iter()
+                        .map(|s| match s {
+                            Segment::Name(n) => Some(*n),
+                            Segment::Module => None,
+                        })
+                        .collect::<Option<Vec<_>>>()?
+                        .join("."),
+                };
+                self.alias_atom(&written)
+            }
         }
     }
 
@@ -141,18 +137,19 @@ impl<'a> Evaluator<'a> {
     /// definition (the node itself otherwise).
     pub fn resolved(&mut self, node: &Node) -> Option<Node> {
         let mut node = node.clone();
-        for _ in 0..crate::parser::MAX_DEPTH {
-            let next = match &node.ex {
-                Ex::Attr(name) => self.attrs.get(name)?.clone(),
-                Ex::Call {
-                    target: None,
-                    name,
-                    args,
-                    block: None,
-                } if args.is_empty() && name != "current_version" => {
-                    self.functions.get(name)?.clone()
+        for _ in 0..MAX_DEPTH {
+            let next = if let Some(name) = attr_use(&node) {
+                self.attrs.get(name)?.clone()
+            } else {
+                match node.local_call() {
+                    Some((name, [])) if self.functions.contains_key(name) => {
+                        self.functions.get(name)?.clone()
+                    }
+                    Some((name, [])) if is_function_name(name) && name != "current_version" => {
+                        return None
+                    }
+                    _ => return Some(node),
                 }
-                _ => return Some(node),
             };
             node = next;
         }
@@ -163,17 +160,20 @@ impl<'a> Evaluator<'a> {
     /// tuple with an atom first (`key: value` is written so), the list and its
     /// elements followed through attributes and zero-arity functions.
     pub fn keyword_pairs(&mut self, node: &Node) -> Option<Vec<(String, Node)>> {
-        let Ex::List(items) = self.resolved(node)?.ex else {
+        let resolved = self.resolved(node)?;
+        if is_charlist(self.src, &resolved) {
+            return None;
+        }
+        let Ast::List(items) = resolved.ast else {
             return None;
         };
         items
             .iter()
             .map(|item| {
-                let Ex::Tuple(pair) = self.resolved(item)?.ex else {
+                let Ast::Pair(key, value) = self.resolved(item)?.ast else {
                     return None;
                 };
-                let [key, value] = <[Node; 2]>::try_from(pair).ok()?;
-                Some((self.atom_name(&key)?, value))
+                Some((self.atom_name(&key)?, *value))
             })
             .collect()
     }
@@ -188,35 +188,23 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    /// `"#{...}"`: the text of each piece of code by Elixir's `to_string`, for the
-    /// values that have one here (atoms, strings, charlists, integers).
-    fn interpolated(&mut self, parts: &[StrPart]) -> Option<String> {
-        if parts.is_empty() {
-            return None;
-        }
+    /// The pieces of an interpolated string or charlist joined: text as written,
+    /// and each piece of code by Elixir's `to_string`, for the values that have one
+    /// here (atoms, strings, charlists, integers, nil).
+    fn interpolated(&mut self, parts: &[Node]) -> Option<String> {
         let mut text = String::new();
         for part in parts {
-            match part {
-                StrPart::Text(t) => text.push_str(t),
-                StrPart::Code { start, end } => {
-                    let code = self.src.get(*start..*end)?;
-                    let mut nodes = crate::parser::parse(code).ok()?;
-                    // Places in the code are the file's, as everywhere else.
-                    nodes.iter_mut().for_each(|n| shift(n, *start));
-                    match nodes.as_slice() {
-                        [] => {}
-                        [node] => text.push_str(&self.text_of(node)?),
-                        _ => return None,
-                    }
-                }
+            match &part.ast {
+                Ast::Bin(t) => text.push_str(std::str::from_utf8(t).ok()?),
+                _ => text.push_str(&self.text_of(interpolated_code(part)?)?),
             }
         }
         Some(text)
     }
 
     fn text_of(&mut self, node: &Node) -> Option<String> {
-        // Strings inside strings are read again at each level: bounded like values.
-        if self.depth >= crate::parser::MAX_DEPTH {
+        // Strings inside strings are read at each level: bounded like values.
+        if self.depth >= MAX_DEPTH {
             return None;
         }
         self.depth += 1;
@@ -227,12 +215,56 @@ impl<'a> Evaluator<'a> {
 
     fn text_of_inner(&mut self, node: &Node) -> Option<String> {
         let resolved = self.resolved(node)?;
-        match &resolved.ex {
-            Ex::Str(s) | Ex::Charlist(s) => Some(s.clone()),
-            Ex::Int(n) => Some(n.to_string()),
-            Ex::Nil => Some(String::new()),
-            Ex::Interpolated(parts) => self.interpolated(parts),
+        if let Some(text) = self.string_value(&resolved) {
+            return text;
+        }
+        match &resolved.ast {
+            Ast::Int(n) => Some(n.clone()),
+            Ast::Atom(a) if a == "nil" => Some(String::new()),
+            Ast::Call { .. } if resolved.local_call() == Some(("__block__", &[])) => {
+                Some(String::new())
+            }
             _ => self.atom_name(&resolved),
+        }
+    }
+
+    /// The text of a string or charlist node: `None` when `node` is neither,
+    /// `Some(None)` when it is one whose text is not known here.
+    fn string_value(&mut self, node: &Node) -> Option<Option<String>> {
+        match &node.ast {
+            Ast::Bin(b) => Some(String::from_utf8(b.clone()).ok()),
+            Ast::List(codes) if is_charlist(self.src, node) => Some(
+                codes
+                    .iter()
+                    .map(|c| match &c.ast {
+                        Ast::Int(n) => n.parse::<u32>().ok().and_then(char::from_u32),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => match node.local_call() {
+                Some(("<<>>", parts)) if is_string(self.src, node) => {
+                    Some(self.interpolated(parts))
+                }
+                _ => match remote_call(node) {
+                    Some(("Elixir.List", "to_charlist", [list])) if is_charlist(self.src, node) => {
+                        let Ast::List(parts) = &list.ast else {
+                            return Some(None);
+                        };
+                        Some(self.interpolated(parts))
+                    }
+                    // `:"a#{b}"`: an atom is written as its name.
+                    Some(("erlang", "binary_to_atom", [bin, _]))
+                        if self.src[node.start..].starts_with(':') =>
+                    {
+                        match bin.local_call() {
+                            Some(("<<>>", parts)) => Some(self.interpolated(parts)),
+                            _ => Some(None),
+                        }
+                    }
+                    _ => None,
+                },
+            },
         }
     }
 
@@ -274,7 +306,7 @@ impl<'a> Evaluator<'a> {
 
     fn try_value(&mut self, node: &Node, place: &str) -> Option<Value> {
         self.depth += 1;
-        if self.depth > crate::parser::MAX_DEPTH {
+        if self.depth > MAX_DEPTH {
             self.depth -= 1;
             return None;
         }
@@ -284,28 +316,23 @@ impl<'a> Evaluator<'a> {
     }
 
     fn try_value_inner(&mut self, node: &Node, place: &str) -> Option<Value> {
-        Some(match &node.ex {
-            Ex::Nil => Value::Null,
-            Ex::Bool(b) => Value::Bool(*b),
-            Ex::Int(n) => json!(n),
-            Ex::Float(f) => json!(f),
-            Ex::Atom(a) | Ex::Str(a) | Ex::Charlist(a) => Value::String(a.clone()),
-            Ex::Sigil {
-                letter: 'w' | 'W',
-                content,
-                ..
-            } => Value::Array(
-                content
-                    .split_whitespace()
-                    .map(|w| Value::String(w.into()))
-                    .collect(),
-            ),
-            Ex::Sigil {
-                letter: 's' | 'S',
-                content,
-                ..
-            } => Value::String(content.clone()),
-            Ex::List(items) if !items.is_empty() && self.distinct_keys(node) => {
+        if let Some(text) = self.string_value(node) {
+            return text.map(Value::String);
+        }
+        if let Some(name) = attr_use(node) {
+            let def = self.attrs.get(name)?.clone();
+            return self.try_value(&def, place);
+        }
+        Some(match &node.ast {
+            Ast::Atom(a) => match a.as_str() {
+                "nil" => Value::Null,
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::String(a.clone()),
+            },
+            Ast::Int(n) => number(n, false)?,
+            Ast::Float(f) => json!(f),
+            Ast::List(items) if !items.is_empty() && self.distinct_keys(node) => {
                 let mut obj = Map::new();
                 for (key, value) in self.keyword_pairs(node)? {
                     let v = self.value(&value, &format!("{place}.{key}"));
@@ -313,54 +340,206 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::Object(obj)
             }
-            Ex::Alias(_) => Value::String(self.atom_name(node)?),
-            Ex::Var(v) if v == "__MODULE__" => Value::String(self.atom_name(node)?),
-            Ex::Interpolated(parts) => Value::String(self.interpolated(parts)?),
-            Ex::List(items) => Value::Array(
+            Ast::List(items) => Value::Array(
                 items
                     .iter()
                     .enumerate()
                     .map(|(i, n)| self.value(n, &format!("{place}[{i}]")))
                     .collect(),
             ),
-            Ex::Tuple(items) => {
-                json!({"tuple": items.iter().enumerate().map(|(i, n)| self.value(n, &format!("{place}.tuple[{i}]"))).collect::<Vec<_>>()})
+            Ast::Pair(a, b) => {
+                let items = [a.as_ref(), b.as_ref()];
+                self.tuple(&items, place)
             }
-            Ex::Attr(name) => {
-                let def = self.attrs.get(name)?.clone();
-                return self.try_value(&def, place);
+            Ast::Call { .. } => return self.call_value(node, place),
+            Ast::Bin(_) => return None,
+        })
+    }
+
+    fn tuple(&mut self, items: &[&Node], place: &str) -> Value {
+        let values: Vec<Value> = items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| self.value(n, &format!("{place}.tuple[{i}]")))
+            .collect();
+        json!({ "tuple": values })
+    }
+
+    fn call_value(&mut self, node: &Node, place: &str) -> Option<Value> {
+        if alias_segments(node).is_some() || node.var_name() == Some("__MODULE__") {
+            return Some(Value::String(self.atom_name(node)?));
+        }
+        match node.local_call()? {
+            ("{}", items) => {
+                let items: Vec<&Node> = items.iter().collect();
+                Some(self.tuple(&items, place))
             }
-            Ex::Call {
-                target: None,
-                name,
-                args,
-                block: None,
-            } if args.is_empty() => {
-                let body = self.functions.get(name)?.clone();
-                return self.try_value(&body, place);
+            ("-", [n]) => match &n.ast {
+                Ast::Int(digits) => number(digits, true),
+                Ast::Float(f) => Some(json!(-f)),
+                _ => None,
+            },
+            ("sigil_w" | "sigil_W", [content, _]) => {
+                let text = sigil_text(content)?;
+                Some(Value::Array(
+                    text.split_whitespace()
+                        .map(|w| Value::String(w.into()))
+                        .collect(),
+                ))
             }
-            Ex::Call {
-                target: None,
-                name,
-                args,
-                block: None,
-            } if name == "current_version" && args.len() == 1 => {
-                let Ex::Atom(app) = &args[0].ex else {
+            ("sigil_s" | "sigil_S", [content, _]) => Some(Value::String(sigil_text(content)?)),
+            ("current_version", [app]) => {
+                let Ast::Atom(app) = &app.ast else {
                     return None;
                 };
-                Value::String((self.version_of)(app)?)
+                Some(Value::String((self.version_of)(app)?))
             }
-            _ => return None,
-        })
+            (name, []) => {
+                let body = self.functions.get(name)?.clone();
+                self.try_value(&body, place)
+            }
+            _ => None,
+        }
     }
 }
 
-/// `key: value` inside a list is a two-element tuple whose first element is an atom
-/// written as the key.
+/// A name a local function can have (not `__block__` or an operator like `..`).
+fn is_function_name(name: &str) -> bool {
+    name != "__block__"
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '?' | '!'))
+}
+
+/// An integer literal as a JSON number, when it fits one exactly.
+fn number(digits: &str, negative: bool) -> Option<Value> {
+    if negative {
+        let n: i64 = format!("-{digits}").parse().ok()?;
+        return Some(json!(n));
+    }
+    match digits.parse::<u64>() {
+        Ok(n) => Some(json!(n)),
+        Err(_) => None,
+    }
+}
+
+/// The text of a sigil's `<<...>>` content when it has no interpolation.
+fn sigil_text(content: &Node) -> Option<String> {
+    let ("<<>>", parts) = content.local_call()? else {
+        return None;
+    };
+    let mut text = Vec::new();
+    for part in parts {
+        let Ast::Bin(b) = &part.ast else {
+            return None;
+        };
+        text.extend_from_slice(b);
+    }
+    String::from_utf8(text).ok()
+}
+
+/// A charlist is a list written between single quotes (`'abc'`, `'''` heredocs).
+fn is_charlist(src: &str, node: &Node) -> bool {
+    src.get(node.start..node.end)
+        .is_some_and(|t| t.starts_with('\''))
+}
+
+/// A string written between double quotes (or a heredoc), as opposed to `<<...>>`.
+fn is_string(src: &str, node: &Node) -> bool {
+    src.get(node.start..node.end)
+        .is_some_and(|t| t.starts_with('"'))
+}
+
+/// The code inside one `#{...}` of a string (`Kernel.to_string(code)::binary`) or
+/// of a charlist (`Kernel.to_string(code)`).
+fn interpolated_code(part: &Node) -> Option<&Node> {
+    let call = match part.local_call() {
+        Some(("::", [call, _])) => call,
+        _ => part,
+    };
+    match remote_call(call) {
+        Some(("Elixir.Kernel", "to_string", [code])) => Some(code),
+        _ => None,
+    }
+}
+
+/// `Module.fun(args)` with a literal module atom: (module, fun, args).
+fn remote_call(node: &Node) -> Option<(&str, &str, &[Node])> {
+    let Ast::Call {
+        head,
+        args: Some(args),
+    } = &node.ast
+    else {
+        return None;
+    };
+    match head.local_call()? {
+        (".", [module, fun]) => match (&module.ast, &fun.ast) {
+            (Ast::Atom(m), Ast::Atom(f)) => Some((m, f, args)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `@name` used as a value (not `@name value`, which defines it).
+pub fn attr_use(node: &Node) -> Option<&str> {
+    match node.local_call() {
+        Some(("@", [inner])) => inner.var_name(),
+        _ => None,
+    }
+}
+
+/// `@name value`: the attribute's name and value.
+pub fn attr_definition(node: &Node) -> Option<(&str, &Node)> {
+    match node.local_call() {
+        Some(("@", [inner])) => match inner.local_call() {
+            Some((name, [value])) => Some((name, value)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+enum Segment<'n> {
+    Name(&'n str),
+    /// `__MODULE__` as the first segment.
+    Module,
+}
+
+/// The segments of an alias (`A.B` is `{:__aliases__, _, [:A, :B]}`).
+fn alias_segments(node: &Node) -> Option<Vec<Segment<'_>>> {
+    let ("__aliases__", parts) = node.local_call()? else {
+        return None;
+    };
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match &p.ast {
+            Ast::Atom(a) => Some(Segment::Name(a)),
+            _ if i == 0 && p.var_name() == Some("__MODULE__") => Some(Segment::Module),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Alias text of a node written with names only (`Distillery.Releases.Config`).
+pub fn alias_of(node: &Node) -> Option<String> {
+    let segments = alias_segments(node)?;
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Name(n) => Some(*n),
+            Segment::Module => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(|names| names.join("."))
+}
+
+/// `key: value` inside a list is a two-element tuple whose first element is an atom.
 pub fn keyword_key(node: &Node) -> Option<(&str, &Node)> {
-    match &node.ex {
-        Ex::Tuple(items) if items.len() == 2 => match &items[0].ex {
-            Ex::Atom(k) => Some((k.as_str(), &items[1])),
+    match &node.ast {
+        Ast::Pair(key, value) => match &key.ast {
+            Ast::Atom(k) => Some((k.as_str(), value)),
             _ => None,
         },
         _ => None,
@@ -369,8 +548,8 @@ pub fn keyword_key(node: &Node) -> Option<(&str, &Node)> {
 
 /// The `key: value` pair nodes of a keyword-list node, if it is one.
 pub fn keyword_items(node: &Node) -> Option<Vec<&Node>> {
-    match &node.ex {
-        Ex::List(items) if items.iter().all(|i| keyword_key(i).is_some()) => {
+    match &node.ast {
+        Ast::List(items) if items.iter().all(|i| keyword_key(i).is_some()) => {
             Some(items.iter().collect())
         }
         _ => None,
@@ -379,24 +558,35 @@ pub fn keyword_items(node: &Node) -> Option<Vec<&Node>> {
 
 /// The pairs of a keyword-list node, if it is one.
 pub fn keyword_pairs(node: &Node) -> Option<Vec<(&str, &Node)>> {
-    match &node.ex {
-        Ex::List(items) => items.iter().map(keyword_key).collect(),
+    match &node.ast {
+        Ast::List(items) => items.iter().map(keyword_key).collect(),
         _ => None,
     }
 }
 
 impl Aliases {
-    /// `alias A.B`, `alias A.B, as: C`, `require A.B, as: C`; anything else (such
-    /// as `alias A.{B, C}`, which this parser does not keep) makes aliases unknown.
-    fn learn(&mut self, directive: &str, args: &[Node]) {
+    /// `alias A.B`, `alias A.B, as: C`, `alias A.{B, C}`, `require A.B, as: C`;
+    /// anything else makes aliases unknown.
+    fn learn(&mut self, directive: &str, args: &[Node], module: Option<&str>) {
         let as_name = args.get(1).and_then(keyword_pairs).and_then(|pairs| {
             pairs
                 .iter()
                 .find(|(k, _)| *k == "as")
-                .map(|(_, v)| alias_of(v).map(str::to_string))
+                .map(|(_, v)| alias_of(v))
         });
         let Some(target) = args.first() else {
             return;
+        };
+        let full_name = |n: &Node| -> Option<String> {
+            let segments = alias_segments(n)?;
+            let names: Vec<String> = segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Name(n) => Some(n.to_string()),
+                    Segment::Module => module.map(str::to_string),
+                })
+                .collect::<Option<_>>()?;
+            Some(names.join("."))
         };
         let mut define = |name: &str, to: String| {
             let entry = self
@@ -407,113 +597,55 @@ impl Aliases {
                 *entry = None;
             }
         };
-        match (&target.ex, as_name) {
-            (Ex::Alias(full), Some(Some(short))) => define(&short, full.clone()),
-            (Ex::Alias(full), None) if directive == "alias" => {
-                let last = full.rsplit('.').next().unwrap_or(full);
-                define(last, full.clone());
+        // `alias A.{B, C}`: `{{:., _, [A, :{}]}, _, [B, C]}`.
+        if let Ast::Call {
+            head,
+            args: Some(children),
+        } = &target.ast
+        {
+            if let Some((".", [base, brace])) = head.local_call() {
+                if matches!(&brace.ast, Ast::Atom(b) if b == "{}") && directive == "alias" {
+                    let Some(base) = full_name(base) else {
+                        self.unreadable = true;
+                        return;
+                    };
+                    for child in children {
+                        let Some(rest) = alias_of(child) else {
+                            self.unreadable = true;
+                            return;
+                        };
+                        let full = format!("{base}.{rest}");
+                        let last = full.rsplit('.').next().unwrap_or(&full).to_string();
+                        define(&last, full);
+                    }
+                    return;
+                }
             }
-            (Ex::Alias(_), None) => {}
+        }
+        match (full_name(target), as_name) {
+            (Some(full), Some(Some(short))) => define(&short, full),
+            (Some(full), None) if directive == "alias" => {
+                let last = full.rsplit('.').next().unwrap_or(&full).to_string();
+                define(&last, full);
+            }
+            (Some(_), None) => {}
             _ => self.unreadable = true,
         }
-    }
-}
-
-/// Move `node` and everything in it `by` bytes later in the file.
-fn shift(node: &mut Node, by: usize) {
-    node.start += by;
-    node.end += by;
-    match &mut node.ex {
-        Ex::List(items) | Ex::Tuple(items) | Ex::Block(items) => {
-            items.iter_mut().for_each(|n| shift(n, by));
-        }
-        Ex::Call {
-            target,
-            args,
-            block,
-            ..
-        } => {
-            if let Some(t) = target {
-                shift(t, by);
-            }
-            args.iter_mut().for_each(|n| shift(n, by));
-            if let Some(b) = block {
-                b.body.iter_mut().for_each(|n| shift(n, by));
-                for (_, section) in &mut b.sections {
-                    section.iter_mut().for_each(|n| shift(n, by));
-                }
-            }
-        }
-        Ex::Op { lhs, rhs, .. } => {
-            shift(lhs, by);
-            shift(rhs, by);
-        }
-        Ex::Unary { arg, .. } => shift(arg, by),
-        Ex::Interpolated(parts) => {
-            for part in parts {
-                if let StrPart::Code { start, end } = part {
-                    *start += by;
-                    *end += by;
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Call `f` on `node` and every node inside it.
-fn walk(node: &Node, f: &mut dyn FnMut(&Node)) {
-    f(node);
-    match &node.ex {
-        Ex::List(items) | Ex::Tuple(items) | Ex::Block(items) => {
-            items.iter().for_each(|n| walk(n, f));
-        }
-        Ex::Call {
-            target,
-            args,
-            block,
-            ..
-        } => {
-            if let Some(t) = target {
-                walk(t, f);
-            }
-            args.iter().for_each(|n| walk(n, f));
-            if let Some(b) = block {
-                b.body.iter().for_each(|n| walk(n, f));
-                for (_, section) in &b.sections {
-                    section.iter().for_each(|n| walk(n, f));
-                }
-            }
-        }
-        Ex::Op { lhs, rhs, .. } => {
-            walk(lhs, f);
-            walk(rhs, f);
-        }
-        Ex::Unary { arg, .. } => walk(arg, f),
-        _ => {}
-    }
-}
-
-/// Alias text of a node (`Distillery.Releases.Config`).
-pub fn alias_of(node: &Node) -> Option<&str> {
-    match &node.ex {
-        Ex::Alias(a) => Some(a),
-        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parser::parse;
+    use crate::syntax::{block_items, parse};
 
     fn eval(src: &str) -> (Value, Vec<Unresolved>) {
-        let nodes = parse(src).unwrap();
+        let tree = parse(src).unwrap();
         let mut ev = Evaluator::new(
             src,
             Box::new(|app| (app == "billing").then(|| "0.1.0".to_string())),
         );
-        let v = ev.value(&nodes[0], "x");
+        let v = ev.value(&block_items(&tree)[0], "x");
         (v, ev.unresolved)
     }
 
@@ -529,6 +661,14 @@ mod tests {
         );
         assert_eq!(eval("~w(a b c)").0, json!(["a", "b", "c"]));
         assert_eq!(eval("[]").0, json!([]));
+        assert_eq!(eval("[-1, -2.5]").0, json!([-1, -2.5]));
+        assert!(eval("+1").0["expr"].is_string());
+        // A list of code points written as a list stays a list; written as a
+        // charlist it is a string.
+        assert_eq!(eval("[97, 98]").0, json!([97, 98]));
+        assert_eq!(eval("'ab'").0, json!("ab"));
+        // Too large for a JSON number: kept as written.
+        assert!(eval("123456789012345678901234567890").0["expr"].is_string());
     }
 
     #[test]
@@ -551,14 +691,13 @@ mod tests {
     /// The last expression of `src`, after its `alias` directives and `@attr`
     /// definitions (top level, as a test convenience) were read.
     fn eval_last(src: &str) -> Value {
-        let nodes = parse(src).unwrap();
+        let tree = parse(src).unwrap();
         let mut ev = Evaluator::new(src, Box::new(|_| None));
-        ev.learn(&nodes);
-        for node in &nodes {
-            if let Ex::Call { name, args, .. } = &node.ex {
-                if let (Some(attr), Some(value)) = (name.strip_prefix('@'), args.first()) {
-                    ev.attrs.insert(attr.to_string(), value.clone());
-                }
+        ev.learn(&tree);
+        let nodes = block_items(&tree);
+        for node in nodes {
+            if let Some((attr, value)) = attr_definition(node) {
+                ev.attrs.insert(attr.to_string(), value.clone());
             }
         }
         ev.value(nodes.last().unwrap(), "x")
@@ -576,11 +715,17 @@ mod tests {
             json!("Elixir.A.B.Reader.X")
         );
         assert_eq!(eval_last("alias A.B, as: C\nC"), json!("Elixir.A.B"));
-        // Not read by this parser: every alias is then unknown.
-        assert!(eval_last("alias A.{B, D}\nB")["expr"].is_string());
+        assert_eq!(eval_last("alias A.{B, D}\nD.E"), json!("Elixir.A.D.E"));
         // One name given two meanings (in different scopes, say): not guessed.
         assert!(eval_last("alias A.B\nalias C.B\nB")["expr"].is_string());
+        // `__MODULE__` of a file without one module is unknown, so is what it names.
         assert!(eval_last("alias __MODULE__.B\nB")["expr"].is_string());
+        assert_eq!(
+            eval_last("defmodule M do\n  alias __MODULE__.B\nend\n{B, __MODULE__.C}"),
+            json!({"tuple": ["Elixir.M.B", "Elixir.M.C"]})
+        );
+        // A directive that cannot be read leaves every alias unknown.
+        assert!(eval_last("alias unquote(x)\nB")["expr"].is_string());
         assert_eq!(
             eval_last("defmodule Gateway.MixProject do\nend\n__MODULE__"),
             json!("Elixir.Gateway.MixProject")
@@ -618,14 +763,15 @@ mod tests {
             json!("n=3 |abc||Elixir.Toml.Provider")
         );
         assert_eq!(at("\"#{\"in #{@app}\"}\""), json!("in gateway"));
-        // Code that runs, values without a text here, heredocs: kept as written.
+        assert_eq!(at("\"\"\"\n  #{@app}\n  \"\"\""), json!("gateway\n"));
+        assert_eq!(at("'#{@app}-#{@n}'"), json!("gateway-3"));
+        // Code that runs, values without a text here, bitstrings: kept as written.
         for kept in [
             "\"#{1 + 1}\"",
             "\"#{1.5}\"",
             "\"#{[1]}\"",
             "\"#{@missing}\"",
-            "\"\"\"\n#{@app}\n\"\"\"",
-            "'#{@app}'",
+            "<<\"a\", \"b\">>",
         ] {
             assert!(at(kept)["expr"].is_string(), "{kept}");
         }

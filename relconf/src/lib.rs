@@ -6,5 +6,4 @@ pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod invariants;
-pub mod lexer;
-pub mod parser;
+pub mod syntax;

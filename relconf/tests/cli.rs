@@ -181,8 +181,17 @@ fn every_kind_of_bad_input_is_exit_2_with_a_reason() {
         ),
         (b"environment :prod do\nend\nend\n", "`end`"),
         (b"x = \"\"\"\nnever closed\n", "unterminated heredoc"),
-        (b"x = [1, 2\n", "expected `]`"),
-        (b"x = 'open\n", "unterminated string"),
+        (b"x = [1, 2\n", "this `[` has no matching `]`"),
+        (
+            b"x = [1, 2)\n",
+            "unexpected `)`: the `[` on line 1 has no matching `]`",
+        ),
+        (
+            b"x = foo(a, b c, d)\n",
+            "unexpected comma: parentheses are required",
+        ),
+        (b"x = 1 +\n", "unexpected end of input"),
+        (b"x = 'open\n", "unterminated charlist"),
         (b"use Mix.Releases.Config\n# caf\xe9\n", "not valid UTF-8"),
         (b"", "no environment or release block found"),
         (
@@ -208,7 +217,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
     );
     bad(src.as_bytes())
         .code(2)
-        .stderr(contains("nested deeper than 64 levels"));
+        .stderr(contains("nested deeper than 200 levels"));
 }
 
 #[test]

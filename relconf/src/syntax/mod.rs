@@ -1,0 +1,147 @@
+//! Elixir's syntax, read into the tree `Code.string_to_quoted/2` gives (Elixir
+//! 1.14): the lexer mirrors Elixir's tokenizer, the parser its grammar, and every
+//! node keeps the byte span of its source so that what is not evaluated can be
+//! shown as written.
+
+mod dump;
+mod lexer;
+mod parser;
+
+pub use dump::normal_form;
+pub use parser::parse;
+
+/// Nesting deeper than this is refused with an error instead of overflowing the stack.
+pub const MAX_DEPTH: usize = 200;
+
+/// A node of the quoted form: literals, lists, two-tuples and calls
+/// (`{head, meta, args}`, with `args` `None` for a variable).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ast {
+    /// Decimal digits; any size.
+    Int(String),
+    Float(f64),
+    Atom(String),
+    Bin(Vec<u8>),
+    List(Vec<Node>),
+    Pair(Box<Node>, Box<Node>),
+    Call {
+        head: Box<Node>,
+        args: Option<Vec<Node>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub ast: Ast,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Node {
+    pub fn new(ast: Ast, start: usize, end: usize) -> Node {
+        Node { ast, start, end }
+    }
+
+    pub fn atom(name: &str, start: usize, end: usize) -> Node {
+        Node::new(Ast::Atom(name.to_string()), start, end)
+    }
+
+    /// `{name, [], args}`.
+    pub fn call(name: &str, args: Vec<Node>, start: usize, end: usize) -> Node {
+        Node::new(
+            Ast::Call {
+                head: Box::new(Node::atom(name, start, end)),
+                args: Some(args),
+            },
+            start,
+            end,
+        )
+    }
+
+    /// The name and arguments of a local call `{name, _, args}`.
+    pub fn local_call(&self) -> Option<(&str, &[Node])> {
+        match &self.ast {
+            Ast::Call {
+                head,
+                args: Some(args),
+            } => match &head.ast {
+                Ast::Atom(name) => Some((name, args)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A variable's name.
+    pub fn var_name(&self) -> Option<&str> {
+        match &self.ast {
+            Ast::Call { head, args: None } => match &head.ast {
+                Ast::Atom(name) => Some(name),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Call `f` on `node` and every node inside it, parents first.
+pub fn walk<'n>(node: &'n Node, f: &mut dyn FnMut(&'n Node)) {
+    // An explicit stack: trees as deep as the parser allows, walked in constant stack.
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        f(n);
+        match &n.ast {
+            Ast::List(items) => stack.extend(items.iter().rev()),
+            Ast::Pair(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            Ast::Call { head, args } => {
+                if let Some(args) = args {
+                    stack.extend(args.iter().rev());
+                }
+                stack.push(head);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The expressions of a block: `__block__`'s, or the node itself.
+pub fn block_items(node: &Node) -> &[Node] {
+    match node.local_call() {
+        Some(("__block__", items)) => items,
+        _ => std::slice::from_ref(node),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+    pub offset: usize,
+}
+
+impl Error {
+    pub fn new(message: impl Into<String>, offset: usize) -> Error {
+        Error {
+            message: message.into(),
+            offset,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = &src.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
