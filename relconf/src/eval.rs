@@ -379,15 +379,17 @@ impl<'a> Evaluator<'a> {
                 Ast::Float(f) => Some(json!(-f)),
                 _ => None,
             },
-            ("sigil_w" | "sigil_W", [content, _]) => {
-                let text = sigil_text(content)?;
+            (sigil @ ("sigil_w" | "sigil_W"), [content, _]) => {
+                let text = sigil_text(content, sigil == "sigil_w")?;
                 Some(Value::Array(
                     text.split_whitespace()
                         .map(|w| Value::String(w.into()))
                         .collect(),
                 ))
             }
-            ("sigil_s" | "sigil_S", [content, _]) => Some(Value::String(sigil_text(content)?)),
+            (sigil @ ("sigil_s" | "sigil_S"), [content, _]) => {
+                Some(Value::String(sigil_text(content, sigil == "sigil_s")?))
+            }
             ("current_version", [app]) => {
                 let Ast::Atom(app) = &app.ast else {
                     return None;
@@ -423,8 +425,9 @@ fn number(digits: &str, negative: bool) -> Option<Value> {
     }
 }
 
-/// The text of a sigil's `<<...>>` content when it has no interpolation.
-fn sigil_text(content: &Node) -> Option<String> {
+/// The text of a sigil's `<<...>>` content when it has no interpolation, with
+/// escapes applied for a lowercase sigil (as `~s` and `~w` apply them).
+fn sigil_text(content: &Node, unescaped: bool) -> Option<String> {
     let ("<<>>", parts) = content.local_call()? else {
         return None;
     };
@@ -434,6 +437,9 @@ fn sigil_text(content: &Node) -> Option<String> {
             return None;
         };
         text.extend_from_slice(b);
+    }
+    if unescaped {
+        text = crate::syntax::unescape(&text, content.start).ok()?;
     }
     String::from_utf8(text).ok()
 }

@@ -8,6 +8,7 @@ mod lexer;
 mod parser;
 
 pub use dump::normal_form;
+pub use lexer::unescape;
 pub use parser::parse;
 
 /// Nesting deeper than this is refused with an error instead of overflowing the stack.
