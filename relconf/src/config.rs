@@ -9,6 +9,7 @@ use crate::syntax::{block_items, parse, Ast, Error as ParseError, Node};
 use relkit_common::Document;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,7 +113,7 @@ pub fn app_version(root: &Path, app: &str) -> Option<String> {
         let Some(project) = mix_project(&tree, &mut ev) else {
             continue;
         };
-        let pairs = keyword_pairs(&project)?;
+        let pairs = keyword_pairs(project)?;
         let is_app = pairs
             .iter()
             .any(|(k, v)| *k == "app" && matches!(&v.ast, Ast::Atom(a) if a == app));
@@ -137,7 +138,7 @@ pub fn read(src: &str, root: &Path) -> Result<Config, ReadError> {
     let mut ev = Evaluator::new(src, Box::new(version_of));
     ev.learn(&tree);
     if let Some(project) = mix_project(&tree, &mut ev) {
-        return read_mix(&project, &mut ev);
+        return read_mix(project, &mut ev);
     }
     read_distillery(block_items(&tree), &mut ev)
 }
@@ -152,7 +153,7 @@ pub fn do_sections(args: &[Node]) -> Option<Vec<(&str, &Node)>> {
 
 /// Collect `@attr` definitions and zero-arity functions of the module, and return
 /// the body of `def project`, if this is a Mix project.
-fn mix_project(tree: &Node, ev: &mut Evaluator) -> Option<Node> {
+fn mix_project<'a>(tree: &'a Node, ev: &mut Evaluator<'a>) -> Option<&'a Node> {
     let module_body = block_items(tree)
         .iter()
         .find_map(|n| match n.local_call() {
@@ -162,7 +163,7 @@ fn mix_project(tree: &Node, ev: &mut Evaluator) -> Option<Node> {
     let mut project = None;
     for stmt in block_items(module_body) {
         if let Some((attr, value)) = attr_definition(stmt) {
-            ev.attrs.insert(attr.to_string(), value.clone());
+            ev.attrs.insert(attr.to_string(), value);
             continue;
         }
         let Some((kind @ ("def" | "defp"), args)) = stmt.local_call() else {
@@ -179,16 +180,16 @@ fn mix_project(tree: &Node, ev: &mut Evaluator) -> Option<Node> {
         let Some(sections) = do_sections(&args[1..]) else {
             continue;
         };
-        let Some(body) = block_items(sections[0].1).last().cloned() else {
+        let Some(body) = block_items(sections[0].1).last() else {
             continue;
         };
         if fname == "project" {
-            project = Some(body.clone());
+            project = Some(body);
         }
         ev.functions.insert(fname, body);
     }
     let project = project?;
-    keyword_pairs(&project)?;
+    keyword_pairs(project)?;
     Some(project)
 }
 
@@ -197,17 +198,18 @@ fn position(ev: &Evaluator, offset: usize) -> (u32, u32) {
 }
 
 /// Settings from `key: value` pair nodes; each is placed at its key.
-fn settings_from(items: &[&Node], ev: &mut Evaluator, place: &str) -> Vec<Setting> {
+fn settings_from<'a>(items: &[&'a Node], ev: &mut Evaluator<'a>, place: &str) -> Vec<Setting> {
     items
         .iter()
         .filter_map(|item| keyword_key(item).map(|(k, v)| (item.start, k, v)))
         .map(|(at, key, value)| {
             let (line, column) = position(ev, at);
-            let literal = ev.is_literal(value);
+            let before = ev.unresolved.len();
+            let value_json = ev.value(value, &format!("{place}.{key}"));
             Setting {
                 key: key.to_string(),
-                value: ev.value(value, &format!("{place}.{key}")),
-                literal,
+                literal: ev.unresolved.len() == before,
+                value: value_json,
                 line,
                 column,
                 value_span: (value.start, value.end),
@@ -216,7 +218,7 @@ fn settings_from(items: &[&Node], ev: &mut Evaluator, place: &str) -> Vec<Settin
         .collect()
 }
 
-fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
+fn read_mix<'a>(project: &'a Node, ev: &mut Evaluator<'a>) -> Result<Config, ReadError> {
     let pairs = keyword_pairs(project).unwrap_or_default();
     let version = pairs
         .iter()
@@ -239,7 +241,7 @@ fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
                         Some(items) => settings_from(&items, ev, &format!("releases.{name}")),
                         None => match ev.resolved(opts).filter(|o| keyword_items(o).is_some()) {
                             Some(resolved) => {
-                                let items = keyword_items(&resolved).unwrap_or_default();
+                                let items = keyword_items(resolved).unwrap_or_default();
                                 settings_from(&items, ev, &format!("releases.{name}"))
                             }
                             None => vec![Setting {
@@ -293,8 +295,8 @@ fn read_mix(project: &Node, ev: &mut Evaluator) -> Result<Config, ReadError> {
     })
 }
 
-fn read_distillery(nodes: &[Node], ev: &mut Evaluator) -> Result<Config, ReadError> {
-    let mut cfg = Config {
+fn read_distillery<'a>(nodes: &'a [Node], ev: &mut Evaluator<'a>) -> Result<Config, ReadError> {
+    let cfg = Config {
         format: Format::Distillery,
         module: None,
         default_release: None,
@@ -305,7 +307,12 @@ fn read_distillery(nodes: &[Node], ev: &mut Evaluator) -> Result<Config, ReadErr
         unresolved: Vec::new(),
         dsl_errors: Vec::new(),
     };
-    walk(nodes, ev, &mut cfg, None);
+    let mut found = Found {
+        cfg,
+        index: HashMap::new(),
+    };
+    walk(nodes, ev, &mut found, None);
+    let mut cfg = found.cfg;
     if cfg.module.is_none() && cfg.environments.is_empty() && cfg.releases.is_empty() {
         return Err(ReadError {
             message: "no environment or release block found: this is not a Distillery rel/config.exs or a mix.exs with releases".into(),
@@ -316,31 +323,38 @@ fn read_distillery(nodes: &[Node], ev: &mut Evaluator) -> Result<Config, ReadErr
     Ok(cfg)
 }
 
+/// What the DSL statements defined so far, with each block's place by kind and
+/// name (a file may define thousands).
+struct Found {
+    cfg: Config,
+    index: HashMap<(&'static str, String), usize>,
+}
+
 /// Which block a statement is in: (`environment`|`release`, index).
 type Scope = Option<(&'static str, usize)>;
 
-fn walk(nodes: &[Node], ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
-    walk_under(nodes, ev, cfg, scope, None);
+fn walk<'a>(nodes: &'a [Node], ev: &mut Evaluator<'a>, found: &mut Found, scope: Scope) {
+    walk_under(nodes, ev, found, scope, None);
 }
 
 /// `condition` is the `if`/`case` around these statements, if any: blocks defined
 /// under it exist only when it holds, which is recorded as unresolved.
-fn walk_under(
-    nodes: &[Node],
-    ev: &mut Evaluator,
-    cfg: &mut Config,
+fn walk_under<'a>(
+    nodes: &'a [Node],
+    ev: &mut Evaluator<'a>,
+    found: &mut Found,
     scope: Scope,
     condition: Option<&Node>,
 ) {
     for node in nodes {
-        let before = (cfg.environments.len(), cfg.releases.len());
-        statement(node, ev, cfg, scope);
+        let before = (found.cfg.environments.len(), found.cfg.releases.len());
+        statement(node, ev, found, scope);
         if let Some(cond) = condition {
-            let new_envs: Vec<String> = cfg.environments[before.0..]
+            let new_envs: Vec<String> = found.cfg.environments[before.0..]
                 .iter()
                 .map(|e| format!("environments.{}", e.name))
                 .collect();
-            let new_rels: Vec<String> = cfg.releases[before.1..]
+            let new_rels: Vec<String> = found.cfg.releases[before.1..]
                 .iter()
                 .map(|r| format!("releases.{}", r.name))
                 .collect();
@@ -356,14 +370,14 @@ fn walk_under(
     }
 }
 
-fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
+fn statement<'a>(node: &'a Node, ev: &mut Evaluator<'a>, found: &mut Found, scope: Scope) {
     // Code before and after the DSL (plugin loading pipes, assignments) is not ours.
     let Some((name, args)) = node.local_call() else {
         return;
     };
     let (line, column) = position(ev, node.start);
     match name {
-        "__block__" => walk(args, ev, cfg, scope),
+        "__block__" => walk(args, ev, found, scope),
         "use" => {
             let Some(module) = args.first().and_then(alias_of) else {
                 return;
@@ -371,13 +385,13 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
             if module != "Mix.Releases.Config" && module != "Distillery.Releases.Config" {
                 return;
             }
-            cfg.module = Some(module);
+            found.cfg.module = Some(module);
             if let Some(pairs) = args.get(1).and_then(keyword_pairs) {
                 for (key, value) in pairs {
                     let v = (ev.value(value, key), ev.line(value.start));
                     match key {
-                        "default_release" => cfg.default_release = Some(v),
-                        "default_environment" => cfg.default_environment = Some(v),
+                        "default_release" => found.cfg.default_release = Some(v),
+                        "default_environment" => found.cfg.default_environment = Some(v),
                         _ => {}
                     }
                 }
@@ -393,14 +407,14 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
                 return;
             };
             let block_name = match args.first().map(|a| &a.ast) {
-                Some(Ast::Atom(a)) if args.len() == 2 => a.clone(),
+                Some(Ast::Atom(a)) if args.len() == 2 => a.to_string(),
                 _ => {
                     let got = args
                         .first()
                         .filter(|_| args.len() == 2)
                         .map(|a| ev.text(a).to_string())
                         .unwrap_or_default();
-                    cfg.dsl_errors.push(DslError {
+                    found.cfg.dsl_errors.push(DslError {
                         message: format!("{kind} name must be an atom! got {got}"),
                         line,
                         column,
@@ -409,28 +423,29 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
                 }
             };
             let list = if kind == "environment" {
-                &mut cfg.environments
+                &mut found.cfg.environments
             } else {
-                &mut cfg.releases
+                &mut found.cfg.releases
             };
-            let index = match list.iter().position(|b| b.name == block_name) {
-                Some(i) => i,
+            let index = match found.index.get(&(kind, block_name.clone())) {
+                Some(&i) => i,
                 None => {
                     let (l, c) = position(ev, args[0].start);
                     list.push(Block {
-                        name: block_name,
+                        name: block_name.clone(),
                         line: l,
                         column: c,
                         settings: Vec::new(),
                     });
+                    found.index.insert((kind, block_name), list.len() - 1);
                     list.len() - 1
                 }
             };
-            walk(block_items(sections[0].1), ev, cfg, Some((kind, index)));
+            walk(block_items(sections[0].1), ev, found, Some((kind, index)));
         }
         "set" => {
             let Some((kind, index)) = scope else {
-                cfg.dsl_errors.push(DslError {
+                found.cfg.dsl_errors.push(DslError {
                     message: "cannot use set/1 outside of an environment or a release!".into(),
                     line,
                     column,
@@ -440,13 +455,15 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
             let Some(items) = args.first().and_then(keyword_items) else {
                 return;
             };
-            let block_name = block_ref(cfg, kind, index).name.clone();
+            let block_name = block_ref(&found.cfg, kind, index).name.clone();
             let settings = settings_from(&items, ev, &format!("{kind}s.{block_name}"));
-            block_mut(cfg, kind, index).settings.extend(settings);
+            block_mut(&mut found.cfg, kind, index)
+                .settings
+                .extend(settings);
         }
         "plugin" => {
             let Some((kind, index)) = scope else {
-                cfg.dsl_errors.push(DslError {
+                found.cfg.dsl_errors.push(DslError {
                     message: "cannot use plugin/1 outside of an environment or a release!".into(),
                     line,
                     column,
@@ -460,8 +477,8 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
                 Some(o) => ev.value(o, "plugin"),
                 None => Value::Null,
             };
-            let scope_name = block_ref(cfg, kind, index).name.clone();
-            cfg.plugins.push(Plugin {
+            let scope_name = block_ref(&found.cfg, kind, index).name.clone();
+            found.cfg.plugins.push(Plugin {
                 module,
                 options,
                 scope: kind.to_string(),
@@ -487,7 +504,7 @@ fn statement(node: &Node, ev: &mut Evaluator, cfg: &mut Config, scope: Scope) {
                     _ => vec![body],
                 };
                 for body in clauses {
-                    walk_under(block_items(body), ev, cfg, scope, Some(condition));
+                    walk_under(block_items(body), ev, found, scope, Some(condition));
                 }
             }
         }

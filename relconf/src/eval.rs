@@ -28,9 +28,9 @@ pub struct Evaluator<'a> {
     pub src: &'a str,
     pub lines: LineIndex,
     /// `@name value` definitions seen so far.
-    pub attrs: HashMap<String, Node>,
+    pub attrs: HashMap<String, &'a Node>,
     /// Zero-arity `def`/`defp` bodies, by name.
-    pub functions: HashMap<String, Node>,
+    pub functions: HashMap<String, &'a Node>,
     /// Resolves `current_version(:app)`.
     pub version_of: VersionLookup<'a>,
     pub unresolved: Vec<Unresolved>,
@@ -66,13 +66,27 @@ impl<'a> Evaluator<'a> {
 
     /// Read the `alias` directives anywhere in `tree`, and the module's name when
     /// there is exactly one `defmodule`.
-    pub fn learn(&mut self, tree: &Node) {
+    pub fn learn(&mut self, tree: &'a Node) {
+        // Walking a large file costs more than looking for the three words.
+        let has = |w: &str| memchr::memmem::find(self.src.as_bytes(), w.as_bytes()).is_some();
+        if !["defmodule", "alias", "require"].into_iter().any(has) {
+            return;
+        }
         let mut modules = Vec::new();
         let mut directives = Vec::new();
-        walk(tree, &mut |n| match n.local_call() {
-            Some(("defmodule", [name, ..])) => modules.push(alias_of(name)),
-            Some((d @ ("alias" | "require"), args)) => directives.push((d, args)),
-            _ => {}
+        walk(tree, &mut |n| {
+            // Most nodes are not calls to these three: a cheap test first.
+            let Some((name, args)) = n.local_call() else {
+                return;
+            };
+            if !matches!(name.as_bytes().first(), Some(b'd' | b'a' | b'r')) {
+                return;
+            }
+            match (name, args) {
+                ("defmodule", [name, ..]) => modules.push(alias_of(name)),
+                (d @ ("alias" | "require"), args) => directives.push((d, args)),
+                _ => {}
+            }
         });
         if let [Some(module)] = modules.as_slice() {
             self.module = Some(module.clone());
@@ -84,15 +98,15 @@ impl<'a> Evaluator<'a> {
 
     /// The name of the atom `node` is, following attributes and zero-arity
     /// functions: `:app` is `app`, `Toml.Provider` is `Elixir.Toml.Provider`.
-    pub fn atom_name(&mut self, node: &Node) -> Option<String> {
+    pub fn atom_name(&mut self, node: &'a Node) -> Option<String> {
         let node = self.resolved(node)?;
         match &node.ast {
-            Ast::Atom(a) => Some(a.clone()),
+            Ast::Atom(a) => Some(a.to_string()),
             _ if node.var_name() == Some("__MODULE__") => {
                 self.module.as_deref().and_then(|m| self.alias_atom(m))
             }
             _ => {
-                let segments = alias_segments(&node)?;
+                let segments = alias_segments(node)?;
                 let written = match segments.first() {
                     Some(Segment::Module) => {
                         let module = self.module.clone()?;
@@ -135,15 +149,15 @@ impl<'a> Evaluator<'a> {
 
     /// The node an attribute or a zero-arity local call stands for, followed to its
     /// definition (the node itself otherwise).
-    pub fn resolved(&mut self, node: &Node) -> Option<Node> {
-        let mut node = node.clone();
+    pub fn resolved(&self, node: &'a Node) -> Option<&'a Node> {
+        let mut node = node;
         for _ in 0..MAX_DEPTH {
-            let next = if let Some(name) = attr_use(&node) {
-                self.attrs.get(name)?.clone()
+            let next = if let Some(name) = attr_use(node) {
+                *self.attrs.get(name)?
             } else {
                 match node.local_call() {
                     Some((name, [])) if self.functions.contains_key(name) => {
-                        self.functions.get(name)?.clone()
+                        *self.functions.get(name)?
                     }
                     Some((name, [])) if is_function_name(name) && name != "current_version" => {
                         return None
@@ -159,39 +173,29 @@ impl<'a> Evaluator<'a> {
     /// The pairs of a keyword list: a list whose every element is a two-element
     /// tuple with an atom first (`key: value` is written so), the list and its
     /// elements followed through attributes and zero-arity functions.
-    pub fn keyword_pairs(&mut self, node: &Node) -> Option<Vec<(String, Node)>> {
+    pub fn keyword_pairs(&mut self, node: &'a Node) -> Option<Vec<(String, &'a Node)>> {
         let resolved = self.resolved(node)?;
-        if is_charlist(self.src, &resolved) {
+        if is_charlist(self.src, resolved) {
             return None;
         }
-        let Ast::List(items) = resolved.ast else {
+        let Ast::List(items) = &resolved.ast else {
             return None;
         };
         items
             .iter()
             .map(|item| {
-                let Ast::Pair(key, value) = self.resolved(item)?.ast else {
+                let Ast::Pair(key, value) = &self.resolved(item)?.ast else {
                     return None;
                 };
-                Some((self.atom_name(&key)?, *value))
+                Some((self.atom_name(key)?, value.as_ref()))
             })
             .collect()
-    }
-
-    /// Whether `node` is a keyword list whose keys are all different (one with a key
-    /// twice is written as a list of tuples: an object would lose one).
-    fn distinct_keys(&mut self, node: &Node) -> bool {
-        self.keyword_pairs(node).is_some_and(|pairs| {
-            let keys: std::collections::HashSet<&str> =
-                pairs.iter().map(|(k, _)| k.as_str()).collect();
-            keys.len() == pairs.len()
-        })
     }
 
     /// The pieces of an interpolated string or charlist joined: text as written,
     /// and each piece of code by Elixir's `to_string`, for the values that have one
     /// here (atoms, strings, charlists, integers, nil).
-    fn interpolated(&mut self, parts: &[Node]) -> Option<String> {
+    fn interpolated(&mut self, parts: &'a [Node]) -> Option<String> {
         let mut text = String::new();
         for part in parts {
             match &part.ast {
@@ -202,7 +206,7 @@ impl<'a> Evaluator<'a> {
         Some(text)
     }
 
-    fn text_of(&mut self, node: &Node) -> Option<String> {
+    fn text_of(&mut self, node: &'a Node) -> Option<String> {
         // Strings inside strings are read at each level: bounded like values.
         if self.depth >= MAX_DEPTH {
             return None;
@@ -213,9 +217,9 @@ impl<'a> Evaluator<'a> {
         text
     }
 
-    fn text_of_inner(&mut self, node: &Node) -> Option<String> {
+    fn text_of_inner(&mut self, node: &'a Node) -> Option<String> {
         let resolved = self.resolved(node)?;
-        if let Some(text) = self.string_value(&resolved) {
+        if let Some(text) = self.string_value(resolved) {
             return text;
         }
         match &resolved.ast {
@@ -224,13 +228,13 @@ impl<'a> Evaluator<'a> {
             Ast::Call { .. } if resolved.local_call() == Some(("__block__", &[])) => {
                 Some(String::new())
             }
-            _ => self.atom_name(&resolved),
+            _ => self.atom_name(resolved),
         }
     }
 
     /// The text of a string or charlist node: `None` when `node` is neither,
     /// `Some(None)` when it is one whose text is not known here.
-    fn string_value(&mut self, node: &Node) -> Option<Option<String>> {
+    fn string_value(&mut self, node: &'a Node) -> Option<Option<String>> {
         match &node.ast {
             Ast::Bin(b) => Some(String::from_utf8(b.clone()).ok()),
             Ast::List(codes) if is_charlist(self.src, node) => Some(
@@ -277,23 +281,18 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The value, or the expression marker (recorded as unresolved at `place`).
-    pub fn value(&mut self, node: &Node, place: &str) -> Value {
+    pub fn value(&mut self, node: &'a Node, place: &str) -> Value {
+        self.value_at(node, &Place::Root(place))
+    }
+
+    fn value_at(&mut self, node: &'a Node, place: &Place) -> Value {
         match self.try_value(node, place) {
             Some(v) => v,
             None => self.opaque(node, place),
         }
     }
 
-    /// Whether `value(node)` would be a literal (no expression marker inside).
-    pub fn is_literal(&mut self, node: &Node) -> bool {
-        let before = self.unresolved.len();
-        let _ = self.value(node, "");
-        let literal = self.unresolved.len() == before;
-        self.unresolved.truncate(before);
-        literal
-    }
-
-    fn opaque(&mut self, node: &Node, place: &str) -> Value {
+    fn opaque(&mut self, node: &Node, place: &Place) -> Value {
         let expr = self.text(node).to_string();
         let line = self.line(node.start);
         self.unresolved.push(Unresolved {
@@ -304,7 +303,7 @@ impl<'a> Evaluator<'a> {
         json!({"expr": expr, "line": line})
     }
 
-    fn try_value(&mut self, node: &Node, place: &str) -> Option<Value> {
+    fn try_value(&mut self, node: &'a Node, place: &Place) -> Option<Value> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
@@ -315,38 +314,49 @@ impl<'a> Evaluator<'a> {
         v
     }
 
-    fn try_value_inner(&mut self, node: &Node, place: &str) -> Option<Value> {
+    fn try_value_inner(&mut self, node: &'a Node, place: &Place) -> Option<Value> {
         if let Some(text) = self.string_value(node) {
             return text.map(Value::String);
         }
         if let Some(name) = attr_use(node) {
-            let def = self.attrs.get(name)?.clone();
-            return self.try_value(&def, place);
+            let def = *self.attrs.get(name)?;
+            return self.try_value(def, place);
         }
         Some(match &node.ast {
-            Ast::Atom(a) => match a.as_str() {
+            Ast::Atom(a) => match a.as_ref() {
                 "nil" => Value::Null,
                 "true" => Value::Bool(true),
                 "false" => Value::Bool(false),
-                _ => Value::String(a.clone()),
+                _ => Value::String(a.to_string()),
             },
             Ast::Int(n) => number(n, false)?,
             Ast::Float(f) => json!(f),
-            Ast::List(items) if !items.is_empty() && self.distinct_keys(node) => {
-                let mut obj = Map::new();
-                for (key, value) in self.keyword_pairs(node)? {
-                    let v = self.value(&value, &format!("{place}.{key}"));
-                    obj.insert(key, v);
+            Ast::List(items) => {
+                // A keyword list (all keys different) is an object; anything else,
+                // an array.
+                let pairs = if items.is_empty() || !items.iter().all(could_be_pair) {
+                    None
+                } else {
+                    self.keyword_pairs(node)
+                };
+                match pairs {
+                    Some(pairs) if distinct(&pairs) => {
+                        let mut obj = Map::new();
+                        for (key, value) in pairs {
+                            let v = self.value_at(value, &Place::Key(place, &key));
+                            obj.insert(key, v);
+                        }
+                        Value::Object(obj)
+                    }
+                    _ => Value::Array(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| self.value_at(n, &Place::Index(place, i)))
+                            .collect(),
+                    ),
                 }
-                Value::Object(obj)
             }
-            Ast::List(items) => Value::Array(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| self.value(n, &format!("{place}[{i}]")))
-                    .collect(),
-            ),
             Ast::Pair(a, b) => {
                 let items = [a.as_ref(), b.as_ref()];
                 self.tuple(&items, place)
@@ -356,22 +366,22 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn tuple(&mut self, items: &[&Node], place: &str) -> Value {
+    fn tuple(&mut self, items: &[&'a Node], place: &Place) -> Value {
         let values: Vec<Value> = items
             .iter()
             .enumerate()
-            .map(|(i, n)| self.value(n, &format!("{place}.tuple[{i}]")))
+            .map(|(i, n)| self.value_at(n, &Place::Tuple(place, i)))
             .collect();
         json!({ "tuple": values })
     }
 
-    fn call_value(&mut self, node: &Node, place: &str) -> Option<Value> {
+    fn call_value(&mut self, node: &'a Node, place: &Place) -> Option<Value> {
         if alias_segments(node).is_some() || node.var_name() == Some("__MODULE__") {
             return Some(Value::String(self.atom_name(node)?));
         }
         match node.local_call()? {
             ("{}", items) => {
-                let items: Vec<&Node> = items.iter().collect();
+                let items: Vec<&'a Node> = items.iter().collect();
                 Some(self.tuple(&items, place))
             }
             ("-", [n]) => match &n.ast {
@@ -397,10 +407,44 @@ impl<'a> Evaluator<'a> {
                 Some(Value::String((self.version_of)(app)?))
             }
             (name, []) => {
-                let body = self.functions.get(name)?.clone();
-                self.try_value(&body, place)
+                let body = *self.functions.get(name)?;
+                self.try_value(body, place)
             }
             _ => None,
+        }
+    }
+}
+
+/// An element that may be a `key: value` pair once followed (a tuple, an
+/// attribute, a zero-arity call).
+fn could_be_pair(item: &Node) -> bool {
+    matches!(item.ast, Ast::Pair(..))
+        || attr_use(item).is_some()
+        || item.local_call().is_some_and(|(_, args)| args.is_empty())
+}
+
+/// Whether keys are all different (a keyword list with a key twice is written as
+/// a list of tuples: an object would lose one).
+fn distinct(pairs: &[(String, &Node)]) -> bool {
+    let keys: std::collections::HashSet<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    keys.len() == pairs.len()
+}
+
+/// Where a value stands, written out only for what stays unresolved.
+enum Place<'p> {
+    Root(&'p str),
+    Key(&'p Place<'p>, &'p str),
+    Index(&'p Place<'p>, usize),
+    Tuple(&'p Place<'p>, usize),
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Root(p) => f.write_str(p),
+            Place::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Place::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Place::Tuple(parent, i) => write!(f, "{parent}.tuple[{i}]"),
         }
     }
 }
@@ -545,7 +589,7 @@ pub fn alias_of(node: &Node) -> Option<String> {
 pub fn keyword_key(node: &Node) -> Option<(&str, &Node)> {
     match &node.ast {
         Ast::Pair(key, value) => match &key.ast {
-            Ast::Atom(k) => Some((k.as_str(), value)),
+            Ast::Atom(k) => Some((k.as_ref(), value)),
             _ => None,
         },
         _ => None,
@@ -703,7 +747,7 @@ mod tests {
         let nodes = block_items(&tree);
         for node in nodes {
             if let Some((attr, value)) = attr_definition(node) {
-                ev.attrs.insert(attr.to_string(), value.clone());
+                ev.attrs.insert(attr.to_string(), value);
             }
         }
         ev.value(nodes.last().unwrap(), "x")

@@ -27,11 +27,8 @@ pub enum Tk {
     Char(u32),
     Str(Vec<Part>),
     Charlist(Vec<Part>),
-    Sigil {
-        letter: u8,
-        parts: Vec<Part>,
-        modifiers: String,
-    },
+    /// Boxed: sigils are rare, and every token is as large as the largest kind.
+    Sigil(Box<Sigil>),
     Op(Op, &'static str),
     /// `.` right before `(`: `f.(x)`.
     DotCall,
@@ -58,6 +55,14 @@ pub enum Tk {
     /// `%{` (followed by its `{` token).
     MapOp,
     Percent,
+}
+
+/// `~w(...)a` and friends: the letter, the raw content, modifiers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sigil {
+    pub letter: u8,
+    pub parts: Vec<Part>,
+    pub modifiers: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +129,8 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, Error> {
         src,
         b: src.as_bytes(),
         p: 0,
-        out: Vec::new(),
+        // About one token for every six bytes of configuration.
+        out: Vec::with_capacity(src.len() / 6),
         open: Vec::new(),
         depth: 0,
     };
@@ -373,6 +379,15 @@ impl<'a> Lexer<'a> {
     fn token(&mut self) -> Result<(), Error> {
         let start = self.p;
         let c = self.at(0);
+        // Most tokens are names and blanks; no rule below can match them.
+        if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            return self.identifier();
+        }
+        if c == b' ' || c == b'\t' {
+            self.p = self.horizontal_spaces_from(self.p);
+            self.space_sensitive();
+            return Ok(());
+        }
         let rest = self.rest();
         let column_one = start == 0 || self.b[start - 1] == b'\n';
         if column_one && rest.starts_with(b"<<<<<<<") {
@@ -1166,11 +1181,11 @@ impl<'a> Lexer<'a> {
         }
         let modifiers = self.src[mod_start..self.p].to_string();
         self.push(
-            Tk::Sigil {
+            Tk::Sigil(Box::new(Sigil {
                 letter,
                 parts,
                 modifiers,
-            },
+            })),
             start,
         );
         Ok(())

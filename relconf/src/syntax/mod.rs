@@ -10,6 +10,7 @@ mod parser;
 pub use dump::normal_form;
 pub use lexer::unescape;
 pub use parser::parse;
+use std::borrow::Cow;
 
 /// Nesting deeper than this is refused with an error instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 200;
@@ -21,7 +22,9 @@ pub enum Ast {
     /// Decimal digits; any size.
     Int(String),
     Float(f64),
-    Atom(String),
+    /// An atom's name; the names the parser itself writes (`.`, `__aliases__`,
+    /// operators) are not allocated.
+    Atom(Cow<'static, str>),
     Bin(Vec<u8>),
     List(Vec<Node>),
     Pair(Box<Node>, Box<Node>),
@@ -43,12 +46,17 @@ impl Node {
         Node { ast, start, end }
     }
 
-    pub fn atom(name: &str, start: usize, end: usize) -> Node {
-        Node::new(Ast::Atom(name.to_string()), start, end)
+    pub fn atom(name: impl Into<Cow<'static, str>>, start: usize, end: usize) -> Node {
+        Node::new(Ast::Atom(name.into()), start, end)
     }
 
     /// `{name, [], args}`.
-    pub fn call(name: &str, args: Vec<Node>, start: usize, end: usize) -> Node {
+    pub fn call(
+        name: impl Into<Cow<'static, str>>,
+        args: Vec<Node>,
+        start: usize,
+        end: usize,
+    ) -> Node {
         Node::new(
             Ast::Call {
                 head: Box::new(Node::atom(name, start, end)),

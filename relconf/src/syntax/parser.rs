@@ -138,7 +138,10 @@ fn kernel_to_string(expr: Node) -> Node {
 fn remote(module: &str, fun: &str, args: Vec<Node>, s: usize, e: usize) -> Node {
     let dot = Node::call(
         ".",
-        vec![Node::atom(module, s, e), Node::atom(fun, s, e)],
+        vec![
+            Node::atom(module.to_string(), s, e),
+            Node::atom(fun.to_string(), s, e),
+        ],
         s,
         e,
     );
@@ -197,8 +200,14 @@ impl Parser {
         }
     }
 
+    /// The next token, taken: each is read once.
     fn bump(&mut self) -> Token {
-        let t = self.t[self.i].clone();
+        let slot = &mut self.t[self.i];
+        let t = Token {
+            tk: std::mem::replace(&mut slot.tk, Tk::Eol),
+            start: slot.start,
+            end: slot.end,
+        };
         self.i += 1;
         t
     }
@@ -356,7 +365,7 @@ impl Parser {
                 };
                 let inner = args.remove(0);
                 let inn = Node::call("in", vec![inner, rhs], s, e);
-                return Ok(Node::call(&uop, vec![inn], s, e));
+                return Ok(Node::call(uop, vec![inn], s, e));
             }
         }
         if op == "not in" {
@@ -365,7 +374,7 @@ impl Parser {
         }
         Ok(Node::new(
             Ast::Call {
-                head: Box::new(Node::atom(op, at, at + op.len())),
+                head: Box::new(Node::atom(op.to_string(), at, at + op.len())),
                 args: Some(vec![lhs, rhs]),
             },
             s,
@@ -378,7 +387,7 @@ impl Parser {
             return self.unexpected();
         }
         let start = self.here();
-        match self.peek().clone() {
+        match *self.peek() {
             Tk::Op(Op::Unary | Op::Dual, op) | Tk::Op(Op::Ternary, op @ "//") => {
                 self.bump();
                 self.skip_eol();
@@ -402,8 +411,11 @@ impl Parser {
             Tk::Op(Op::Capture, _) => {
                 self.bump();
                 self.skip_eol();
-                if let Some(Tk::Int(n)) = (!self.at_end()).then(|| self.peek().clone()) {
+                if !self.at_end() && matches!(self.peek(), Tk::Int(_)) {
                     let t = self.bump();
+                    let Tk::Int(n) = t.tk else {
+                        unreachable!("checked above")
+                    };
                     let int = Node::new(Ast::Int(n), t.start, t.end);
                     let node = Node::call("&", vec![int], start, t.end);
                     return self.postfix(node);
@@ -458,7 +470,7 @@ impl Parser {
         if self.at_end() {
             return self.unexpected();
         }
-        match self.peek().clone() {
+        match self.peek() {
             Tk::Op(Op::At, _) => {
                 let (mut node, kind) = self.at_node()?;
                 // `@@a[k]` is `@((@a)[k])`: brackets bind to the inner `@`.
@@ -470,8 +482,11 @@ impl Parser {
             Tk::Op(Op::Unary | Op::Dual | Op::Capture, _) | Tk::Op(Op::Ternary, "//") => {
                 self.unary()
             }
-            Tk::Ident(kind, name) => {
+            Tk::Ident(..) => {
                 let t = self.bump();
+                let Tk::Ident(kind, name) = t.tk else {
+                    unreachable!("checked above")
+                };
                 self.identifier(None, kind, name, t.start, t.end, false)
             }
             _ => self.primary_no_postfix(),
@@ -479,8 +494,11 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Parsed {
-        if let Some(Tk::Ident(kind, name)) = (!self.at_end()).then(|| self.peek().clone()) {
+        if !self.at_end() && matches!(self.peek(), Tk::Ident(..)) {
             let t = self.bump();
+            let Tk::Ident(kind, name) = t.tk else {
+                unreachable!("checked above")
+            };
             return self.identifier(None, kind, name, t.start, t.end, true);
         }
         let (node, kind) = self.primary_no_postfix()?;
@@ -497,93 +515,73 @@ impl Parser {
             return self.unexpected();
         }
         let start = self.here();
-        let tk = self.peek().clone();
         let m = |n: Node| Ok((n, Kind::Matched));
-        match tk {
-            Tk::Int(n) => {
-                let t = self.bump();
-                m(Node::new(Ast::Int(n), t.start, t.end))
-            }
-            Tk::Float(f) => {
-                let t = self.bump();
-                m(Node::new(Ast::Float(f), t.start, t.end))
-            }
-            Tk::Char(c) => {
-                let t = self.bump();
-                m(Node::new(Ast::Int(c.to_string()), t.start, t.end))
-            }
-            Tk::Atom(a) => {
-                let t = self.bump();
-                m(Node::atom(&a, t.start, t.end))
-            }
-            Tk::True | Tk::False | Tk::Nil => {
-                let t = self.bump();
-                let name = match tk {
-                    Tk::True => "true",
-                    Tk::False => "false",
-                    _ => "nil",
-                };
-                m(Node::atom(name, t.start, t.end))
-            }
-            Tk::AtomInterpolated(parts) => {
-                let t = self.bump();
-                let bin = self.string_parts(parts, t.start, t.end)?;
-                let utf8 = Node::atom("utf8", t.start, t.end);
-                m(remote(
-                    "erlang",
-                    "binary_to_atom",
-                    vec![bin, utf8],
-                    t.start,
-                    t.end,
-                ))
-            }
-            Tk::Str(parts) => {
-                let t = self.bump();
-                m(self.bin_string(parts, t.start, t.end)?)
-            }
-            Tk::Charlist(parts) => {
-                let t = self.bump();
-                m(self.charlist(parts, t.start, t.end)?)
-            }
-            Tk::Sigil {
-                letter,
-                parts,
-                modifiers,
-            } => {
-                let t = self.bump();
-                let bin = self.string_parts(parts, t.start, t.end)?;
-                let mods = modifiers
-                    .bytes()
-                    .map(|b| Node::new(Ast::Int(b.to_string()), t.end, t.end))
-                    .collect();
-                let mods = Node::new(Ast::List(mods), t.end, t.end);
-                let name = format!("sigil_{}", letter as char);
-                m(Node::call(&name, vec![bin, mods], t.start, t.end))
-            }
-            Tk::Alias(a) => {
-                let t = self.bump();
-                let alias = Node::atom(&a, t.start, t.end);
-                m(Node::call("__aliases__", vec![alias], t.start, t.end))
-            }
-            Tk::LBracket => m(self.list()?),
-            Tk::LBrace => m(self.tuple()?),
-            Tk::LBit => m(self.bitstring()?),
+        match self.peek() {
+            Tk::LBracket => return m(self.list()?),
+            Tk::LBrace => return m(self.tuple()?),
+            Tk::LBit => return m(self.bitstring()?),
             Tk::MapOp => {
                 self.bump();
-                m(self.map_args(start)?)
+                return m(self.map_args(start)?);
             }
-            Tk::Percent => m(self.structure()?),
-            Tk::LParen => m(self.parens()?),
-            Tk::Fn => m(self.fn_expr()?),
-            Tk::Op(Op::Range, "..") => {
-                let t = self.bump();
-                m(Node::call("..", vec![], t.start, t.end))
+            Tk::Percent => return m(self.structure()?),
+            Tk::LParen => return m(self.parens()?),
+            Tk::Fn => return m(self.fn_expr()?),
+            Tk::Int(_)
+            | Tk::Float(_)
+            | Tk::Char(_)
+            | Tk::Atom(_)
+            | Tk::True
+            | Tk::False
+            | Tk::Nil
+            | Tk::AtomInterpolated(_)
+            | Tk::Str(_)
+            | Tk::Charlist(_)
+            | Tk::Sigil(_)
+            | Tk::Alias(_)
+            | Tk::Op(Op::Range, "..")
+            | Tk::Ident(..) => {}
+            _ => return self.unexpected(),
+        }
+        let t = self.bump();
+        let (s, e) = (t.start, t.end);
+        match t.tk {
+            Tk::Int(n) => m(Node::new(Ast::Int(n), s, e)),
+            Tk::Float(f) => m(Node::new(Ast::Float(f), s, e)),
+            Tk::Char(c) => m(Node::new(Ast::Int(c.to_string()), s, e)),
+            Tk::Atom(a) => m(Node::new(Ast::Atom(a.into()), s, e)),
+            Tk::True => m(Node::atom("true", s, e)),
+            Tk::False => m(Node::atom("false", s, e)),
+            Tk::Nil => m(Node::atom("nil", s, e)),
+            Tk::AtomInterpolated(parts) => {
+                let bin = self.string_parts(parts, s, e)?;
+                let utf8 = Node::atom("utf8", s, e);
+                m(remote("erlang", "binary_to_atom", vec![bin, utf8], s, e))
             }
-            Tk::Ident(kind, name) => {
-                let t = self.bump();
-                self.identifier(None, kind, name, t.start, t.end, false)
+            Tk::Str(parts) => m(self.bin_string(parts, s, e)?),
+            Tk::Charlist(parts) => m(self.charlist(parts, s, e)?),
+            Tk::Sigil(sigil) => {
+                let super::lexer::Sigil {
+                    letter,
+                    parts,
+                    modifiers,
+                } = *sigil;
+                let bin = self.string_parts(parts, s, e)?;
+                let mods = modifiers
+                    .bytes()
+                    .map(|b| Node::new(Ast::Int(b.to_string()), e, e))
+                    .collect();
+                let mods = Node::new(Ast::List(mods), e, e);
+                let name = format!("sigil_{}", letter as char);
+                m(Node::call(name, vec![bin, mods], s, e))
             }
-            _ => self.unexpected(),
+            Tk::Alias(a) => {
+                let alias = Node::new(Ast::Atom(a.into()), s, e);
+                m(Node::call("__aliases__", vec![alias], s, e))
+            }
+            Tk::Op(..) => m(Node::call("..", vec![], s, e)),
+            Tk::Ident(kind, name) => self.identifier(None, kind, name, s, e, false),
+            _ => unreachable!("checked above"),
         }
     }
 
@@ -594,22 +592,28 @@ impl Parser {
             if self.at_end() {
                 return Ok((node, Kind::Matched));
             }
-            match self.peek().clone() {
+            match self.peek() {
                 Tk::Dot => {
                     self.bump();
                     if self.at_end() {
                         return self.unexpected();
                     }
-                    match self.peek().clone() {
-                        Tk::Ident(kind, name) => {
+                    match self.peek() {
+                        Tk::Ident(..) => {
                             let t = self.bump();
+                            let Tk::Ident(kind, name) = t.tk else {
+                                unreachable!("checked above")
+                            };
                             self.enter()?;
                             let r = self.identifier(Some(node), kind, name, t.start, t.end, true);
                             self.depth -= 1;
                             return r;
                         }
-                        Tk::Alias(a) => {
+                        Tk::Alias(_) => {
                             let t = self.bump();
+                            let Tk::Alias(a) = t.tk else {
+                                unreachable!("checked above")
+                            };
                             node = self.dot_alias(node, &a, t.start, t.end)?;
                         }
                         Tk::LBrace => {
@@ -686,7 +690,7 @@ impl Parser {
                 args: Some(mut args),
             } = lhs.ast
             {
-                args.push(Node::atom(name, s, e));
+                args.push(Node::atom(name.to_string(), s, e));
                 return Ok(Node::new(
                     Ast::Call {
                         head,
@@ -706,7 +710,7 @@ impl Parser {
         }
         Ok(Node::call(
             "__aliases__",
-            vec![lhs, Node::atom(name, s, e)],
+            vec![lhs, Node::atom(name.to_string(), s, e)],
             start,
             e,
         ))
@@ -725,8 +729,8 @@ impl Parser {
     ) -> Parsed {
         let start = target.as_ref().map_or(s, |t| t.start);
         let head = match target {
-            Some(t) => Node::call(".", vec![t, Node::atom(&name, s, e)], start, e),
-            None => Node::atom(&name, s, e),
+            Some(t) => Node::call(".", vec![t, Node::atom(name, s, e)], start, e),
+            None => Node::atom(name, s, e),
         };
         let dotted = !matches!(head.ast, Ast::Atom(_));
         let bare = |head: Node| {
@@ -809,7 +813,7 @@ impl Parser {
             | Tk::Char(_)
             | Tk::Str(_)
             | Tk::Charlist(_)
-            | Tk::Sigil { .. }
+            | Tk::Sigil(_)
             | Tk::Fn
             | Tk::True
             | Tk::False
@@ -919,7 +923,7 @@ impl Parser {
     fn kw_key(&mut self) -> Result<Node, Error> {
         let t = self.bump();
         let key = match t.tk {
-            Tk::Kw(k) => Node::atom(&k, t.start, t.end),
+            Tk::Kw(k) => Node::atom(k, t.start, t.end),
             Tk::KwInterpolated(parts) => {
                 let bin = self.string_parts(parts, t.start, t.end)?;
                 let utf8 = Node::atom("utf8", t.start, t.end);
@@ -1193,7 +1197,7 @@ impl Parser {
             if self.at_end() {
                 return self.unexpected();
             }
-            match self.peek().clone() {
+            match *self.peek() {
                 Tk::Block(word) => {
                     let t = self.bump();
                     name = (word, t.start, t.end);
@@ -1644,16 +1648,16 @@ impl Parser {
             }
             Tk::Atom(a) => {
                 let t = self.bump();
-                return Ok(Node::atom(&a, t.start, t.end));
+                return Ok(Node::atom(a, t.start, t.end));
             }
             Tk::Alias(a) => {
                 let t = self.bump();
-                let alias = Node::atom(&a, t.start, t.end);
+                let alias = Node::atom(a, t.start, t.end);
                 Node::call("__aliases__", vec![alias], t.start, t.end)
             }
             Tk::Ident(IdKind::Paren, name) => {
                 let t = self.bump();
-                let head = Node::atom(&name, t.start, t.end);
+                let head = Node::atom(name, t.start, t.end);
                 let args = self.call_args_parens()?;
                 Node::new(
                     Ast::Call {
@@ -1668,7 +1672,7 @@ impl Parser {
                 let t = self.bump();
                 Node::new(
                     Ast::Call {
-                        head: Box::new(Node::atom(&name, t.start, t.end)),
+                        head: Box::new(Node::atom(name, t.start, t.end)),
                         args: None,
                     },
                     t.start,
@@ -1691,7 +1695,7 @@ impl Parser {
                     let t = self.bump();
                     let s = node.start;
                     let head =
-                        Node::call(".", vec![node, Node::atom(&name, t.start, t.end)], s, t.end);
+                        Node::call(".", vec![node, Node::atom(name, t.start, t.end)], s, t.end);
                     let args = self.call_args_parens()?;
                     node = Node::new(
                         Ast::Call {
@@ -1706,7 +1710,7 @@ impl Parser {
                     let t = self.bump();
                     let s = node.start;
                     let head =
-                        Node::call(".", vec![node, Node::atom(&name, t.start, t.end)], s, t.end);
+                        Node::call(".", vec![node, Node::atom(name, t.start, t.end)], s, t.end);
                     node = Node::new(
                         Ast::Call {
                             head: Box::new(head),
@@ -1849,7 +1853,7 @@ fn bare_map_element(n: &Node) -> bool {
                     .is_some_and(|c| c == '_' || c.is_lowercase());
                 identifier_like
                     && !matches!(
-                        name.as_str(),
+                        name.as_ref(),
                         "and" | "or" | "not" | "when" | "in" | "fn" | "__block__" | "__aliases__"
                     )
                     && !name.starts_with("sigil_")
