@@ -5,12 +5,21 @@ use crate::config::read;
 use std::path::Path;
 
 /// Lex, parse, evaluate, check and serialize `data`; panic if a property fails:
-/// nothing panics or overflows the stack, error offsets are inside the text, and
-/// documents survive a JSON round trip.
+/// nothing panics or overflows the stack, error offsets and node spans are inside
+/// the text, and documents survive a JSON round trip.
 pub fn check_all(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
+    match crate::syntax::parse(src) {
+        Err(e) => assert!(e.offset <= src.len(), "syntax error offset past the end"),
+        Ok(tree) => {
+            crate::syntax::walk(&tree, &mut |n| {
+                assert!(n.start <= n.end && n.end <= src.len(), "a span outside the text");
+            });
+            assert!(!crate::syntax::normal_form(&tree).is_empty());
+        }
+    }
     // A root that does not exist: the fuzzer must not read the disk.
     let root = Path::new("/nonexistent-relconf-fuzz-root");
     match read(src, root) {
