@@ -100,6 +100,12 @@ impl<'a> Evaluator<'a> {
     /// functions: `:app` is `app`, `Toml.Provider` is `Elixir.Toml.Provider`.
     pub fn atom_name(&mut self, node: &'a Node) -> Option<String> {
         let node = self.resolved(node)?;
+        if let Some(("erlang", "binary_to_atom", [bin, _])) = remote_call(node) {
+            return match bin.local_call() {
+                Some(("<<>>", parts)) => self.interpolated(parts),
+                _ => None,
+            };
+        }
         match &node.ast {
             Ast::Atom(a) => Some(a.to_string()),
             _ if node.var_name() == Some("__MODULE__") => {
@@ -257,15 +263,8 @@ impl<'a> Evaluator<'a> {
                         };
                         Some(self.interpolated(parts))
                     }
-                    // `:"a#{b}"`: an atom is written as its name.
-                    Some(("erlang", "binary_to_atom", [bin, _]))
-                        if self.src[node.start..].starts_with(':') =>
-                    {
-                        match bin.local_call() {
-                            Some(("<<>>", parts)) => Some(self.interpolated(parts)),
-                            _ => Some(None),
-                        }
-                    }
+                    // `:"a#{b}"` (and a key `"a#{b}":`): an atom is written as its name.
+                    Some(("erlang", "binary_to_atom", _)) => Some(self.atom_name(node)),
                     _ => None,
                 },
             },
@@ -808,6 +807,7 @@ mod tests {
         let at = |tail: &str| eval_last(&format!("{src}{tail}"));
         assert_eq!(at("\"#{@app}_cookie\""), json!("gateway_cookie"));
         assert_eq!(at(":\"#{@app}@host\""), json!("gateway@host"));
+        assert_eq!(at("[\"#{@app}_key\": 1]"), json!({"gateway_key": 1}));
         assert_eq!(
             at("\"n=#{@n} #{@none}|#{@cl}|#{}|#{Toml.Provider}\""),
             json!("n=3 |abc||Elixir.Toml.Provider")

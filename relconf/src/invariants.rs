@@ -15,7 +15,10 @@ pub fn check_all(data: &[u8]) {
         Err(e) => assert!(e.offset <= src.len(), "syntax error offset past the end"),
         Ok(tree) => {
             crate::syntax::walk(&tree, &mut |n| {
-                assert!(n.start <= n.end && n.end <= src.len(), "a span outside the text");
+                assert!(
+                    n.start <= n.end && n.end <= src.len(),
+                    "a span outside the text"
+                );
             });
             assert!(!crate::syntax::normal_form(&tree).is_empty());
         }

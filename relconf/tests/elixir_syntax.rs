@@ -427,7 +427,7 @@ impl Gen {
             };
         }
         let d = depth - 1;
-        match self.rng.below(20) {
+        match self.rng.below(21) {
             0..=2 => self.literal(d),
             3 | 4 => self.rng.pick(VARS).to_string(),
             5 => self.rng.pick(ALIASES).to_string(),
@@ -471,6 +471,31 @@ impl Gen {
                 self.rng
                     .pick(&["attr", "attr value", "moduledoc \"\"\"\n  doc\n  \"\"\""])
             ),
+            19 => self
+                .rng
+                .pick(&[
+                    "a \\\n  + b",
+                    "...",
+                    "x..y//z",
+                    "1..10//-2",
+                    "&(&1 * &2)",
+                    "a when b: 1",
+                    "x not in [1, 2]",
+                    "not x in y",
+                    "^pin = 1",
+                    "[h | t]",
+                    "a.()",
+                    "f(1)(2)",
+                    "%{s | a: 1}",
+                    "%_{}",
+                    "?\\s",
+                    "'\\x41'",
+                    "\"\\u{1F600}\"",
+                    "<<1::size(8)-unit(1)>>",
+                    "(-> :x)",
+                    "quote do: unquote_splicing(x)",
+                ])
+                .to_string(),
             _ => format!(
                 "{} {}",
                 self.rng.pick(VARS),

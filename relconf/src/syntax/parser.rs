@@ -473,11 +473,27 @@ impl Parser {
         match self.peek() {
             Tk::Op(Op::At, _) => {
                 let (mut node, kind) = self.at_node()?;
-                // `@@a[k]` is `@((@a)[k])`: brackets bind to the inner `@`.
-                while kind == Kind::Matched && self.is(&Tk::LBracket) {
+                // `@@a[k][j]` is `(@((@a)[k]))[j]`: the first brackets bind to the
+                // inner `@`, the next to the outer.
+                if kind == Kind::Matched && self.is(&Tk::LBracket) {
                     node = self.access(node)?;
                 }
                 Ok((node, kind))
+            }
+            // `@&1.d` is `(@&1).d`: the capture of an integer takes nothing after it.
+            Tk::Op(Op::Capture, _)
+                if matches!(self.peek_at(1), Some(Tk::Int(_)))
+                    || (self.peek_at(1) == Some(&Tk::Eol)
+                        && matches!(self.peek_at(2), Some(Tk::Int(_)))) =>
+            {
+                let start = self.bump().start;
+                self.skip_eol();
+                let t = self.bump();
+                let Tk::Int(n) = t.tk else {
+                    unreachable!("checked above")
+                };
+                let int = Node::new(Ast::Int(n), t.start, t.end);
+                Ok((Node::call("&", vec![int], start, t.end), Kind::Matched))
             }
             Tk::Op(Op::Unary | Op::Dual | Op::Capture, _) | Tk::Op(Op::Ternary, "//") => {
                 self.unary()
@@ -1358,6 +1374,8 @@ impl Parser {
                     }
                 }
                 Tk::Comma if depth == 1 => top_comma = true,
+                // `(a, b -> c)` is clauses in parentheses, not arguments.
+                Tk::Op(Op::Stab, _) if depth == 1 => return Ok(None),
                 Tk::Kw(_) | Tk::KwInterpolated(_) if depth == 1 && j == self.i + 1 => {
                     first_kw = true
                 }
@@ -1390,17 +1408,26 @@ impl Parser {
             };
             self.no_do = saved;
             args = r?;
-            self.skip_eol();
             if args.len() == 1 && !first_kw {
-                // One expression: the parentheses are an ordinary expression,
-                // which the guard and what follows extend as usual.
+                // One expression: the parentheses are an ordinary expression (a
+                // block if more follow), which the guard and what follows extend
+                // as usual.
+                let open = self.t[open_at].start;
+                let mut items: Vec<Stab> = args.into_iter().map(Stab::Expr).collect();
+                if self.skip_eoe() {
+                    let saved = self.no_do;
+                    self.no_do = false;
+                    let more = self.stab_items(|tk| *tk == Tk::RParen);
+                    self.no_do = saved;
+                    items.extend(more?);
+                }
                 let close = self.expect(Tk::RParen)?;
-                let (s, e) = (args[0].start, args[0].end);
-                let mut node = build_block(args, s, e);
-                node.start = self.t[open_at].start;
+                let mut node = self.build_stab(items, open)?;
+                node.start = open;
                 node.end = close.end;
                 return Ok(Some(ParenHead::Expr(node)));
             }
+            self.skip_eol();
         }
         self.expect(Tk::RParen)?;
         if guard {
@@ -1548,7 +1575,10 @@ impl Parser {
             Ast::Call { head, .. } => head.start,
             _ => usize::MAX,
         };
-        let is_update = first && matches!(e.local_call(), Some(("|", [_, _])));
+        // `(a | b) => c` is a pair: parentheses (which widen the node's span
+        // past its left operand's) take `|` out of the update.
+        let is_update =
+            first && matches!(e.local_call(), Some(("|", [lhs, _])) if lhs.start == e.start);
         if is_update
             && matches!(
                 e.local_call(),
@@ -1678,6 +1708,14 @@ impl Parser {
                     t.start,
                     t.end,
                 )
+            }
+            // `%1.Foo{}`: any expression before `.Alias` names a struct.
+            Tk::Int(_) | Tk::Float(_) | Tk::Char(_) | Tk::Str(_) | Tk::Charlist(_) => {
+                let (base, _) = self.primary_no_postfix()?;
+                if !self.is(&Tk::Dot) {
+                    return self.unexpected();
+                }
+                base
             }
             _ => return self.unexpected(),
         };
@@ -1819,6 +1857,14 @@ enum MapElement {
 /// A prefix operator's node: Elixir's parser takes `@f a, b` (but not `f a, b`)
 /// on either side of a map's `=>`.
 fn prefixed(n: &Node) -> bool {
+    // `a not in b` is `not(a in b)`, like a prefix `not`, but starts at `a`.
+    if let Some(("not", [inner])) = n.local_call() {
+        if let Some(("in", [lhs, rhs])) = inner.local_call() {
+            if lhs.start == n.start {
+                return prefixed(rhs);
+            }
+        }
+    }
     match n.local_call() {
         Some(("@" | "-" | "+" | "!" | "^" | "not" | "~~~" | "&", [_])) => true,
         Some((op, [_, rhs])) if op.chars().all(|c| "=!<>|&+-*/^~.:\\".contains(c)) => prefixed(rhs),
