@@ -565,6 +565,15 @@ fn mutate(rng: &mut Rng, src: &str) -> String {
     p.concat()
 }
 
+/// `~AB`: a sigil named by several uppercase letters (Elixir 1.15 on).
+fn has_later_syntax(src: &str) -> bool {
+    src.as_bytes().windows(3).any(|w| {
+        w[0] == b'~'
+            && w[1].is_ascii_uppercase()
+            && (w[2].is_ascii_uppercase() || w[2].is_ascii_digit())
+    })
+}
+
 fn records(data: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut rest = data;
@@ -661,10 +670,17 @@ fn generated_programs_parse_as_elixir_parses_them() {
         .map(|p| mutate(&mut rng, p))
         .collect();
     programs.extend(mutated);
+    // Sigils named by several letters are Elixir 1.15 syntax, which relconf reads
+    // and the Elixir these tests run refuses: such programs (mutations can make
+    // them) are left out of the comparison.
+    let before = programs.len();
+    programs.retain(|p| !has_later_syntax(p));
+    let left_out = before - programs.len();
+    assert!(left_out < before / 100, "{left_out} programs left out");
     let answers = elixirs(&elixir, &programs);
     let (total, accepted, failures) = compare(&programs, &answers);
     eprintln!(
-        "{total} programs (seed {seed}): Elixir accepted {accepted}, relconf disagreed on {}",
+        "{total} programs (seed {seed}, {left_out} with later syntax left out): Elixir accepted {accepted}, relconf disagreed on {}",
         failures.len()
     );
     if let Some(path) = std::env::var_os("RELCONF_SYNTAX_FAILURES") {

@@ -57,10 +57,10 @@ pub enum Tk {
     Percent,
 }
 
-/// `~w(...)a` and friends: the letter, the raw content, modifiers.
+/// `~w(...)a` and friends: the name after `~`, the raw content, modifiers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sigil {
-    pub letter: u8,
+    pub name: String,
     pub parts: Vec<Part>,
     pub modifiers: String,
 }
@@ -1148,17 +1148,31 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
+    /// `~s(...)`, `~S"""..."""`, and (Elixir 1.15 on) sigils named by several
+    /// uppercase letters and digits, such as `~HTML"..."`.
     fn sigil(&mut self) -> Result<(), Error> {
         let start = self.p;
-        let letter = self.at(1);
-        let interpolate = letter.is_ascii_lowercase();
-        let rest = &self.rest()[2..];
+        let first = self.at(1);
+        let mut name_end = self.p + 2;
+        if first.is_ascii_uppercase() {
+            while self
+                .b
+                .get(name_end)
+                .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
+                name_end += 1;
+            }
+        }
+        let name = self.src[start + 1..name_end].to_string();
+        let interpolate = first.is_ascii_lowercase();
+        let body = name_end - start;
+        let rest = &self.b[name_end..];
         let parts = if rest.starts_with(b"\"\"\"") || rest.starts_with(b"'''") {
             let q = rest[0];
-            self.p += 5;
+            self.p = name_end + 3;
             self.heredoc(q, interpolate, start)?
         } else {
-            let open = self.at(2);
+            let open = self.b.get(name_end).copied().unwrap_or(0);
             let close = match open {
                 b'(' => b')',
                 b'[' => b']',
@@ -1172,8 +1186,8 @@ impl<'a> Lexer<'a> {
                     )
                 }
             };
-            self.p += 3;
-            self.extract(close, interpolate, "sigil", start + 2)?
+            self.p = name_end + 1;
+            self.extract(close, interpolate, "sigil", start + body)?
         };
         let mod_start = self.p;
         while self.at(0).is_ascii_alphanumeric() {
@@ -1182,7 +1196,7 @@ impl<'a> Lexer<'a> {
         let modifiers = self.src[mod_start..self.p].to_string();
         self.push(
             Tk::Sigil(Box::new(Sigil {
-                letter,
+                name,
                 parts,
                 modifiers,
             })),
@@ -1608,6 +1622,19 @@ mod tests {
     fn heredocs_lose_the_closing_indentation() {
         let toks = kinds("x = \"\"\"\n    a\n      b\n    \"\"\"");
         assert_eq!(toks[2], Tk::Str(vec![Part::Text(b"a\n  b\n".to_vec())]));
+    }
+
+    #[test]
+    fn sigils_are_named_by_one_lowercase_or_several_uppercase_letters() {
+        let names: Vec<String> = kinds("~s(a) ~HTML\"b\" ~R1/c/i ~w[d]a")
+            .into_iter()
+            .filter_map(|t| match t {
+                Tk::Sigil(s) => Some(format!("{}:{}", s.name, s.modifiers)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["s:", "HTML:", "R1:i", "w:a"]);
+        assert!(tokenize("~ab").is_err());
     }
 
     #[test]

@@ -578,7 +578,7 @@ impl Parser {
             Tk::Charlist(parts) => m(self.charlist(parts, s, e)?),
             Tk::Sigil(sigil) => {
                 let super::lexer::Sigil {
-                    letter,
+                    name,
                     parts,
                     modifiers,
                 } = *sigil;
@@ -588,8 +588,7 @@ impl Parser {
                     .map(|b| Node::new(Ast::Int(b.to_string()), e, e))
                     .collect();
                 let mods = Node::new(Ast::List(mods), e, e);
-                let name = format!("sigil_{}", letter as char);
-                m(Node::call(name, vec![bin, mods], s, e))
+                m(Node::call(format!("sigil_{name}"), vec![bin, mods], s, e))
             }
             Tk::Alias(a) => {
                 let alias = Node::new(Ast::Atom(a.into()), s, e);
