@@ -166,10 +166,9 @@ fn mix_project<'a>(tree: &'a Node, ev: &mut Evaluator<'a>) -> Option<&'a Node> {
             ev.attrs.insert(attr.to_string(), value);
             continue;
         }
-        let Some((kind @ ("def" | "defp"), args)) = stmt.local_call() else {
+        let Some(("def" | "defp", args)) = stmt.local_call() else {
             continue;
         };
-        let _ = kind;
         let Some(head) = args.first() else { continue };
         let fname = match (head.var_name(), head.local_call()) {
             (Some(f), _) => f.to_string(),
