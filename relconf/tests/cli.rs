@@ -191,6 +191,10 @@ fn every_kind_of_bad_input_is_exit_2_with_a_reason() {
             "unexpected comma: parentheses are required",
         ),
         (b"x = 1 +\n", "unexpected end of input"),
+        (
+            b"x = \"#{1 +}\"\n",
+            "config.exs:1:11: unexpected `}`: the interpolation ends before its expression does",
+        ),
         (b"x = 'open\n", "unterminated charlist"),
         (b"use Mix.Releases.Config\n# caf\xe9\n", "not valid UTF-8"),
         (b"", "no environment or release block found"),

@@ -27,6 +27,7 @@ fn parse_tokens(tokens: Vec<Token>, end: usize) -> Result<Node, Error> {
         t: tokens,
         i: 0,
         end,
+        ends: "end of input",
         depth: 0,
         no_do: false,
         pipe_kw: Vec::new(),
@@ -37,8 +38,9 @@ fn parse_tokens(tokens: Vec<Token>, end: usize) -> Result<Node, Error> {
 struct Parser {
     t: Vec<Token>,
     i: usize,
-    /// Where input ends, for errors at its end.
+    /// Where input ends, and what ends it, for errors there.
     end: usize,
+    ends: &'static str,
     depth: usize,
     /// Inside the arguments of a call without parentheses: a `do` there belongs
     /// to that call, not to one nested in its arguments.
@@ -214,7 +216,7 @@ impl Parser {
 
     fn unexpected<T>(&self) -> Result<T, Error> {
         if self.at_end() {
-            return Err(Error::new("unexpected end of input", self.end));
+            return Err(Error::new(format!("unexpected {}", self.ends), self.end));
         }
         Err(Error::new(
             format!("syntax error before {}", describe(self.peek())),
@@ -1772,7 +1774,9 @@ impl Parser {
         let mut sub = Parser {
             t: tokens,
             i: 0,
-            end,
+            // The `}` that closes the interpolation.
+            end: end.saturating_sub(1),
+            ends: "`}`: the interpolation ends before its expression does",
             depth: self.depth,
             no_do: false,
             pipe_kw: Vec::new(),
