@@ -321,7 +321,7 @@ impl Parser {
                 (self.no_parens_kw()?, Kind::NoParens)
             } else if name == "|" && self.is_kw() {
                 self.pipe_kw.push(op_at);
-                (self.kw_list(true)?, Kind::Matched)
+                (self.kw_list()?, Kind::Matched)
             } else {
                 self.enter()?;
                 let r = self.binary_from(if right { prec } else { prec + 1 });
@@ -678,7 +678,7 @@ impl Parser {
         let saved = self.no_do;
         self.no_do = false;
         let arg = if self.is_kw() {
-            self.kw_list(true)
+            self.kw_list()
         } else {
             match self.container_expr() {
                 Ok(a) => {
@@ -957,7 +957,7 @@ impl Parser {
 
     /// Keywords in a container or a call with parentheses: values are container
     /// expressions, a trailing comma is allowed.
-    fn kw_list(&mut self, allow_trailing: bool) -> Result<Node, Error> {
+    fn kw_list(&mut self) -> Result<Node, Error> {
         let start = self.here();
         let mut pairs = Vec::new();
         loop {
@@ -973,7 +973,7 @@ impl Parser {
             if self.is_kw() {
                 continue;
             }
-            if allow_trailing && self.closes_container() {
+            if self.closes_container() {
                 break;
             }
             return Err(kw_not_last(comma));
@@ -1026,7 +1026,7 @@ impl Parser {
         let mut args = Vec::new();
         loop {
             if self.is_kw() && kw_last && !args.is_empty() {
-                return Ok((args, Some(self.kw_list(true)?)));
+                return Ok((args, Some(self.kw_list()?)));
             }
             args.push(self.container_expr()?);
             if !self.is(&Tk::Comma) {
@@ -1056,7 +1056,7 @@ impl Parser {
             let saved = self.no_do;
             self.no_do = false;
             let r = if self.is_kw() {
-                self.kw_list(true).map(|kw| (Vec::new(), Some(kw)))
+                self.kw_list().map(|kw| (Vec::new(), Some(kw)))
             } else {
                 self.container_args_inner(&Tk::RBracket, true)
             };
@@ -1166,7 +1166,7 @@ impl Parser {
         }
         loop {
             if self.is_kw() {
-                args.push(self.kw_list(true)?);
+                args.push(self.kw_list()?);
                 return Ok(args);
             }
             let at = self.here();
@@ -1525,7 +1525,7 @@ impl Parser {
         let mut first = true;
         while !(self.is(&Tk::RBrace) || self.is(&Tk::Eol) && self.peek_at(1) == Some(&Tk::RBrace)) {
             if self.is_kw() {
-                let kw = self.kw_list(true)?;
+                let kw = self.kw_list()?;
                 let Ast::List(pairs) = kw.ast else {
                     unreachable!("kw_list makes a list")
                 };
