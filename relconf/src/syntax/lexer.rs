@@ -331,7 +331,7 @@ impl<'a> Lexer<'a> {
         match self.open.pop() {
             Some((opener, _)) if opener.closer() == closer => Ok(()),
             Some((opener, opened)) => {
-                let (line, _) = super::line_col(self.src, opened);
+                let (line, _) = relkit_common::LineIndex::new(self.b).position(self.b, opened);
                 self.err(
                     format!(
                         "unexpected `{closer}`: the `{}` on line {line} has no matching `{}`",
@@ -796,7 +796,7 @@ impl<'a> Lexer<'a> {
                     .map(|&c| (c as char).to_string())
             });
         if let Some(op) = op {
-            self.push_dot(start);
+            self.push_dot(Tk::Dot, start);
             let at = self.p;
             self.p += op.len();
             let kind = self.call_kind();
@@ -804,14 +804,7 @@ impl<'a> Lexer<'a> {
             return Ok(());
         }
         if self.at(0) == b'(' {
-            if matches!(self.out.last(), Some(Token { tk: Tk::Eol, .. })) {
-                self.out.pop();
-            }
-            self.out.push(Token {
-                tk: Tk::DotCall,
-                start,
-                end: start + 1,
-            });
+            self.push_dot(Tk::DotCall, start);
             return Ok(());
         }
         if matches!(self.at(0), b'"' | b'\'') {
@@ -825,21 +818,23 @@ impl<'a> Lexer<'a> {
                 [] => String::new(),
                 _ => return self.err("a function name cannot be interpolated", at),
             };
-            self.push_dot(start);
+            self.push_dot(Tk::Dot, start);
             let kind = self.call_kind();
             self.push(Tk::Ident(kind, name), at);
             return Ok(());
         }
-        self.push_dot(start);
+        self.push_dot(Tk::Dot, start);
         Ok(())
     }
 
-    fn push_dot(&mut self, start: usize) {
+    /// `.` or `.(`: one byte at `start` (spaces and newlines after it are already
+    /// read), and a newline before it does not end the expression.
+    fn push_dot(&mut self, tk: Tk, start: usize) {
         if matches!(self.out.last(), Some(Token { tk: Tk::Eol, .. })) {
             self.out.pop();
         }
         self.out.push(Token {
-            tk: Tk::Dot,
+            tk,
             start,
             end: start + 1,
         });

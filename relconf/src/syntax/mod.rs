@@ -46,6 +46,12 @@ impl Node {
         Node { ast, start, end }
     }
 
+    /// A two-tuple spanning from its first element to its second (`key: value`).
+    pub fn pair(a: Node, b: Node) -> Node {
+        let (start, end) = (a.start, b.end);
+        Node::new(Ast::Pair(Box::new(a), Box::new(b)), start, end)
+    }
+
     pub fn atom(name: impl Into<Cow<'static, str>>, start: usize, end: usize) -> Node {
         Node::new(Ast::Atom(name.into()), start, end)
     }
@@ -137,20 +143,4 @@ impl Error {
             offset,
         }
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = &src.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
 }

@@ -817,7 +817,6 @@ impl Parser {
         match self.peek() {
             Tk::Op(Op::Dual, _) => after_op_identifier,
             Tk::Op(Op::Unary | Op::At | Op::Capture, _) => true,
-            Tk::Op(Op::Range, "..") => false,
             Tk::Op(..) => false,
             Tk::Ident(..)
             | Tk::Kw(_)
@@ -922,8 +921,7 @@ impl Parser {
             if k == Kind::Unmatched {
                 return self.unexpected();
             }
-            let (s, e) = (key.start, value.end);
-            pairs.push(Node::new(Ast::Pair(Box::new(key), Box::new(value)), s, e));
+            pairs.push(Node::pair(key, value));
             if k == Kind::NoParens || !self.is(&Tk::Comma) {
                 break;
             }
@@ -938,6 +936,9 @@ impl Parser {
     }
 
     fn kw_key(&mut self) -> Result<Node, Error> {
+        if !self.is_kw() {
+            return self.unexpected();
+        }
         let t = self.bump();
         let key = match t.tk {
             Tk::Kw(k) => Node::atom(k, t.start, t.end),
@@ -946,10 +947,7 @@ impl Parser {
                 let utf8 = Node::atom("utf8", t.start, t.end);
                 remote("erlang", "binary_to_atom", vec![bin, utf8], t.start, t.end)
             }
-            _ => {
-                self.i -= 1;
-                return self.unexpected();
-            }
+            _ => unreachable!("checked above"),
         };
         self.skip_eol();
         Ok(key)
@@ -963,8 +961,7 @@ impl Parser {
         loop {
             let key = self.kw_key()?;
             let value = self.container_expr()?;
-            let (s, e) = (key.start, value.end);
-            pairs.push(Node::new(Ast::Pair(Box::new(key), Box::new(value)), s, e));
+            pairs.push(Node::pair(key, value));
             if !self.is(&Tk::Comma) {
                 break;
             }
@@ -1098,6 +1095,7 @@ impl Parser {
             let b = items.pop();
             let a = items.pop();
             if let (Some(a), Some(b)) = (a, b) {
+                // The braces belong to the tuple's text.
                 return Ok(Node::new(Ast::Pair(Box::new(a), Box::new(b)), s, e));
             }
         }
@@ -1209,8 +1207,7 @@ impl Parser {
                 self.stab_body(|tk| matches!(tk, Tk::End | Tk::Block(_)))?
             };
             let key = Node::atom(name.0, name.1, name.2);
-            let (s, e) = (key.start, body.end);
-            sections.push(Node::new(Ast::Pair(Box::new(key), Box::new(body)), s, e));
+            sections.push(Node::pair(key, body));
             if self.at_end() {
                 return self.unexpected();
             }
@@ -1615,16 +1612,10 @@ impl Parser {
             }
             if is_update {
                 let (lhs, key) = split_pair(e);
-                let (s, end) = (key.start, value.end);
-                let pair = Node::new(Ast::Pair(Box::new(key), Box::new(value)), s, end);
+                let pair = Node::pair(key, value);
                 return Ok(MapElement::Update(lhs, vec![pair]));
             }
-            let (s, end) = (e.start, value.end);
-            return Ok(MapElement::Item(Node::new(
-                Ast::Pair(Box::new(e), Box::new(value)),
-                s,
-                end,
-            )));
+            return Ok(MapElement::Item(Node::pair(e, value)));
         }
         if is_update {
             if let Some(("|", [_, rhs])) = e.local_call() {
