@@ -99,7 +99,9 @@ fn project_root(path: &Path) -> PathBuf {
 
 /// `relconf: error: FILE:LINE:COL: MESSAGE`, then the source line with a caret. A
 /// file that does not parse has no settings to find its cookie by, so a line that
-/// mentions a cookie is shown masked after that word unless `--show-secrets`.
+/// mentions a cookie is shown masked after that word (and a line after one that
+/// ends with the word, masked whole) unless `--show-secrets`. Messages never quote
+/// a literal value.
 fn syntax_error(
     name: &str,
     src: &[u8],
@@ -110,9 +112,24 @@ fn syntax_error(
     let index = LineIndex::new(src);
     let (line, column) = index.position(src, offset);
     let raw = index.line_text(src, line).map(|t| t.into_owned());
-    // No settings to find the cookie by: what follows the word on this line is it.
+    // No settings to find the cookie by: what follows the word on this line is it,
+    // or the whole line when the line before ends with the word (`set cookie:` and
+    // the value on the next line).
+    let previous = (line > 1).then(|| index.line_text(src, line - 1)).flatten();
+    let value_on_next_line = previous
+        .as_deref()
+        .is_some_and(|p| p.to_ascii_lowercase().contains("cookie") && cookie_value(p).is_none());
     let mut secrets = Secrets::new(show_secrets);
-    if let Some((value_column, value)) = raw.as_deref().and_then(cookie_value) {
+    let found = match raw.as_deref() {
+        Some(text) if value_on_next_line && cookie_value(text).is_none() => {
+            let value = text.trim_start();
+            let before = text.len() - value.len();
+            (!value.is_empty()).then(|| (text[..before].chars().count() as u32 + 1, value))
+        }
+        Some(text) => cookie_value(text),
+        None => None,
+    };
+    if let Some((value_column, value)) = found {
         let end_column = value_column + value.chars().count() as u32;
         secrets.add_span(
             name,

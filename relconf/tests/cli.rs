@@ -173,6 +173,20 @@ fn a_syntax_error_on_a_cookie_line_shows_the_cookie_only_when_asked() {
 }
 
 #[test]
+fn a_cookie_on_the_line_after_its_key_is_masked_too() {
+    for value in [":s3cr3t_first :s3cr3t_second", "123s3cr3t", "1.0e999"] {
+        let src = format!(
+            "use Mix.Releases.Config\nenvironment :prod do\n  set cookie:\n    {value}\nend\n"
+        );
+        bad(src.as_bytes())
+            .code(2)
+            .stderr(contains("config.exs:4:"))
+            .stderr(contains("s3cr3t").not())
+            .stderr(contains("999").not());
+    }
+}
+
+#[test]
 fn every_kind_of_bad_input_is_exit_2_with_a_reason() {
     let cases: &[(&[u8], &str)] = &[
         (

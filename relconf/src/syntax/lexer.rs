@@ -1078,9 +1078,8 @@ impl<'a> Lexer<'a> {
         if next.is_ascii_alphabetic() || next == b'_' {
             return self.err(
                 format!(
-                    "`{}` right after the number {}: identifiers cannot start with a digit",
-                    next as char,
-                    &self.src[start..self.p]
+                    "`{}` right after a number: identifiers cannot start with a digit",
+                    next as char
                 ),
                 start,
             );
@@ -1090,7 +1089,7 @@ impl<'a> Lexer<'a> {
                 .parse()
                 .map_err(|_| Error::new("invalid float number", start))?;
             if !value.is_finite() {
-                return self.err(format!("the float {text} is too large"), start);
+                return self.err("a float too large for 64 bits", start);
             }
             self.push(Tk::Float(value), start);
         } else {

@@ -93,8 +93,9 @@ fn describe(tk: &Tk) -> String {
         Tk::Kw(k) => format!("keyword `{k}:`"),
         Tk::Alias(a) => format!("`{a}`"),
         Tk::Op(_, o) => format!("`{o}`"),
-        Tk::Atom(a) => format!("`:{a}`"),
-        Tk::Int(i) => format!("`{i}`"),
+        // Literal values are named, not quoted: one may be a secret.
+        Tk::Atom(_) | Tk::AtomInterpolated(_) => "an atom".into(),
+        Tk::Int(_) | Tk::Float(_) | Tk::Char(_) => "a number".into(),
         Tk::Eol => "end of line".into(),
         Tk::Semi => "`;`".into(),
         Tk::Comma => "`,`".into(),
