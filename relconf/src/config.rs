@@ -134,7 +134,15 @@ pub fn app_version(root: &Path, app: &str) -> Option<String> {
 pub fn read(src: &str, root: &Path) -> Result<Config, ReadError> {
     let tree = parse(src)?;
     let root = root.to_path_buf();
-    let version_of = move |app: &str| app_version(&root, app);
+    // Each release may ask for the same app's version: read its mix.exs once.
+    let known: std::cell::RefCell<HashMap<String, Option<String>>> = Default::default();
+    let version_of = move |app: &str| {
+        known
+            .borrow_mut()
+            .entry(app.to_string())
+            .or_insert_with(|| app_version(&root, app))
+            .clone()
+    };
     let mut ev = Evaluator::new(src, Box::new(version_of));
     ev.learn(&tree);
     if let Some(project) = mix_project(&tree, &mut ev) {
