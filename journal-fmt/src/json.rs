@@ -163,27 +163,44 @@ fn string_stop(bytes: &[u8]) -> Option<usize> {
     string_stop_words(bytes)
 }
 
-fn string_stop_words(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that is zero (the lowest one is exact; a false
+/// flag can only sit above a true one).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The first byte `flags` marks in the whole eight-byte words of `bytes` (`Ok`), or
+/// how many bytes those words cover (`Err`), for the caller to go on from there.
+#[inline]
+fn first_in_words(bytes: &[u8], flags: impl Fn(u64) -> u64) -> Result<usize, usize> {
     let mut at = 0;
-    let mut words = bytes.chunks_exact(8);
-    for chunk in &mut words {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let flags = zero_byte(w ^ (ONES * u64::from(b'"')))
-            | zero_byte(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
-        if flags != 0 {
-            return Some(at + (flags.trailing_zeros() / 8) as usize);
+    for chunk in bytes.chunks_exact(8) {
+        let found = flags(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        if found != 0 {
+            return Ok(at + (found.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|i| at + i)
+    Err(at)
+}
+
+fn string_stop_words(bytes: &[u8]) -> Option<usize> {
+    let stops = |w: u64| {
+        zero_bytes(w ^ (ONES * u64::from(b'"')))
+            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+    };
+    match first_in_words(bytes, stops) {
+        Ok(stop) => Some(stop),
+        Err(at) => bytes[at..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .map(|i| at + i),
+    }
 }
 
 /// Where the first backslash or control byte of a line is (its length if none):
@@ -202,21 +219,11 @@ fn plain_until(line: &[u8]) -> usize {
 /// Where the next quote is: eight bytes at a time in the first 32 (most strings
 /// are short), then memchr.
 fn next_quote(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let head = bytes.len().min(32);
-    let mut at = 0;
-    let mut words = bytes[..head].chunks_exact(8);
-    for chunk in &mut words {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let x = w ^ (ONES * u64::from(b'"'));
-        let flags = x.wrapping_sub(ONES) & !x & HIGHS;
-        if flags != 0 {
-            return Some(at + (flags.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
+    let head = &bytes[..bytes.len().min(32)];
+    match first_in_words(head, |w| zero_bytes(w ^ (ONES * u64::from(b'"')))) {
+        Ok(stop) => Some(stop),
+        Err(at) => memchr::memchr(b'"', &bytes[at..]).map(|i| at + i),
     }
-    memchr::memchr(b'"', &bytes[at..]).map(|i| at + i)
 }
 
 struct Scanner<'a> {
