@@ -97,22 +97,6 @@ fn entries(count: usize) -> Vec<Entry<'static>> {
         .collect()
 }
 
-/// journal-fmt run with `args` on `input` in UTC; its stdout (it must succeed).
-fn journal_fmt(args: &[&str], input: impl Into<Vec<u8>>) -> Vec<u8> {
-    let out = relkit_tests::tool("journal-fmt")
-        .env("TZ", "UTC")
-        .args(args)
-        .write_stdin(input.into())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// An entry's MESSAGE and _PID, as read from json.
 type MessageAndPid = (Option<Vec<u8>>, Option<Vec<u8>>);
 
@@ -165,7 +149,7 @@ fn multi_line_messages_read_back_whole_from_every_short_form() {
     for mode in MODES {
         let text = common::journalctl(&journalctl_path, &file, mode);
         for threads in ["1", "2"] {
-            let out = journal_fmt(
+            let out = common::journal_fmt(
                 &["-o", "json", "--color", "never", "--threads", threads],
                 text.clone(),
             );
@@ -191,7 +175,7 @@ fn own_output_reads_back_whole() {
                  \x20                                            ** (RuntimeError) boom\n\
                  \x20                                                (billing 0.1.0) lib/b.ex:57: B.charge/2\n\
                  2026-11-20T00:00:01+0000 app1 billing[48211]: next entry\n";
-    let json = |input: Vec<u8>| messages_and_pids(&journal_fmt(&["-o", "json"], input));
+    let json = |input: Vec<u8>| messages_and_pids(&common::journal_fmt(&["-o", "json"], input));
     let want = json(input.as_bytes().to_vec());
     assert_eq!(want.len(), 2);
     assert_eq!(
@@ -201,7 +185,7 @@ fn own_output_reads_back_whole() {
         )
     );
     for colour in ["never", "always"] {
-        let shown = journal_fmt(&["-o", "short-iso", "--color", colour], input);
+        let shown = common::journal_fmt(&["-o", "short-iso", "--color", colour], input);
         let plain = strip_sgr(&shown);
         assert_eq!(json(plain), want, "--color {colour}");
     }
@@ -213,10 +197,10 @@ fn own_output_reads_back_whole() {
 fn own_output_without_an_identifier_reads_back_whole() {
     let input = "{\"__REALTIME_TIMESTAMP\":\"1795132800000000\",\"_PID\":\"7\",\"MESSAGE\":\"first\\n    second\\nthird\"}\n";
     for colour in ["never", "always"] {
-        let shown = journal_fmt(&["-o", "short-iso", "--color", colour], input);
+        let shown = common::journal_fmt(&["-o", "short-iso", "--color", colour], input);
         let plain = strip_sgr(&shown);
         assert!(String::from_utf8_lossy(&plain).contains(" unknown[7]: first\n"));
-        let found = messages_and_pids(&journal_fmt(&["-o", "json"], plain));
+        let found = messages_and_pids(&common::journal_fmt(&["-o", "json"], plain));
         assert_eq!(
             found,
             [(

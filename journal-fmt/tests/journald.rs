@@ -158,20 +158,11 @@ fn every_format_gives_the_same_entries() {
     }
 }
 
-/// journal-fmt -o json on journalctl's output in `mode`: the entries it finds.
+/// journal-fmt on `input`, in UTC, without colour.
 fn through_journal_fmt(input: &[u8], args: &[&str]) -> Vec<u8> {
-    let out = relkit_tests::tool("journal-fmt")
-        .args(args)
-        .args(["--utc", "--color", "never"])
-        .write_stdin(input.to_vec())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    let mut all = args.to_vec();
+    all.extend(["--utc", "--color", "never"]);
+    common::journal_fmt(&all, input)
 }
 
 #[test]

@@ -47,3 +47,20 @@ pub fn journalctl(journalctl: &Path, file: &Path, mode: &str) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// journal-fmt run with `args` on `input`, in UTC; its stdout (it must succeed).
+#[allow(dead_code)] // not every test crate that includes this module runs journal-fmt
+pub fn journal_fmt(args: &[&str], input: impl Into<Vec<u8>>) -> Vec<u8> {
+    let out = relkit_tests::tool("journal-fmt")
+        .env("TZ", "UTC")
+        .args(args)
+        .write_stdin(input.into())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
