@@ -6,7 +6,8 @@ use std::path::Path;
 
 /// Lex, parse, evaluate, check and serialize `data`; panic if a property fails:
 /// nothing panics or overflows the stack, error offsets and node spans are inside
-/// the text, and documents survive a JSON round trip.
+/// the text, a second parse gives the same tree, and documents survive a JSON
+/// round trip.
 pub fn check_all(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
@@ -20,7 +21,13 @@ pub fn check_all(data: &[u8]) {
                     "a span outside the text"
                 );
             });
-            assert!(!crate::syntax::normal_form(&tree).is_empty());
+            // Parsing keeps no state between files: the same text, the same tree.
+            let again = crate::syntax::parse(src).map(|t| crate::syntax::normal_form(&t));
+            assert_eq!(
+                again,
+                Ok(crate::syntax::normal_form(&tree)),
+                "a second parse differs"
+            );
         }
     }
     // A root that does not exist: the fuzzer must not read the disk.
