@@ -80,6 +80,22 @@ fn parse_with(
     } else {
         loop {
             s.blank();
+            // Most fields are `"NAME":"value"` with no blank and no escape: read at
+            // once, without the steps below (a third of the line's time).
+            if let Some(field) = s.plain_field() {
+                let name = text
+                    .get(field.name.clone())
+                    .ok_or_else(|| s.error("a field name is not UTF-8"))?;
+                if keep(name) {
+                    entry.push(name, Some(&line[field.value]));
+                }
+                s.blank();
+                match s.next() {
+                    Some(b',') => continue,
+                    Some(b'}') => break,
+                    _ => return Err(s.error("expected ',' or '}' after a value")),
+                }
+            }
             let name = match s.string()? {
                 Cow::Borrowed(b) => {
                     let start = b.as_ptr() as usize - line.as_ptr() as usize;
@@ -226,6 +242,12 @@ fn next_quote(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// Where a field's name and value are in the line.
+struct PlainField {
+    name: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
+}
+
 struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -264,6 +286,32 @@ impl<'a> Scanner<'a> {
         } else {
             Err(self.error(what))
         }
+    }
+
+    /// At a quote: a `"NAME":"value"` field that ends before [`plain_until`], as
+    /// the ranges of its name and value; the scanner is moved past it. `None` (and
+    /// the scanner left where it was) for anything else.
+    #[inline]
+    fn plain_field(&mut self) -> Option<PlainField> {
+        let bytes = self.bytes;
+        let at = self.pos;
+        if bytes.get(at) != Some(&b'"') || at >= self.plain_until {
+            return None;
+        }
+        let name_end = at + 1 + next_quote(&bytes[at + 1..])?;
+        if bytes.get(name_end + 1..name_end + 3) != Some(b":\"") {
+            return None;
+        }
+        let value_start = name_end + 3;
+        let value_end = value_start + next_quote(&bytes[value_start..])?;
+        if value_end >= self.plain_until {
+            return None;
+        }
+        self.pos = value_end + 1;
+        Some(PlainField {
+            name: at + 1..name_end,
+            value: value_start..value_end,
+        })
     }
 
     /// At a `[`: does the array hold values (a repeated field) rather than byte
@@ -351,7 +399,9 @@ impl<'a> Scanner<'a> {
             }
             None => return Err(self.error("a string is not closed")),
         }
-        let mut out = Vec::new();
+        // Escapes only shorten: the rest of the line bounds the string (MESSAGE,
+        // the usual one with escapes, is last), and one allocation serves it.
+        let mut out = Vec::with_capacity(rest.len().min(4096));
         loop {
             let rest = &self.bytes[self.pos..];
             let Some(stop) = string_stop(rest) else {
