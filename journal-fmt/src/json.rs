@@ -530,11 +530,15 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: Option<&[u8]>) {
 /// Whether journalctl writes a value as a JSON string (printable UTF-8: no control
 /// characters but tab and newline), rather than as an array of byte numbers.
 pub(crate) fn is_printable(value: &[u8]) -> bool {
-    simdutf8::basic::from_utf8(value).is_ok_and(|text| {
-        !text
-            .chars()
-            .any(|c| (c < ' ' && c != '\t' && c != '\n') || ('\u{7f}'..='\u{9f}').contains(&c))
-    })
+    // A byte at a time, branch-free (the compiler vectorises it), then the C1
+    // controls U+0080-U+009F, which UTF-8 writes as 0xC2 0x80-0x9F, only where a
+    // 0xC2 byte is.
+    let control = value.iter().fold(false, |seen, &b| {
+        seen | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f)
+    });
+    !control
+        && simdutf8::basic::from_utf8(value).is_ok()
+        && memchr::memchr_iter(0xc2, value).all(|at| value.get(at + 1).is_none_or(|&b| b >= 0xa0))
 }
 
 pub(crate) fn write_string(out: &mut Vec<u8>, text: &[u8]) {
@@ -546,8 +550,7 @@ pub(crate) fn write_string(out: &mut Vec<u8>, text: &[u8]) {
 /// A JSON string's contents, escaped, without its quotes: runs that need no escape
 /// are copied whole.
 pub(crate) fn write_string_body(out: &mut Vec<u8>, mut text: &[u8]) {
-    let needs_escape = |b: &u8| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f);
-    while let Some(at) = text.iter().position(needs_escape) {
+    while let Some(at) = escape_stop(text) {
         out.extend_from_slice(&text[..at]);
         match text[at] {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -559,6 +562,24 @@ pub(crate) fn write_string_body(out: &mut Vec<u8>, mut text: &[u8]) {
         text = &text[at + 1..];
     }
     out.extend_from_slice(text);
+}
+
+/// Where the first byte a JSON string must escape is (a quote, a backslash, a
+/// control byte or DEL), eight bytes at a time.
+fn escape_stop(bytes: &[u8]) -> Option<usize> {
+    let stops = |w: u64| {
+        zero_bytes(w ^ (ONES * u64::from(b'"')))
+            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
+            | zero_bytes(w ^ (ONES * 0x7f))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+    };
+    match first_in_words(bytes, stops) {
+        Ok(stop) => Some(stop),
+        Err(at) => bytes[at..]
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f))
+            .map(|i| at + i),
+    }
 }
 
 #[cfg(test)]
@@ -578,11 +599,12 @@ mod tests {
                 .map(|i| {
                     let r = (state >> (i % 8 * 8)) as u8 ^ (i as u8).wrapping_mul(31);
                     // Mostly plain text, with quotes, backslashes and controls.
-                    match r % (16 + (len as u8 / 8)) {
+                    match r % (17 + (len as u8 / 8)) {
                         0 => b'"',
                         1 => b'\\',
                         2 => r % 0x20,
                         3 => 0x80 | r,
+                        4 => 0x7f,
                         _ => b'a' + r % 26,
                     }
                 })
@@ -591,7 +613,55 @@ mod tests {
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
             assert_eq!(string_stop(&bytes), want, "{bytes:?}");
+            let want = bytes
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f));
+            assert_eq!(escape_stop(&bytes), want, "{bytes:?}");
         }
+    }
+
+    /// The quick printable test answers as a test of each character does, on text
+    /// with every kind of control, C1 controls, other non-ASCII and broken UTF-8.
+    #[test]
+    fn printable_as_by_characters() {
+        let by_characters = |value: &[u8]| {
+            std::str::from_utf8(value).is_ok_and(|text| {
+                !text.chars().any(|c| {
+                    (c < ' ' && c != '\t' && c != '\n') || ('\u{7f}'..='\u{9f}').contains(&c)
+                })
+            })
+        };
+        let pieces: [&[u8]; 12] = [
+            b"plain ",
+            b"\t",
+            b"\n",
+            b"\x1b[31m",
+            b"\x7f",
+            "\u{85}".as_bytes(),
+            "\u{9f}".as_bytes(),
+            "\u{a0}\u{e9}".as_bytes(),
+            "\u{c2}\u{1f600}".as_bytes(),
+            b"\xc2",
+            b"\xff",
+            b"\x00",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut printable = 0;
+        for _ in 0..20_000 {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            };
+            let mut value = Vec::new();
+            for _ in 0..next() % 6 {
+                value.extend_from_slice(pieces[(next() % 12) as usize]);
+            }
+            assert_eq!(is_printable(&value), by_characters(&value), "{value:?}");
+            printable += usize::from(by_characters(&value));
+        }
+        assert!(printable > 1000 && printable < 19_000, "{printable}");
     }
 
     #[test]
