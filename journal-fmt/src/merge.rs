@@ -103,23 +103,10 @@ impl Described {
     }
 }
 
-/// `value` in decimal.
+/// `value` in decimal (itoa: two digits a step, where a digit a step took a
+/// quarter of `--merge -o json`'s extra time).
 fn push_decimal(out: &mut Vec<u8>, value: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 impl OpenEvent {
