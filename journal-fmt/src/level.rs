@@ -245,6 +245,10 @@ pub struct Verdict {
     pub level: u8,
     pub shown: bool,
     pub role: Role,
+    /// Whether the stream had a state here before this entry (an isolated reader
+    /// knows only the streams of its block). Looked up for a head and for an entry
+    /// that ends an event, the roles that change it; true for the others.
+    pub known: bool,
 }
 
 /// An entry's place in its process's events (what `--merge` joins).
@@ -330,6 +334,7 @@ impl Events {
                 level,
                 shown: decide(level),
                 role,
+                known: true,
             })
         };
         if facts.priority != INFO || !facts.from_stdout {
@@ -341,7 +346,7 @@ impl Events {
         if let Some((_, _, level)) = facts.header {
             let shown = decide.head(level);
             let query = is_query_header(message);
-            self.set(
+            let known = self.set(
                 facts.stream,
                 Some(Event {
                     level,
@@ -353,6 +358,7 @@ impl Events {
                 level,
                 shown,
                 role: Role::Head,
+                known,
             });
         }
         let current = match self.streams.get_mut(facts.stream) {
@@ -382,6 +388,7 @@ impl Events {
                         level: own,
                         shown,
                         role: Role::Continuation,
+                        known: true,
                     });
                 }
                 let shown = decide.continuation(event.level, event.shown);
@@ -389,12 +396,13 @@ impl Events {
                     level: event.level,
                     shown,
                     role: Role::Continuation,
+                    known: true,
                 });
             }
         }
         if let Some(level) = marker_level(message) {
             let shown = decide.head(level);
-            self.set(
+            let known = self.set(
                 facts.stream,
                 Some(Event {
                     level,
@@ -406,26 +414,30 @@ impl Events {
                 level,
                 shown,
                 role: Role::Head,
+                known,
             });
         }
-        self.set(facts.stream, None);
-        fixed(facts.priority, Role::Ends, &mut |l| decide.head(l))
+        let known = self.set(facts.stream, None);
+        let shown = decide.head(facts.priority);
+        Some(Verdict {
+            level: facts.priority,
+            shown,
+            role: Role::Ends,
+            known,
+        })
     }
 
-    fn set(&mut self, stream: &[u8], event: Option<Event>) {
+    /// The stream's state from now on; whether it had one before.
+    fn set(&mut self, stream: &[u8], event: Option<Event>) -> bool {
         if event.is_none() && !self.isolated {
-            self.streams.remove(stream);
+            self.streams.remove(stream).is_some()
         } else if let Some(slot) = self.streams.get_mut(stream) {
             *slot = event;
+            true
         } else {
             self.streams.insert(stream.to_vec(), event);
+            false
         }
-    }
-
-    /// Whether the stream's state is known here (an isolated reader knows only the
-    /// streams it has seen a header for in its block).
-    pub fn knows(&self, stream: &[u8]) -> bool {
-        self.streams.contains_key(stream)
     }
 
     /// What an isolated reader learnt: each stream it saw a header for, and where

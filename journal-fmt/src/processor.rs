@@ -271,10 +271,10 @@ impl Processor {
             admitted,
             grep: filter.grep_passes(facts.message.as_deref()),
         };
-        let known_before = !settings.merge || !self.isolated || self.events.knows(facts.stream);
         let Some(verdict) = self.events.step(&facts, &mut decision) else {
             return Outcome::Pending;
         };
+        let known_before = !settings.merge || !self.isolated || verdict.known;
         if !settings.merge {
             if !verdict.shown {
                 return Outcome::Hidden;
