@@ -79,26 +79,27 @@ impl Described {
 
     /// The fields as JSON members (`,"journal_fmt_level":"3",...`), written straight
     /// into a line: names and numbers need no escaping.
-    pub fn write_members(&self, out: &mut Vec<u8>, mut first: bool) {
-        // Written by hand: every entry of `--merge -o json` has them, and the
-        // formatting machinery cost more than the rest of the splice.
-        let mut member = |out: &mut Vec<u8>, name: &str, value: i64| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
+    pub fn write_members(&self, out: &mut Vec<u8>, first: bool) {
+        // Written by hand, each run of constant text in one step: every entry of
+        // `--merge -o json` has these, and they were half of its extra time.
+        out.reserve(160);
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"journal_fmt_level\":\"");
+        push_decimal(out, i64::from(self.level));
+        out.extend_from_slice(b"\",\"journal_fmt_entries\":\"");
+        push_decimal(out, i64::from(self.count));
+        out.push(b'"');
+        if let Some(time) = self.first {
+            out.extend_from_slice(b",\"journal_fmt_first_timestamp\":\"");
+            push_decimal(out, time.micros);
             out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":\"");
-            push_decimal(out, value);
+        }
+        if let Some(time) = self.last {
+            out.extend_from_slice(b",\"journal_fmt_last_timestamp\":\"");
+            push_decimal(out, time.micros);
             out.push(b'"');
-        };
-        member(out, LEVEL_FIELD, i64::from(self.level));
-        member(out, ENTRIES_FIELD, i64::from(self.count));
-        for (name, time) in [(FIRST_FIELD, self.first), (LAST_FIELD, self.last)] {
-            if let Some(time) = time {
-                member(out, name, time.micros);
-            }
         }
     }
 }
@@ -159,6 +160,56 @@ impl OpenEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The members written by hand are the fields `push_into` gives an entry.
+    #[test]
+    fn members_are_the_described_fields() {
+        let moment = |micros| Some(Moment::precise(micros));
+        for described in [
+            Described {
+                level: 3,
+                count: 12,
+                first: moment(1_795_338_007_000_001),
+                last: moment(1_795_338_007_903_400),
+            },
+            Described {
+                level: 6,
+                count: 1,
+                first: None,
+                last: None,
+            },
+            Described {
+                level: 0,
+                count: u32::MAX,
+                first: moment(0),
+                last: None,
+            },
+        ] {
+            let mut entry = Entry::default();
+            described.push_into(&mut entry);
+            let want: serde_json::Map<String, serde_json::Value> = entry
+                .fields
+                .iter()
+                .map(|f| {
+                    let value = String::from_utf8(f.value.clone().unwrap().into_owned()).unwrap();
+                    (f.name.to_string(), value.into())
+                })
+                .collect();
+            for first in [true, false] {
+                let mut out = if first {
+                    b"{".to_vec()
+                } else {
+                    b"{\"A\":\"b\"".to_vec()
+                };
+                described.write_members(&mut out, first);
+                out.push(b'}');
+                let mut got: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(&out).unwrap();
+                got.remove("A");
+                assert_eq!(got, want, "{}", String::from_utf8_lossy(&out));
+            }
+        }
+    }
 
     #[test]
     fn decimals_as_rust_writes_them() {
