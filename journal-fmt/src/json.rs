@@ -521,7 +521,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: Option<&[u8]>) {
             if n > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(byte.to_string().as_bytes());
+            out.extend_from_slice(itoa::Buffer::new().format(*byte).as_bytes());
         }
         out.push(b']');
     }
@@ -557,7 +557,11 @@ pub(crate) fn write_string_body(out: &mut Vec<u8>, mut text: &[u8]) {
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\t' => out.extend_from_slice(b"\\t"),
-            b => out.extend_from_slice(format!("\\u{b:04x}").as_bytes()),
+            b => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+            }
         }
         text = &text[at + 1..];
     }
@@ -677,6 +681,29 @@ mod tests {
             entry.get("TEXT"),
             Some(Some("tab\there \"q\" é 😀".as_bytes()))
         );
+    }
+
+    /// Every ASCII byte written in a string reads back as itself; control bytes
+    /// (but tab and newline) and DEL are written as `\u00xx`, byte arrays in decimal.
+    #[test]
+    fn strings_and_byte_arrays_as_written() {
+        for b in 0..0x80u8 {
+            let text = [b'a', b, b'z'];
+            let mut out = Vec::new();
+            write_string(&mut out, &text);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back.as_bytes(), text, "{out:?}");
+            let escaped = format!("\\u{b:04x}");
+            let written = String::from_utf8(out).unwrap();
+            assert_eq!(
+                written.contains(&escaped),
+                (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f,
+                "{written}"
+            );
+        }
+        let mut out = Vec::new();
+        write_value(&mut out, Some(&[0, 9, 27, 99, 100, 255]));
+        assert_eq!(out, b"[0,9,27,99,100,255]");
     }
 
     #[test]
