@@ -63,62 +63,67 @@ impl<R: Read> JsonValues<R> {
         }
     }
 
-    fn end_value(&mut self) {
-        self.out.push(b'\n');
-        self.at = At::Between;
-        self.depth = 0;
-        self.last = b'\n';
-        self.space = false;
-    }
-
-    /// Turn one chunk of input into output.
+    /// Turn one chunk of input into output. The state lives in locals while the
+    /// chunk is read (it is written back at the end): the loop over the bytes
+    /// between strings is the reading thread's hot path.
     fn convert(&mut self, len: usize) {
         let input = std::mem::take(&mut self.input);
+        let mut out = std::mem::take(&mut self.out);
         let bytes = &input[..len];
+        let State {
+            mut at,
+            mut depth,
+            mut in_array,
+            mut started,
+            mut space,
+            mut last,
+        } = self.state();
         let mut i = 0;
         while i < bytes.len() {
-            match self.at {
+            match at {
                 At::Text => {
                     // Copy up to the next quote or backslash in one go.
-                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    match crate::json::quote_or_backslash(&bytes[i..]) {
                         None => {
-                            self.out.extend_from_slice(&bytes[i..]);
+                            out.extend_from_slice(&bytes[i..]);
                             i = bytes.len();
                         }
                         Some(n) => {
-                            self.out.extend_from_slice(&bytes[i..=i + n]);
+                            out.extend_from_slice(&bytes[i..=i + n]);
                             let b = bytes[i + n];
                             i += n + 1;
                             if b == b'\\' {
-                                self.at = At::Escape;
-                            } else if self.depth == 0 {
-                                self.end_value();
+                                at = At::Escape;
+                            } else if depth == 0 {
+                                end_value(&mut out, &mut at, &mut depth, &mut last, &mut space);
                             } else {
-                                self.at = At::Value;
-                                self.last = b'"';
+                                at = At::Value;
+                                last = b'"';
                             }
                         }
                     }
                 }
                 At::Escape => {
-                    self.out.push(bytes[i]);
+                    out.push(bytes[i]);
                     i += 1;
-                    self.at = At::Text;
+                    at = At::Text;
                 }
                 At::Between => {
                     let b = bytes[i];
                     i += 1;
                     match b {
                         b' ' | b'\t' | b'\n' | b'\r' | 0x1e => {}
-                        b'[' if !self.started => {
-                            self.started = true;
-                            self.in_array = true;
+                        b'[' if !started => {
+                            started = true;
+                            in_array = true;
                         }
-                        b',' if self.in_array => {}
-                        b']' if self.in_array => self.in_array = false,
+                        b',' if in_array => {}
+                        b']' if in_array => in_array = false,
                         _ => {
-                            self.started = true;
-                            self.value_byte(b);
+                            started = true;
+                            // The first byte of a value.
+                            space = false;
+                            value_byte(b, &mut out, &mut at, &mut depth, &mut last, &mut space);
                         }
                     }
                 }
@@ -126,49 +131,120 @@ impl<R: Read> JsonValues<R> {
                     let b = bytes[i];
                     i += 1;
                     if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                        self.space = true;
+                        space = true;
                         continue;
                     }
-                    if self.depth == 0 && matches!(b, b',' | b']' | b'[' | b'{' | b'"' | 0x1e) {
-                        // A bare word ended; the byte starts what follows it.
-                        self.end_value();
+                    if matches!(b, b':' | b',') && depth > 0 {
+                        // A separator inside the value: never a bare word's neighbour.
+                        space = false;
+                        out.push(b);
+                        last = b;
+                        continue;
+                    }
+                    if b == b'"' && depth > 0 {
+                        // A string inside the value, copied whole up to its closing
+                        // quote when no backslash comes first (the common case).
+                        space = false;
+                        last = b'"';
+                        out.push(b'"');
+                        match crate::json::quote_or_backslash(&bytes[i..]) {
+                            Some(n) => {
+                                out.extend_from_slice(&bytes[i..=i + n]);
+                                if bytes[i + n] == b'\\' {
+                                    at = At::Escape;
+                                }
+                                i += n + 1;
+                            }
+                            None => {
+                                out.extend_from_slice(&bytes[i..]);
+                                i = bytes.len();
+                                at = At::Text;
+                            }
+                        }
+                        continue;
+                    }
+                    if depth == 0 && (space || matches!(b, b',' | b']' | b'[' | b'{' | b'"' | 0x1e))
+                    {
+                        // A bare word ended (`1 2` is two values); the byte starts
+                        // what follows it.
+                        end_value(&mut out, &mut at, &mut depth, &mut last, &mut space);
                         i -= 1;
                         continue;
                     }
-                    if self.depth == 0 && self.space {
-                        // `1 2`: two values.
-                        self.end_value();
-                        i -= 1;
-                        continue;
-                    }
-                    self.value_byte(b);
+                    value_byte(b, &mut out, &mut at, &mut depth, &mut last, &mut space);
                 }
             }
         }
+        self.at = at;
+        self.depth = depth;
+        self.in_array = in_array;
+        self.started = started;
+        self.space = space;
+        self.last = last;
         self.input = input;
+        self.out = out;
     }
 
-    /// A byte of a value outside strings (the first, or a later one).
-    fn value_byte(&mut self, b: u8) {
-        let bare = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+');
-        if self.space && bare(self.last) && bare(b) {
-            self.out.push(b' ');
+    fn state(&self) -> State {
+        State {
+            at: self.at,
+            depth: self.depth,
+            in_array: self.in_array,
+            started: self.started,
+            space: self.space,
+            last: self.last,
         }
-        self.space = false;
-        self.out.push(b);
-        self.last = b;
-        self.at = At::Value;
-        match b {
-            b'{' | b'[' => self.depth += 1,
-            b'}' | b']' => {
-                self.depth = self.depth.saturating_sub(1);
-                if self.depth == 0 {
-                    self.end_value();
-                }
+    }
+}
+
+/// [`JsonValues`]'s reading state, copied into locals for a chunk.
+struct State {
+    at: At,
+    depth: usize,
+    in_array: bool,
+    started: bool,
+    space: bool,
+    last: u8,
+}
+
+/// A value's line ends.
+#[inline]
+fn end_value(out: &mut Vec<u8>, at: &mut At, depth: &mut usize, last: &mut u8, space: &mut bool) {
+    out.push(b'\n');
+    *at = At::Between;
+    *depth = 0;
+    *last = b'\n';
+    *space = false;
+}
+
+/// A byte of a value outside strings (the first, or a later one).
+#[inline]
+fn value_byte(
+    b: u8,
+    out: &mut Vec<u8>,
+    at: &mut At,
+    depth: &mut usize,
+    last: &mut u8,
+    space: &mut bool,
+) {
+    let bare = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+');
+    if *space && bare(*last) && bare(b) {
+        out.push(b' ');
+    }
+    *space = false;
+    out.push(b);
+    *last = b;
+    *at = At::Value;
+    match b {
+        b'{' | b'[' => *depth += 1,
+        b'}' | b']' => {
+            *depth = depth.saturating_sub(1);
+            if *depth == 0 {
+                end_value(out, at, depth, last, space);
             }
-            b'"' => self.at = At::Text,
-            _ => {}
         }
+        b'"' => *at = At::Text,
+        _ => {}
     }
 }
 
@@ -191,7 +267,13 @@ impl<R: Read> Read for JsonValues<R> {
                 self.eof = true;
                 // A value cut off by the end still ends its line.
                 if self.at != At::Between {
-                    self.end_value();
+                    end_value(
+                        &mut self.out,
+                        &mut self.at,
+                        &mut self.depth,
+                        &mut self.last,
+                        &mut self.space,
+                    );
                 }
             } else {
                 self.convert(n);
