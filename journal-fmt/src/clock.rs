@@ -22,6 +22,9 @@ pub struct Clock {
     cached: Option<(i64, i32)>,
     /// The last second written by `write_short`, and its text up to the seconds.
     short_second: Option<(i64, [u8; 15])>,
+    /// The last `YYYY-MM-DDTHH:MM:SS` read from short-iso text and its seconds since
+    /// the epoch as if it were UTC: journal lines come many to a second.
+    iso_second: Option<([u8; 19], i64)>,
 }
 
 fn push_2(out: &mut Vec<u8>, n: u32) {
@@ -50,6 +53,7 @@ impl Clock {
             zone: Some(TimeZone::try_system().unwrap_or(TimeZone::UTC)),
             cached: None,
             short_second: None,
+            iso_second: None,
         }
     }
 
@@ -58,6 +62,22 @@ impl Clock {
             zone: None,
             cached: None,
             short_second: None,
+            iso_second: None,
+        }
+    }
+
+    /// The seconds of `civil` (a `YYYY-MM-DDTHH:MM:SS` already read and checked),
+    /// if it is the one read last.
+    pub(crate) fn remembered_iso(&self, civil: &[u8]) -> Option<i64> {
+        self.iso_second
+            .as_ref()
+            .and_then(|(last, seconds)| (last[..] == *civil).then_some(*seconds))
+    }
+
+    /// Remember the seconds of a `YYYY-MM-DDTHH:MM:SS` just read.
+    pub(crate) fn remember_iso(&mut self, civil: &[u8], seconds: i64) {
+        if let Ok(key) = civil.try_into() {
+            self.iso_second = Some((key, seconds));
         }
     }
 
@@ -229,6 +249,7 @@ mod tests {
             zone: Some(TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC)),
             cached: None,
             short_second: None,
+            iso_second: None,
         }
     }
 

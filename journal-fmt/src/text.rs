@@ -191,12 +191,27 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(Moment,
     };
     let first = *line.first()?;
     if first.is_ascii_digit() {
-        if let Some(date) = iso_date(line, 0) {
-            // short-iso: 2026-11-22T10:00:07[.frac]+01:00 (or +0100, or Z)
-            if line.get(10) != Some(&b'T') {
-                return None;
-            }
-            let time = clock_time(line, 11)?;
+        // short-iso: 2026-11-22T10:00:07[.frac]+01:00 (or +0100, or Z); the date and
+        // time of the line before, when they are the same, are not read again.
+        let remembered = line.get(..19).and_then(|civil| clock.remembered_iso(civil));
+        let naive = match remembered {
+            Some(naive) => Some(naive),
+            None => match iso_date(line, 0) {
+                Some(date) => {
+                    if line.get(10) != Some(&b'T') {
+                        return None;
+                    }
+                    let time = clock_time(line, 11)?;
+                    let naive = relkit_common::time::unix_from_utc(
+                        date.0, date.1, date.2, time.0, time.1, time.2,
+                    )?;
+                    clock.remember_iso(&line[..19], naive);
+                    Some(naive)
+                }
+                None => None,
+            },
+        };
+        if let Some(naive) = naive {
             let (micros, used, kept) = fraction(line, 19);
             let mut at = 19 + used;
             let offset = match line.get(at) {
@@ -221,8 +236,6 @@ fn timestamp<'a>(line: &'a [u8], clock: &mut Clock, now: i64) -> Option<(Moment,
                 }
                 _ => return None,
             };
-            let naive =
-                relkit_common::time::unix_from_utc(date.0, date.1, date.2, time.0, time.1, time.2)?;
             return Some((moment(naive - offset, micros, kept), &line[at..]));
         }
         // short-unix: 1795338007.903123
@@ -345,6 +358,44 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    /// Lines read one after another with one clock (which remembers the last ISO
+    /// date and time) read as each does with a fresh clock: the same second with
+    /// other offsets and fractions, a changed second, broken times in between.
+    #[test]
+    fn iso_lines_in_a_row_read_as_alone() {
+        let lines = [
+            "2026-11-22T10:00:07+0100 web1 billing[1]: a",
+            "2026-11-22T10:00:07.25+01:00 web1 billing[1]: b",
+            "2026-11-22T10:00:07Z web1 billing[1]: c",
+            "2026-11-22T10:00:07-0530 web1 billing[1]: d",
+            "2026-11-22T10:00:07 web1 billing[1]: no offset",
+            "2026-11-22T10:00:08+0100 web1 billing[1]: e",
+            "2026-11-22T10:00:08.123456+0100 web1 billing[1]: f",
+            "2026-11-22T10:00:61+0100 web1 billing[1]: bad second",
+            "2026-11-22T10:00:08+0100 web1 billing[1]: g",
+            "2026-02-30T10:00:08+0100 web1 billing[1]: bad day",
+            "2026-11-22X10:00:08+0100 web1 billing[1]: no T",
+            "2026-11-22T10:00:08+0100 web1 billing[1]: h",
+        ];
+        let mut clock = Clock::utc();
+        for line in lines {
+            let in_a_row = short_line(line.as_bytes(), &mut clock, NOW)
+                .map(|parsed| (parsed.time, parsed.entry.into_owned()));
+            let alone = short_line(line.as_bytes(), &mut Clock::utc(), NOW)
+                .map(|parsed| (parsed.time, parsed.entry.into_owned()));
+            assert_eq!(in_a_row, alone, "{line}");
+        }
+        let second = |line: &str| read(line).map(|(micros, _)| micros / 1_000_000);
+        assert_eq!(
+            second("2026-11-22T10:00:07Z web1 billing[1]: c"),
+            Some(1_795_341_607)
+        );
+        assert_eq!(
+            second("2026-11-22T10:00:07-0530 web1 billing[1]: d"),
+            Some(1_795_341_607 + 5 * 3600 + 1800)
+        );
     }
 
     #[test]
