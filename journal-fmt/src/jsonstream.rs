@@ -34,6 +34,13 @@ pub struct JsonValues<R> {
     input: Vec<u8>,
     out: Vec<u8>,
     out_at: usize,
+    state: State,
+    eof: bool,
+}
+
+/// Where the reader is, outside the bytes it holds.
+#[derive(Debug, Clone, Copy)]
+struct State {
     at: At,
     depth: usize,
     /// Inside the one outer array (its brackets and commas are not written).
@@ -43,7 +50,43 @@ pub struct JsonValues<R> {
     /// Whitespace was skipped since the last byte written in a value.
     space: bool,
     last: u8,
-    eof: bool,
+}
+
+impl State {
+    /// A value's line ends.
+    #[inline]
+    fn end_value(&mut self, out: &mut Vec<u8>) {
+        out.push(b'\n');
+        self.at = At::Between;
+        self.depth = 0;
+        self.last = b'\n';
+        self.space = false;
+    }
+
+    /// A byte of a value outside strings (the first, or a later one).
+    // Always inlined: called through `&mut` it kept the state in memory (3%).
+    #[inline(always)]
+    fn value_byte(&mut self, b: u8, out: &mut Vec<u8>) {
+        let bare = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+');
+        if self.space && bare(self.last) && bare(b) {
+            out.push(b' ');
+        }
+        self.space = false;
+        out.push(b);
+        self.last = b;
+        self.at = At::Value;
+        match b {
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                if self.depth == 0 {
+                    self.end_value(out);
+                }
+            }
+            b'"' => self.at = At::Text,
+            _ => {}
+        }
+    }
 }
 
 impl<R: Read> JsonValues<R> {
@@ -53,34 +96,29 @@ impl<R: Read> JsonValues<R> {
             input: vec![0; CHUNK],
             out: Vec::with_capacity(CHUNK + 64),
             out_at: 0,
-            at: At::Between,
-            depth: 0,
-            in_array: false,
-            started: false,
-            space: false,
-            last: b'\n',
+            state: State {
+                at: At::Between,
+                depth: 0,
+                in_array: false,
+                started: false,
+                space: false,
+                last: b'\n',
+            },
             eof: false,
         }
     }
 
     /// Turn one chunk of input into output. The state lives in locals while the
-    /// chunk is read (it is written back at the end): the loop over the bytes
+    /// chunk is read (it is written back st.at the end): the loop over the bytes
     /// between strings is the reading thread's hot path.
     fn convert(&mut self, len: usize) {
         let input = std::mem::take(&mut self.input);
         let mut out = std::mem::take(&mut self.out);
         let bytes = &input[..len];
-        let State {
-            mut at,
-            mut depth,
-            mut in_array,
-            mut started,
-            mut space,
-            mut last,
-        } = self.state();
+        let mut st = self.state;
         let mut i = 0;
         while i < bytes.len() {
-            match at {
+            match st.at {
                 At::Text => {
                     // Copy up to the next quote or backslash in one go.
                     match crate::json::quote_or_backslash(&bytes[i..]) {
@@ -93,12 +131,12 @@ impl<R: Read> JsonValues<R> {
                             let b = bytes[i + n];
                             i += n + 1;
                             if b == b'\\' {
-                                at = At::Escape;
-                            } else if depth == 0 {
-                                end_value(&mut out, &mut at, &mut depth, &mut last, &mut space);
+                                st.at = At::Escape;
+                            } else if st.depth == 0 {
+                                st.end_value(&mut out);
                             } else {
-                                at = At::Value;
-                                last = b'"';
+                                st.at = At::Value;
+                                st.last = b'"';
                             }
                         }
                     }
@@ -106,24 +144,24 @@ impl<R: Read> JsonValues<R> {
                 At::Escape => {
                     out.push(bytes[i]);
                     i += 1;
-                    at = At::Text;
+                    st.at = At::Text;
                 }
                 At::Between => {
                     let b = bytes[i];
                     i += 1;
                     match b {
                         b' ' | b'\t' | b'\n' | b'\r' | 0x1e => {}
-                        b'[' if !started => {
-                            started = true;
-                            in_array = true;
+                        b'[' if !st.started => {
+                            st.started = true;
+                            st.in_array = true;
                         }
-                        b',' if in_array => {}
-                        b']' if in_array => in_array = false,
+                        b',' if st.in_array => {}
+                        b']' if st.in_array => st.in_array = false,
                         _ => {
-                            started = true;
+                            st.started = true;
                             // The first byte of a value.
-                            space = false;
-                            value_byte(b, &mut out, &mut at, &mut depth, &mut last, &mut space);
+                            st.space = false;
+                            st.value_byte(b, &mut out);
                         }
                     }
                 }
@@ -131,120 +169,54 @@ impl<R: Read> JsonValues<R> {
                     let b = bytes[i];
                     i += 1;
                     if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                        space = true;
+                        st.space = true;
                         continue;
                     }
-                    if matches!(b, b':' | b',') && depth > 0 {
+                    if matches!(b, b':' | b',') && st.depth > 0 {
                         // A separator inside the value: never a bare word's neighbour.
-                        space = false;
+                        st.space = false;
                         out.push(b);
-                        last = b;
+                        st.last = b;
                         continue;
                     }
-                    if b == b'"' && depth > 0 {
+                    if b == b'"' && st.depth > 0 {
                         // A string inside the value, copied whole up to its closing
                         // quote when no backslash comes first (the common case).
-                        space = false;
-                        last = b'"';
+                        st.space = false;
+                        st.last = b'"';
                         out.push(b'"');
                         match crate::json::quote_or_backslash(&bytes[i..]) {
                             Some(n) => {
                                 out.extend_from_slice(&bytes[i..=i + n]);
                                 if bytes[i + n] == b'\\' {
-                                    at = At::Escape;
+                                    st.at = At::Escape;
                                 }
                                 i += n + 1;
                             }
                             None => {
                                 out.extend_from_slice(&bytes[i..]);
                                 i = bytes.len();
-                                at = At::Text;
+                                st.at = At::Text;
                             }
                         }
                         continue;
                     }
-                    if depth == 0 && (space || matches!(b, b',' | b']' | b'[' | b'{' | b'"' | 0x1e))
+                    if st.depth == 0
+                        && (st.space || matches!(b, b',' | b']' | b'[' | b'{' | b'"' | 0x1e))
                     {
                         // A bare word ended (`1 2` is two values); the byte starts
                         // what follows it.
-                        end_value(&mut out, &mut at, &mut depth, &mut last, &mut space);
+                        st.end_value(&mut out);
                         i -= 1;
                         continue;
                     }
-                    value_byte(b, &mut out, &mut at, &mut depth, &mut last, &mut space);
+                    st.value_byte(b, &mut out);
                 }
             }
         }
-        self.at = at;
-        self.depth = depth;
-        self.in_array = in_array;
-        self.started = started;
-        self.space = space;
-        self.last = last;
+        self.state = st;
         self.input = input;
         self.out = out;
-    }
-
-    fn state(&self) -> State {
-        State {
-            at: self.at,
-            depth: self.depth,
-            in_array: self.in_array,
-            started: self.started,
-            space: self.space,
-            last: self.last,
-        }
-    }
-}
-
-/// [`JsonValues`]'s reading state, copied into locals for a chunk.
-struct State {
-    at: At,
-    depth: usize,
-    in_array: bool,
-    started: bool,
-    space: bool,
-    last: u8,
-}
-
-/// A value's line ends.
-#[inline]
-fn end_value(out: &mut Vec<u8>, at: &mut At, depth: &mut usize, last: &mut u8, space: &mut bool) {
-    out.push(b'\n');
-    *at = At::Between;
-    *depth = 0;
-    *last = b'\n';
-    *space = false;
-}
-
-/// A byte of a value outside strings (the first, or a later one).
-#[inline]
-fn value_byte(
-    b: u8,
-    out: &mut Vec<u8>,
-    at: &mut At,
-    depth: &mut usize,
-    last: &mut u8,
-    space: &mut bool,
-) {
-    let bare = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+');
-    if *space && bare(*last) && bare(b) {
-        out.push(b' ');
-    }
-    *space = false;
-    out.push(b);
-    *last = b;
-    *at = At::Value;
-    match b {
-        b'{' | b'[' => *depth += 1,
-        b'}' | b']' => {
-            *depth = depth.saturating_sub(1);
-            if *depth == 0 {
-                end_value(out, at, depth, last, space);
-            }
-        }
-        b'"' => *at = At::Text,
-        _ => {}
     }
 }
 
@@ -266,14 +238,8 @@ impl<R: Read> Read for JsonValues<R> {
             if n == 0 {
                 self.eof = true;
                 // A value cut off by the end still ends its line.
-                if self.at != At::Between {
-                    end_value(
-                        &mut self.out,
-                        &mut self.at,
-                        &mut self.depth,
-                        &mut self.last,
-                        &mut self.space,
-                    );
+                if self.state.at != At::Between {
+                    self.state.end_value(&mut self.out);
                 }
             } else {
                 self.convert(n);
