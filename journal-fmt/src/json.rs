@@ -6,6 +6,7 @@
 //! Strings are found with memchr and copied whole when they have no escapes.
 
 use crate::entry::Entry;
+use crate::swar::{self, first_below, first_equal};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -179,44 +180,13 @@ fn string_stop(bytes: &[u8]) -> Option<usize> {
     string_stop_words(bytes)
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `x` that is zero (the lowest one is exact; a false
-/// flag can only sit above a true one).
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-/// The first byte `flags` marks in the whole eight-byte words of `bytes` (`Ok`), or
-/// how many bytes those words cover (`Err`), for the caller to go on from there.
-#[inline]
-fn first_in_words(bytes: &[u8], flags: impl Fn(u64) -> u64) -> Result<usize, usize> {
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let found = flags(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
-        if found != 0 {
-            return Ok(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    Err(at)
-}
-
+/// [`string_stop`] eight bytes at a time, then a byte at a time.
 fn string_stop_words(bytes: &[u8]) -> Option<usize> {
-    let stops = |w: u64| {
-        zero_bytes(w ^ (ONES * u64::from(b'"')))
-            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
-    };
-    match first_in_words(bytes, stops) {
-        Ok(stop) => Some(stop),
-        Err(at) => bytes[at..]
-            .iter()
+    let stops = |w| first_equal(w, b'"') | first_equal(w, b'\\') | first_below(w, 0x20);
+    swar::find(bytes, bytes.len(), stops, |rest| {
+        rest.iter()
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            .map(|i| at + i),
-    }
+    })
 }
 
 /// Where the first backslash or control byte of a line is (its length if none):
@@ -235,11 +205,12 @@ fn plain_until(line: &[u8]) -> usize {
 /// Where the next quote is: eight bytes at a time in the first 32 (most strings
 /// are short), then memchr.
 fn next_quote(bytes: &[u8]) -> Option<usize> {
-    let head = &bytes[..bytes.len().min(32)];
-    match first_in_words(head, |w| zero_bytes(w ^ (ONES * u64::from(b'"')))) {
-        Ok(stop) => Some(stop),
-        Err(at) => memchr::memchr(b'"', &bytes[at..]).map(|i| at + i),
-    }
+    swar::find(
+        bytes,
+        32,
+        |w| first_equal(w, b'"'),
+        |rest| memchr::memchr(b'"', rest),
+    )
 }
 
 /// Where a field's name and value are in the line.
@@ -252,14 +223,8 @@ struct PlainField {
 /// its control bytes are left to a later check): eight bytes at a time in the first
 /// 32, then memchr2.
 pub(crate) fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    let head = &bytes[..bytes.len().min(32)];
-    let stops = |w: u64| {
-        zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\')))
-    };
-    match first_in_words(head, stops) {
-        Ok(stop) => Some(stop),
-        Err(at) => memchr::memchr2(b'"', b'\\', &bytes[at..]).map(|i| at + i),
-    }
+    let stops = |w| first_equal(w, b'"') | first_equal(w, b'\\');
+    swar::find(bytes, 32, stops, |rest| memchr::memchr2(b'"', b'\\', rest))
 }
 
 struct Scanner<'a> {
@@ -585,19 +550,13 @@ pub(crate) fn write_string_body(out: &mut Vec<u8>, mut text: &[u8]) {
 /// Where the first byte a JSON string must escape is (a quote, a backslash, a
 /// control byte or DEL), eight bytes at a time.
 fn escape_stop(bytes: &[u8]) -> Option<usize> {
-    let stops = |w: u64| {
-        zero_bytes(w ^ (ONES * u64::from(b'"')))
-            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
-            | zero_bytes(w ^ (ONES * 0x7f))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+    let stops = |w| {
+        first_equal(w, b'"') | first_equal(w, b'\\') | first_equal(w, 0x7f) | first_below(w, 0x20)
     };
-    match first_in_words(bytes, stops) {
-        Ok(stop) => Some(stop),
-        Err(at) => bytes[at..]
-            .iter()
+    swar::find(bytes, bytes.len(), stops, |rest| {
+        rest.iter()
             .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f))
-            .map(|i| at + i),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub mod merge;
 pub mod processor;
 pub mod render;
 pub mod sink;
+mod swar;
 pub mod text;
 pub mod timespec;
 

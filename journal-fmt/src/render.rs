@@ -10,6 +10,7 @@
 //! sequences are dropped (as `journalctl -o short` does), other control bytes and
 //! invalid UTF-8 are written as `\xNN`. A message is never cut.
 
+use crate::swar;
 use std::borrow::Cow;
 
 use relkit_common::palette;
@@ -357,38 +358,6 @@ fn words(w: &mut Spans<'_, '_>, from: usize) {
             done = end;
         }
         base += 8;
-    }
-}
-
-/// Per-byte tests on eight bytes at once: each answer is a mask with the high bit
-/// of every matching byte set, exact for every byte (no borrow crosses bytes).
-mod swar {
-    pub const ONES: u64 = 0x0101_0101_0101_0101;
-    pub const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-    /// Up to eight bytes, little-endian; past the end they read as spaces.
-    pub fn load(bytes: &[u8]) -> u64 {
-        if let Some(word) = bytes.first_chunk::<8>() {
-            return u64::from_le_bytes(*word);
-        }
-        let mut word = [b' '; 8];
-        let n = bytes.len().min(8);
-        word[..n].copy_from_slice(&bytes[..n]);
-        u64::from_le_bytes(word)
-    }
-
-    pub fn equal(chunk: u64, byte: u8) -> u64 {
-        let x = chunk ^ (ONES * u64::from(byte));
-        !(((x & LOWS) + LOWS) | x) & HIGHS
-    }
-
-    /// Bytes in `lo..=hi`, both ASCII and `lo` above zero.
-    pub fn within(chunk: u64, lo: u8, hi: u8) -> u64 {
-        let low7 = chunk & LOWS;
-        let at_least = low7 + ONES * u64::from(0x80 - lo);
-        let at_most = !(low7 + ONES * u64::from(0x7f - hi));
-        at_least & at_most & !chunk & HIGHS
     }
 }
 
