@@ -33,34 +33,24 @@ pub fn write_journal(remote: &Path, entries: &[Entry<'_>], file: &Path) {
 /// `journalctl --file FILE -o MODE` in UTC; its stdout (it must succeed).
 #[allow(dead_code)] // not every test crate that includes this module reads a journal back
 pub fn journalctl(journalctl: &Path, file: &Path, mode: &str) -> Vec<u8> {
-    let out = Command::new(journalctl)
-        .env("TZ", "UTC")
+    let mut cmd = Command::new(journalctl);
+    cmd.env("TZ", "UTC")
         .arg("--file")
         .arg(file)
-        .args(["--no-pager", "-o", mode])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "journalctl -o {mode}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+        .args(["--no-pager", "-o", mode]);
+    succeeded(assert_cmd::Command::from_std(cmd).assert())
 }
 
 /// journal-fmt run with `args` on `input`, in UTC; its stdout (it must succeed).
 #[allow(dead_code)] // not every test crate that includes this module runs journal-fmt
 pub fn journal_fmt(args: &[&str], input: impl Into<Vec<u8>>) -> Vec<u8> {
-    let out = relkit_tests::tool("journal-fmt")
-        .env("TZ", "UTC")
-        .args(args)
-        .write_stdin(input.into())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    let mut cmd = relkit_tests::tool("journal-fmt");
+    cmd.env("TZ", "UTC").args(args).write_stdin(input.into());
+    succeeded(cmd.assert())
+}
+
+/// The stdout of a command that must have succeeded (assert_cmd's failure message
+/// shows the command, its status and its stderr).
+fn succeeded(run: assert_cmd::assert::Assert) -> Vec<u8> {
+    run.success().get_output().stdout.clone()
 }
