@@ -104,7 +104,7 @@ impl<R: Read> Blocks<R> {
         if !self.eager {
             // Straight into the block, `want` bytes unless the input ends first:
             // read_to_end fills spare capacity without zeroing it first, which
-            // saves the copy below (5% of colouring JSON on one thread).
+            // saves the copy below (5% of the instructions of colouring JSON).
             let got = (&mut self.inner).take(want as u64).read_to_end(buf)?;
             // Fewer bytes than asked for: read_to_end stopped at the end.
             if got < want {
