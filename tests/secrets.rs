@@ -5,7 +5,15 @@
 //! stderr. With `--show-secrets` the verbs that show secrets do show it, which is
 //! what proves the marker would be seen if it leaked. (`vmargs render` without
 //! `--json` is not a report: its output is the vm.args file asked for, cookie and all.)
+//!
+//! The example's assembled release (`release/`, packed as `billing.tar.gz`) carries a
+//! marked secret under a name made from every entry of the secret rule's lists
+//! (docs/design.md, "Secrets"), in each place a release holds one: `-env NAME` and
+//! `-App Key Value` in its vm.args, assignments in its env.sh (exported at once,
+//! exported later, not exported, with a URL password), pairs in its sys.config, and
+//! its `COOKIE`.
 
+use relkit_common::secret::name::{KEY_QUALIFIERS, SECRET_PARTS, SECRET_WORDS};
 use relkit_tests::{copy_example, tool, tool_path, write_file};
 use std::path::Path;
 use std::process::Command;
@@ -66,6 +74,7 @@ fn project() -> tempfile::TempDir {
     for (rel, text) in files {
         write_file(root, rel, text.as_bytes());
     }
+    mark_release(root);
     tool("release-pack")
         .current_dir(root)
         .args(["pack", "release", "-o", "billing.tar.gz", "-q"])
@@ -74,7 +83,77 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
+/// A name for every entry of the secret rule's lists, in the spellings people use.
+fn secret_names() -> Vec<String> {
+    let mut names: Vec<String> = SECRET_PARTS
+        .iter()
+        .map(|part| format!("DB_{part}"))
+        .chain(SECRET_WORDS.iter().map(|word| format!("APP_{word}")))
+        .chain(KEY_QUALIFIERS.iter().map(|q| format!("{q}_KEY")))
+        .collect();
+    names.extend(
+        [
+            "KEY",
+            "TOKEN",
+            "SECRET_KEY_BASE",
+            "PGPASSWORD",
+            "dbPassword",
+            "Api_Token",
+        ]
+        .map(String::from),
+    );
+    names
+}
+
+/// The marker of the `n`th secret in `place`.
+fn marker(place: &str, n: usize) -> String {
+    format!("{MARKER}_{place}_{n}")
+}
+
+/// Marked secrets in the release's vm.args, env.sh and sys.config; returns them all.
+fn mark_release(root: &Path) -> Vec<String> {
+    let names = secret_names();
+    let dir = root.join("release/releases/0.1.0");
+    let mut markers = Vec::new();
+    let mut vm_args = std::fs::read_to_string(dir.join("vm.args")).unwrap();
+    let mut env_sh = std::fs::read_to_string(dir.join("env.sh")).unwrap();
+    let mut terms = Vec::new();
+    for (n, name) in names.iter().enumerate() {
+        let (vm, env, sys) = (marker("vm", n), marker("env", n), marker("sys", n));
+        vm_args.push_str(&format!("-env {name} {vm}\n"));
+        env_sh.push_str(&match n % 3 {
+            0 => format!("export {name}={env}\n"),
+            1 => format!("{name}=\"{env}\"; export {name}\n"),
+            _ => format!("{name}='{env}'\n"),
+        });
+        terms.push(format!("{{'{name}', <<\"{sys}\">>}}"));
+        terms.push(format!(
+            "{{{}, \"{sys}_lower\"}}",
+            name.to_ascii_lowercase()
+        ));
+        markers.extend([vm, env, sys.clone(), format!("{sys}_lower")]);
+    }
+    vm_args.push_str(&format!("-billing secret_key_base {}\n", marker("app", 0)));
+    env_sh.push_str(&format!(
+        "export DATABASE_URL=ecto://billing:{}@db.internal/billing\n",
+        marker("url", 0)
+    ));
+    markers.extend([marker("app", 0), marker("url", 0)]);
+    std::fs::write(dir.join("vm.args"), vm_args).unwrap();
+    std::fs::write(dir.join("env.sh"), env_sh).unwrap();
+    std::fs::write(
+        dir.join("sys.config"),
+        format!(
+            "[{{billing,[{{ecto_repos,[]}},\n  {}]}}].\n",
+            terms.join(",\n  ")
+        ),
+    )
+    .unwrap();
+    markers
+}
+
 const VM_ARGS: &[&str] = &[
+    "release/releases/0.1.0/vm.args",
     "rel/vm.args.stage",
     "rel/vm.args.prod",
     "rel/vm.args.dash",
@@ -216,6 +295,10 @@ fn pipelines_keep_secrets_masked() {
         "relconf parse rel/config.exs | vmargs check",
         "relconf parse rel/config.exs | vmargs check --format sarif",
         "release-pack inspect billing.tar.gz | vmargs check",
+        "release-pack inspect release | vmargs check --format sarif",
+        "release-pack inspect billing.tar.gz | vmargs check --json",
+        "release-pack inspect billing.tar.gz | vmargs check --format github",
+        "release-pack inspect billing.tar.gz | vmargs check --format gcc",
         "cat rel/vm.args.stage | vmargs check --format github",
     ] {
         let out = Command::new("bash")
@@ -256,11 +339,58 @@ fn show_secrets_shows_them() {
         ("relconf", owned(&["check", "rel/config.exs"])),
         ("relconf", owned(&["parse", "rel/broken.exs"])),
         ("release-pack", owned(&["inspect", "billing.tar.gz"])),
+        (
+            "vmargs",
+            owned(&["parse", "release/releases/0.1.0/vm.args"]),
+        ),
     ] {
         let text = output_of(root, tool_name, &args, &["--show-secrets"]);
         assert!(
             text.contains(MARKER),
             "{tool_name} {args:?} --show-secrets did not show the secret:\n{text}"
         );
+    }
+}
+
+/// Every marker put into the release is shown by `inspect --show-secrets`, from the
+/// tarball and from the directory: the masking test above looks where they are.
+#[test]
+fn inspect_shows_every_marked_secret_with_show_secrets_and_none_without() {
+    let dir = project();
+    let root = dir.path();
+    // The same markers project() wrote, from a second copy of the example.
+    let markers = mark_release(copy_example().path());
+    assert!(markers.len() > 100, "{} markers", markers.len());
+    for path in ["billing.tar.gz", "release"] {
+        let shown = output_of(
+            root,
+            "release-pack",
+            &[String::from("inspect"), path.into()],
+            &["--show-secrets"],
+        );
+        for m in &markers {
+            assert!(
+                shown.contains(m.as_str()),
+                "inspect {path} --show-secrets lacks {m}"
+            );
+        }
+        let hidden = output_of(
+            root,
+            "release-pack",
+            &[String::from("inspect"), path.into()],
+            &[],
+        );
+        assert!(!hidden.contains(MARKER), "inspect {path}:\n{hidden}");
+        let doc: serde_json::Value = serde_json::from_str(hidden.trim()).unwrap();
+        assert_eq!(doc["env_sh"][0]["redacted"], true);
+        assert_eq!(doc["sys_config"][0]["redacted"], true);
+        assert_eq!(doc["vm_args"][0]["cookie_redacted"], true);
+        // Masks keep the width: the masked text is as long as the real one.
+        let real: serde_json::Value = serde_json::from_str(shown.trim()).unwrap();
+        for field in ["vm_args", "env_sh", "sys_config"] {
+            let a = doc[field][0]["text"].as_str().unwrap();
+            let b = real[field][0]["text"].as_str().unwrap();
+            assert_eq!(a.chars().count(), b.chars().count(), "{field}");
+        }
     }
 }

@@ -25,8 +25,13 @@ pub struct CommonArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Print secrets (cookies, secret file contents) instead of masking them, in
-    /// every output: documents, findings, source lines, diffs and errors.
+    /// Print secrets instead of masking them, in every output: documents, findings,
+    /// source lines, diffs and errors. Secrets are cookies, secret files, and the
+    /// values of names that say secret (-env NAME, env.sh, sys.config keys): a word
+    /// containing COOKIE, SECRET, PASSWORD, PASSWD, PASSPHRASE or CREDENTIAL; the
+    /// words TOKEN, AUTH, PASS, PWD, CREDS; KEY after API, ACCESS, PRIVATE, SECRET,
+    /// SIGNING... (API_KEY, SECRET_KEY_BASE) or alone; not when the last word is
+    /// PATH, FILE, NAME, ID, URL... (docs/design.md, "Secrets").
     #[arg(long, global = true)]
     pub show_secrets: bool,
 

@@ -1,7 +1,8 @@
 #![no_main]
 //! What common reads and writes for every tool, on arbitrary bytes: a git index
 //! (the fast path must never panic, and answer only for an index it fully read),
-//! a codes.md text, secret masking (width kept, no secret left), and every finding
+//! a codes.md text, secret masking (width kept, no secret left), the env.sh and
+//! sys.config secret scanners (ranges in bounds), and every finding
 //! format (gcc and github one line per finding, SARIF serialisable).
 
 use relkit_common::finding::{Finding, Severity};
@@ -39,6 +40,21 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         {
             assert!(!free.contains(secret.as_str()));
         }
+    }
+
+    // The secret scanners for env.sh and sys.config: ranges inside the text, in
+    // order, and masking them keeps every line's width.
+    for ranges in [
+        relkit_common::secret::scan::in_shell(data),
+        relkit_common::secret::scan::in_erlang_terms(data),
+    ] {
+        for r in &ranges {
+            assert!(r.start <= r.end && r.end <= data.len());
+        }
+        let mut scanned = Secrets::new(false);
+        scanned.add_ranges("t", data, ranges);
+        let masked = scanned.mask_text("t", &text);
+        assert_eq!(masked.lines().count(), text.lines().count());
     }
 
     let finding = Finding::new("vmargs", Severity::Warning, "weak-cookie", text.clone())

@@ -535,8 +535,11 @@ fn block_mut<'c>(cfg: &'c mut Config, kind: &str, index: usize) -> &'c mut Block
     }
 }
 
-/// Settings whose values are secrets.
-pub const SECRET_KEYS: &[&str] = &["cookie"];
+/// Whether a setting's value is a secret: `cookie`, or any key relkit's one name
+/// rule calls secret (`relkit_common::secret::is_secret_name`).
+pub fn is_secret_key(key: &str) -> bool {
+    relkit_common::secret::is_secret_name(key)
+}
 
 /// `relconf.config`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -561,7 +564,7 @@ impl Document for ConfigDoc {
 fn settings_object(settings: &[Setting], show_secrets: bool, skip: &[&str]) -> Map<String, Value> {
     let mut obj = Map::new();
     for s in settings.iter().filter(|s| !skip.contains(&s.key.as_str())) {
-        let value = if SECRET_KEYS.contains(&s.key.as_str()) && !show_secrets {
+        let value = if is_secret_key(&s.key) && !show_secrets {
             serde_json::json!({"redacted": true})
         } else {
             s.value.clone()
@@ -579,7 +582,7 @@ impl Config {
         let lines = relkit_common::LineIndex::new(src.as_bytes());
         let blocks = self.environments.iter().chain(&self.releases);
         for setting in blocks.flat_map(|b| &b.settings) {
-            if !SECRET_KEYS.contains(&setting.key.as_str()) {
+            if !is_secret_key(&setting.key) {
                 continue;
             }
             let (start, end) = setting.value_span;

@@ -8,6 +8,8 @@ use crate::relfile;
 use crate::screen::{Limits, Problem, Screen, Verdict};
 use anyhow::{Context, Result};
 use relkit_common::json::Document;
+use relkit_common::secret::scan;
+use relkit_common::Secrets;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -33,8 +35,10 @@ pub struct Contents {
 fn worth_keeping(name: &str, size: u64) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     size <= MAX_KEPT
-        && (matches!(base, "start_erl.data" | "COOKIE" | "vm.args" | "RELEASES")
-            || base.ends_with(".rel"))
+        && (matches!(
+            base,
+            "start_erl.data" | "COOKIE" | "vm.args" | "RELEASES" | "env.sh" | "sys.config"
+        ) || base.ends_with(".rel"))
 }
 
 /// Read a tarball: every header, the small telling files, and every safety problem.
@@ -167,8 +171,21 @@ pub struct Application {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VmArgs {
     pub path: String,
+    /// The text, every secret masked with `*` of the same width (unless `--show-secrets`).
     pub text: String,
+    /// The `-setcookie` value is masked (so `vmargs check` does not judge it).
     pub cookie_redacted: bool,
+    /// Any secret is masked.
+    #[serde(default)]
+    pub redacted: bool,
+}
+
+/// A text of the release shown in the document (env.sh, sys.config), secrets masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    pub path: String,
+    pub text: String,
+    pub redacted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +221,10 @@ pub struct Inspection {
     pub applications: Vec<Application>,
     pub present: Present,
     pub vm_args: Vec<VmArgs>,
+    #[serde(default)]
+    pub env_sh: Vec<Shown>,
+    #[serde(default)]
+    pub sys_config: Vec<Shown>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cookie: Option<Cookie>,
     pub entries: u64,
@@ -246,22 +267,35 @@ pub fn names_and_prefix(contents: &Contents) -> (Vec<String>, Option<String>) {
     (names, dotted.then(|| "./".to_string()))
 }
 
-/// Replace the value of every `-setcookie` in a vm.args with `<redacted>`, using
-/// erl's own word rules so a quoted or commented cookie is found too.
-pub fn redact_cookie(text: &[u8]) -> (Vec<u8>, bool) {
-    let tokens = vmargs::tokenize::tokenize(text, true);
-    let mut out = text.to_vec();
-    let mut redacted = false;
-    let words = &tokens.tokens;
-    for i in (0..words.len()).rev() {
-        if words[i].value == b"-setcookie" {
-            if let Some(value) = words.get(i + 1) {
-                out.splice(value.start..value.end, b"<redacted>".iter().copied());
-                redacted = true;
+/// Where the secrets of one of a release's texts are, by relkit's one rule
+/// (`relkit_common::secret`): vm.args by erl's own word rules (through vmargs), env.sh
+/// as a shell script, sys.config as Erlang terms, and `COOKIE` whole.
+pub fn add_secrets(secrets: &mut Secrets, name: &str, bytes: &[u8]) {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match base {
+        "vm.args" => vmargs::doc::add_text_secrets(secrets, bytes, name),
+        "env.sh" => secrets.add_ranges(name, bytes, scan::in_shell(bytes)),
+        "sys.config" => secrets.add_ranges(name, bytes, scan::in_erlang_terms(bytes)),
+        "COOKIE" => {
+            let end = bytes.len()
+                - bytes
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            if end > 0 {
+                secrets.add_ranges(name, bytes, std::iter::once(0..end));
             }
         }
+        _ => {}
     }
-    (out, redacted)
+}
+
+/// The text of `name`, its secrets masked unless `secrets.show`; and whether any was.
+fn masked(secrets: &Secrets, name: &str, bytes: &[u8]) -> (String, bool) {
+    let text = String::from_utf8_lossy(bytes);
+    let redacted = !secrets.show && secrets.has_spans(name);
+    (secrets.mask_text(name, &text), redacted)
 }
 
 pub fn inspect(path: &Path, contents: &Contents, show_secrets: bool) -> Inspection {
@@ -319,24 +353,48 @@ pub fn inspect_names(
     } else {
         "unknown"
     };
-    let mut vm_args = Vec::new();
-    for name in names
-        .iter()
-        .filter(|n| n.starts_with("releases/") && n.ends_with("/vm.args"))
-    {
-        if let Some(bytes) = text(name) {
-            let (shown, redacted) = if show_secrets {
-                (bytes.clone(), false)
-            } else {
-                redact_cookie(bytes)
-            };
-            vm_args.push(VmArgs {
-                path: name.clone(),
-                text: String::from_utf8_lossy(&shown).into_owned(),
-                cookie_redacted: redacted,
-            });
-        }
-    }
+    let mut secrets = Secrets::new(show_secrets);
+    let in_releases = |file: &str| {
+        names
+            .iter()
+            .filter(|n| n.starts_with("releases/") && n.ends_with(&format!("/{file}")))
+            .filter_map(|n| text(n).map(|bytes| (n.clone(), bytes)))
+            .collect::<Vec<_>>()
+    };
+    let shown = |secrets: &mut Secrets, file: &str| {
+        in_releases(file)
+            .into_iter()
+            .map(|(path, bytes)| {
+                add_secrets(secrets, &path, bytes);
+                let (text, redacted) = masked(secrets, &path, bytes);
+                Shown {
+                    path,
+                    text,
+                    redacted,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let vm_args = shown(&mut secrets, "vm.args")
+        .into_iter()
+        .map(|s| {
+            let bytes = text(&s.path).map_or(&[][..], Vec::as_slice);
+            let tokens = vmargs::tokenize::tokenize(bytes, true).tokens;
+            let cookie_redacted = s.redacted
+                && tokens
+                    .iter()
+                    .take(tokens.len().saturating_sub(1))
+                    .any(|t| t.value == b"-setcookie");
+            VmArgs {
+                path: s.path,
+                text: s.text,
+                cookie_redacted,
+                redacted: s.redacted,
+            }
+        })
+        .collect();
+    let env_sh = shown(&mut secrets, "env.sh");
+    let sys_config = shown(&mut secrets, "sys.config");
     let cookie = text("releases/COOKIE").map(|bytes| {
         if show_secrets {
             Cookie {
@@ -375,6 +433,8 @@ pub fn inspect_names(
             releases: has("releases/RELEASES"),
         },
         vm_args,
+        env_sh,
+        sys_config,
         cookie,
         entries: contents.entries.len() as u64,
         bytes: contents.entries.iter().map(|e| e.size).sum(),
@@ -386,16 +446,43 @@ pub fn inspect_names(
 mod tests {
     use super::*;
 
+    fn masked_text(name: &str, text: &str) -> String {
+        let mut secrets = Secrets::new(false);
+        add_secrets(&mut secrets, name, text.as_bytes());
+        masked(&secrets, name, text.as_bytes()).0
+    }
+
     #[test]
-    fn cookies_are_redacted_by_erl_word_rules() {
-        let (out, redacted) = redact_cookie(b"-name a@b\n-setcookie \"foo bar\" # note\n+K true\n");
-        assert!(redacted);
+    fn cookies_and_env_secrets_are_masked_by_erl_word_rules() {
         assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "-name a@b\n-setcookie <redacted> # note\n+K true\n"
+            masked_text(
+                "releases/0.1.0/vm.args",
+                "-name a@b\n-setcookie \"foo bar\" # note\n-env DB_PASSWORD pw\n-env ERL_MAX_PORTS 65536\n-billing secret_key_base '\"k\"'\n"
+            ),
+            "-name a@b\n-setcookie ********* # note\n-env DB_PASSWORD **\n-env ERL_MAX_PORTS 65536\n-billing secret_key_base *****\n"
         );
-        let (out, redacted) = redact_cookie(b"-name a@b\n");
-        assert!(!redacted);
-        assert_eq!(out, b"-name a@b\n");
+        assert_eq!(
+            masked_text("releases/0.1.0/vm.args", "-name a@b\n"),
+            "-name a@b\n"
+        );
+    }
+
+    #[test]
+    fn env_sh_sys_config_and_cookie_are_masked() {
+        assert_eq!(
+            masked_text(
+                "releases/0.1.0/env.sh",
+                "export RELEASE_DISTRIBUTION=name\nexport RELEASE_COOKIE=abcdef\n"
+            ),
+            "export RELEASE_DISTRIBUTION=name\nexport RELEASE_COOKIE=******\n"
+        );
+        assert_eq!(
+            masked_text(
+                "releases/0.1.0/sys.config",
+                "[{billing, [{password, <<\"pw\">>}, {pool_size, 10}]}]."
+            ),
+            "[{billing, [{password, ********}, {pool_size, 10}]}]."
+        );
+        assert_eq!(masked_text("releases/COOKIE", "abcdef\n"), "******\n");
     }
 }

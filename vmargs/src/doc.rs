@@ -157,26 +157,62 @@ impl Document for FileDoc {
     const KIND: &'static str = "vmargs.file";
 }
 
-/// Origins of words that are secrets: the values of `-setcookie` (also a word after
-/// it that erl takes for a flag because it starts with `-` or `+`: it was meant as
-/// the cookie), and `-env` values of variables whose names mention a cookie or secret.
-pub fn secret_origins(parsed: &Parsed) -> HashSet<Origin> {
-    let mut secret = HashSet::new();
-    for flag in parsed.model.uses("setcookie") {
-        secret.extend(flag.values.iter().filter_map(|w| w.origin));
-        if let (true, Some(o)) = (flag.values.is_empty(), flag.flag.origin) {
-            let next = Origin {
-                file: o.file,
-                token: o.token + 1,
-            };
-            if parsed.expansion.files[o.file].tokens.tokens.len() > next.token {
-                secret.insert(next);
+/// Words of one file that hold secrets, by position (indices into `tokens`): the
+/// value of `-setcookie` (also a word after it that starts with `-` or `+`: it was
+/// meant as the cookie), the value of `-env NAME VALUE` when NAME is secret by
+/// relkit's name rule ([`relkit_common::secret::is_secret_name`]), and the value of
+/// any `-flag KEY VALUE` pair with a secret KEY (an application parameter such as
+/// `-billing secret_key_base '"..."'`). Read from the words alone, so it holds for a
+/// file erl would refuse and for a nested file read on its own.
+pub fn secret_tokens(tokens: &[crate::tokenize::Token]) -> Vec<usize> {
+    let is_flag = |i: usize| {
+        tokens
+            .get(i)
+            .is_some_and(|t| matches!(t.value.first(), Some(b'-' | b'+')))
+    };
+    let secret_key = |t: &crate::tokenize::Token| {
+        relkit_common::secret::is_secret_name(&String::from_utf8_lossy(&t.value))
+    };
+    let mut secret = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        match token.value.as_slice() {
+            b"-setcookie" if i + 1 < tokens.len() => secret.push(i + 1),
+            b"-env" if tokens.get(i + 1).is_some_and(secret_key) && i + 2 < tokens.len() => {
+                secret.push(i + 2)
             }
+            [b'-', ..] => {
+                let values = (i + 1..tokens.len()).take_while(|&j| !is_flag(j));
+                let values: Vec<usize> = values.collect();
+                for pair in values.chunks(2) {
+                    if let [key, value] = pair {
+                        if secret_key(&tokens[*key]) {
+                            secret.push(*value);
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
+    secret
+}
+
+/// Origins of words that are secrets: [`secret_tokens`] of every file read, and
+/// the values of `-setcookie` and of secret `-env` variables as erl sorts them.
+pub fn secret_origins(parsed: &Parsed) -> HashSet<Origin> {
+    let mut secret = HashSet::new();
+    for (file, source) in parsed.expansion.files.iter().enumerate() {
+        secret.extend(
+            secret_tokens(&source.tokens.tokens)
+                .into_iter()
+                .map(|token| Origin { file, token }),
+        );
+    }
+    for flag in parsed.model.uses("setcookie") {
+        secret.extend(flag.values.iter().filter_map(|w| w.origin));
+    }
     for (name, value) in &parsed.classified.env {
-        let upper = String::from_utf8_lossy(&name.value).to_ascii_uppercase();
-        if upper.contains("COOKIE") || upper.contains("SECRET") {
+        if relkit_common::secret::is_secret_name(&String::from_utf8_lossy(&name.value)) {
             secret.extend(value.origin);
         }
     }
@@ -188,37 +224,49 @@ pub fn secret_origins(parsed: &Parsed) -> HashSet<Origin> {
 pub fn add_secrets(secrets: &mut relkit_common::Secrets, parsed: &Parsed, display: &str) {
     for origin in secret_origins(parsed) {
         let file = &parsed.expansion.files[origin.file];
-        let token = &file.tokens.tokens[origin.token];
-        // A `#` right after the word cut it short (hash-cuts-word): the comment is
-        // the rest of the secret as it was meant.
-        let end = if file.bytes.get(token.end) == Some(&b'#') {
-            let rest = &file.bytes[token.end..];
-            let cut = token.end + rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-            secrets.add_value(&String::from_utf8_lossy(&file.bytes[token.end + 1..cut]));
-            cut
-        } else {
-            token.end
-        };
-        let (line, column) = file.lines.position(&file.bytes, token.start);
-        let (end_line, end_column) = file.lines.position(&file.bytes, end);
         let name = if origin.file == 0 {
             display.to_string()
         } else {
             file.name.display().to_string()
         };
-        let span = relkit_common::secret::Span {
-            line,
-            column,
-            end_line,
-            end_column,
-        };
-        secrets.add_span(&name, span);
-        secrets.add_value(&String::from_utf8_lossy(&token.value));
-        // The word as written (quotes and all) may differ from its value.
-        secrets.add_value(&String::from_utf8_lossy(
-            &file.bytes[token.start..token.end],
-        ));
+        add_token(
+            secrets,
+            &name,
+            &file.bytes,
+            &file.tokens.tokens[origin.token],
+        );
     }
+}
+
+/// The secrets of a vm.args text read on its own (one inside a release: its nested
+/// files are on another host), by [`secret_tokens`].
+pub fn add_text_secrets(secrets: &mut relkit_common::Secrets, bytes: &[u8], source: &str) {
+    let tokens = crate::tokenize::tokenize(bytes, true);
+    for i in secret_tokens(&tokens.tokens) {
+        add_token(secrets, source, bytes, &tokens.tokens[i]);
+    }
+}
+
+fn add_token(
+    secrets: &mut relkit_common::Secrets,
+    source: &str,
+    bytes: &[u8],
+    token: &crate::tokenize::Token,
+) {
+    // A `#` right after the word cut it short (hash-cuts-word): the comment is the
+    // rest of the secret as it was meant.
+    let end = if bytes.get(token.end) == Some(&b'#') {
+        let rest = &bytes[token.end..];
+        let cut = token.end + rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        secrets.add_value(&String::from_utf8_lossy(&bytes[token.end + 1..cut]));
+        cut
+    } else {
+        token.end
+    };
+    secrets.add_ranges(source, bytes, std::iter::once(token.start..end));
+    secrets.add_value(&String::from_utf8_lossy(&token.value));
+    // The word as written (quotes and all) may differ from its value.
+    secrets.add_value(&String::from_utf8_lossy(&bytes[token.start..token.end]));
 }
 
 struct Builder<'a> {

@@ -469,7 +469,7 @@ fn check_reads_the_vm_args_inside_a_release_pack_inspect_document() {
         "release": "billing",
         "vm_args": {
             "path": "releases/0.1.0/vm.args",
-            "text": "-name billing_stage.0.0.1\n-setcookie <redacted>\n-smp auto\n",
+            "text": "-name billing_stage.0.0.1\n-setcookie ******\n-smp auto\n",
             "cookie_redacted": true
         }
     });

@@ -7,8 +7,20 @@
 //! masked, and any free text (a message, a hint, an error) has the values masked. A
 //! mask keeps the width, so carets under a line still point at the right column.
 
+//!
+//! What is a secret is decided here too, once for every tool: [`is_secret_name`]
+//! (the name rule, with its lists) and the scanners in [`scan`] for the texts a
+//! release carries (env.sh, sys.config).
+
+pub mod name;
+pub mod scan;
+
+pub use name::is_secret_name;
+
+use crate::lines::LineIndex;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// The character a secret is replaced with.
 pub const MASK: char = '*';
@@ -59,6 +71,67 @@ impl Secrets {
             self.values
                 .sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
         }
+    }
+
+    /// Secrets at byte `ranges` of `text` (the source named `source`): each range's
+    /// span, and its value for free text.
+    pub fn add_ranges(
+        &mut self,
+        source: &str,
+        text: &[u8],
+        ranges: impl IntoIterator<Item = Range<usize>>,
+    ) {
+        let mut ranges = ranges.into_iter().peekable();
+        if ranges.peek().is_none() {
+            return;
+        }
+        let lines = LineIndex::new(text);
+        for range in ranges {
+            let (line, column) = lines.position(text, range.start);
+            let (end_line, end_column) = lines.position(text, range.end);
+            self.add_span(
+                source,
+                Span {
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                },
+            );
+            let value = String::from_utf8_lossy(&text[range.clone()]).into_owned();
+            let unquoted = value
+                .strip_prefix(['"', '\''])
+                .and_then(|v| v.strip_suffix(['"', '\'']))
+                .map(str::to_string);
+            self.add_value(&value);
+            if let Some(unquoted) = unquoted {
+                self.add_value(&unquoted);
+            }
+        }
+    }
+
+    /// Whether `source` has a secret span.
+    pub fn has_spans(&self, source: &str) -> bool {
+        self.spans.get(source).is_some_and(|s| !s.is_empty())
+    }
+
+    /// All of `text` (the source named `source`), every secret span and known value
+    /// masked, line endings kept.
+    pub fn mask_text(&self, source: &str, text: &str) -> String {
+        if self.show {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        for (n, line) in text.split_inclusive('\n').enumerate() {
+            let (body, ending) = match line.strip_suffix('\n') {
+                Some(body) => (body, "\n"),
+                None => (line, ""),
+            };
+            let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            out.push_str(&self.mask_line(source, number, body));
+            out.push_str(ending);
+        }
+        out
     }
 
     /// Line `line` of `source`, its secret spans masked and any known value too.
@@ -183,6 +256,20 @@ mod tests {
         s.add_span("f", cookie_at(1, 1, 3));
         assert_eq!(s.mask("foo123"), "foo123");
         assert_eq!(s.mask_line("f", 1, "abc"), "abc");
+    }
+
+    #[test]
+    fn ranges_mask_whole_texts_over_lines() {
+        let text = "export A=1\nexport SECRET='two\nlines' B=2\n";
+        let mut s = Secrets::new(false);
+        s.add_ranges("env.sh", text.as_bytes(), scan::in_shell(text.as_bytes()));
+        assert!(s.has_spans("env.sh"));
+        assert_eq!(
+            s.mask_text("env.sh", text),
+            "export A=1\nexport SECRET=****\n****** B=2\n"
+        );
+        assert_eq!(s.mask("said two\nlines"), "said *********");
+        assert_eq!(Secrets::new(true).mask_text("env.sh", text), text);
     }
 
     #[test]
