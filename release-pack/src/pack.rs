@@ -5,6 +5,7 @@
 use crate::gz::ParallelGz;
 use crate::release;
 use anyhow::{anyhow, bail, Context, Result};
+use relkit_common::fs::{AtomicFile, Mode};
 use relkit_common::json::Document;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -173,15 +174,8 @@ pub fn pack(
         entries.iter().map(|e| e.name.as_str()),
         start_erl.as_deref(),
     );
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".release-pack-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let file = temp.reopen().context("cannot reopen the temporary file")?;
+    let temp = AtomicFile::new(output, ".release-pack-")?;
+    let file = temp.reopen()?;
     let hashing = Hashing {
         inner: io::BufWriter::with_capacity(1 << 16, file),
         hash: Sha256::new(),
@@ -202,7 +196,9 @@ pub fn pack(
                 header.set_size(0);
                 builder
                     .append_data(&mut header, &entry.name, io::empty())
-                    .with_context(|| format!("cannot pack {}", entry.name))?;
+                    .with_context(|| {
+                        format!("cannot pack {} into {}", entry.name, output.display())
+                    })?;
             }
             Some(size) => {
                 header.set_entry_type(tar::EntryType::Regular);
@@ -214,7 +210,9 @@ pub fn pack(
                 let mut limited = io::Read::take(file, size);
                 builder
                     .append_data(&mut header, &entry.name, &mut limited)
-                    .with_context(|| format!("cannot pack {}", entry.name))?;
+                    .with_context(|| {
+                        format!("cannot pack {} into {}", entry.name, output.display())
+                    })?;
                 if limited.limit() != 0 {
                     bail!(
                         "{} shrank while it was being packed; pack a tree nothing is writing to",
@@ -227,25 +225,17 @@ pub fn pack(
         }
     }
     progress.finish();
-    let gz = builder
-        .into_inner()
-        .context("cannot finish the tar stream")?;
-    let mut hashing = gz.finish().context("cannot finish the gzip stream")?;
-    hashing.flush().context("cannot write the tarball")?;
+    let write_error = || format!("cannot write {}", output.display());
+    let gz = builder.into_inner().with_context(write_error)?;
+    let mut hashing = gz.finish().with_context(write_error)?;
+    hashing.flush().with_context(write_error)?;
     let sha256 = format!("{:x}", hashing.hash.clone().finalize());
     let bytes_out = hashing.count;
-    let file = hashing
+    hashing
         .inner
         .into_inner()
-        .map_err(|e| anyhow!("cannot write the tarball: {}", e.error()))?;
-    file.sync_all().context("cannot write the tarball")?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o600))?;
-    }
-    temp.persist(output)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", output.display()))?;
+        .map_err(|e| anyhow!("cannot write {}: {}", output.display(), e.error()))?;
+    temp.commit(Mode::Set(0o600))?;
     Ok(Manifest {
         file: output.display().to_string(),
         release: info.name,

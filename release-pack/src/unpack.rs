@@ -1,6 +1,16 @@
 //! `unpack`: every entry screened, everything written into a temporary sibling of the
-//! destination, and only a complete tree renamed into place. On any error the
-//! temporary tree is removed and the destination is untouched.
+//! destination, flushed to disk, and only a complete tree renamed into place. On any
+//! error the temporary tree is removed and the destination is untouched; a kill at
+//! any moment leaves the destination as it was or as it is meant to be.
+//!
+//! The temporary tree is `.<DIR>.release-pack-<pid>-XXXXXX` beside DIR. While it is
+//! incomplete (extracting) or disposable (an older `DIR.prev` being removed) a mark
+//! `<that name>.partial` stands beside it; a later run removes a marked tree, and an
+//! empty one, whose process is gone. An unmarked leftover is a whole release (the new
+//! tree before its rename, or the old one before it became `DIR.prev`), kept for
+//! whoever looks. `--replace` swaps the trees with one `renameat2(RENAME_EXCHANGE)`,
+//! so DIR is never missing; on a file system without it (NFS), DIR is missing between
+//! two renames.
 
 use crate::archive::{self, Kind};
 use crate::screen::{Limits, Screen, Verdict};
@@ -53,10 +63,7 @@ fn is_empty_dir(path: &Path) -> io::Result<bool> {
 }
 
 pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
-    let parent = match into.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = relkit_common::fs::parent_dir(into).to_path_buf();
     if !parent.is_dir() {
         bail!(
             "{} does not exist; create the parent directory of --into first",
@@ -81,8 +88,10 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| anyhow!("--into {} has no directory name", into.display()))?;
+    let prefix = format!(".{base}.release-pack-{}-", std::process::id());
+    remove_leftovers(&parent, &format!(".{base}.release-pack-"));
     let staging = tempfile::Builder::new()
-        .prefix(&format!(".{base}.release-pack-"))
+        .prefix(&prefix)
         .tempdir_in(&parent)
         .with_context(|| {
             format!(
@@ -90,52 +99,248 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
                 parent.display()
             )
         })?;
-    let (entries, bytes) = extract(file, staging.path(), options)?;
-    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
-
+    let staged = staging.path().to_path_buf();
+    let mark = Mark::set(&staged)?;
+    let (entries, bytes) = match fill(file, &staged, options) {
+        Ok(counts) => counts,
+        Err(e) => {
+            // The tree first, then its mark: a kill between leaves a mark to finish on.
+            let _ = staging.close();
+            let _ = mark.clear();
+            return Err(e);
+        }
+    };
+    // From here the tree is whole: a leftover of it is kept, not removed.
     let staged = staging.keep();
+    mark.clear()?;
     let mut previous = None;
     if existing {
         let prev = PathBuf::from(format!("{}.prev", into.display()));
-        if fs::symlink_metadata(&prev).is_ok() {
-            fs::remove_dir_all(&prev)
-                .with_context(|| format!("cannot remove the older {}", prev.display()))?;
-        }
-        if let Err(e) = fs::rename(into, &prev) {
-            let _ = fs::remove_dir_all(&staged);
-            bail!(
-                "cannot move {} aside to {}: {e}",
-                into.display(),
-                prev.display()
-            );
-        }
-        if let Err(e) = fs::rename(&staged, into) {
-            let _ = fs::rename(&prev, into);
-            let _ = fs::remove_dir_all(&staged);
-            bail!("cannot rename the unpacked tree to {}: {e}", into.display());
-        }
-        if options.no_keep {
-            fs::remove_dir_all(&prev).with_context(|| {
-                format!(
-                    "the new release is in place, but removing {} failed",
-                    prev.display()
-                )
-            })?;
-        } else {
-            previous = Some(prev);
+        match exchange(&staged, into) {
+            Ok(()) => {
+                // DIR is the new release; the old one is at the temporary name.
+                relkit_common::fs::sync_dir_of(into)?;
+                let old = staged;
+                if options.no_keep {
+                    dispose(&old).with_context(|| {
+                        format!(
+                            "the new release is in place, but removing the old one ({}) failed",
+                            old.display()
+                        )
+                    })?;
+                    if fs::symlink_metadata(&prev).is_ok() {
+                        // An older DIR.prev goes too: renamed to a marked temporary
+                        // name first, so a kill never leaves half of it as DIR.prev.
+                        let gone = parent.join(format!("{prefix}prev"));
+                        let mark = Mark::set(&gone)?;
+                        fs::rename(&prev, &gone).with_context(|| {
+                            format!(
+                                "the new release is in place, but {} could not be removed",
+                                prev.display()
+                            )
+                        })?;
+                        fs::remove_dir_all(&gone).with_context(|| {
+                            format!(
+                                "the new release is in place, but removing the older {} (now {}) failed",
+                                prev.display(),
+                                gone.display()
+                            )
+                        })?;
+                        mark.clear()?;
+                    }
+                    relkit_common::fs::sync_dir_of(into)?;
+                } else {
+                    if fs::symlink_metadata(&prev).is_ok() {
+                        // The old release becomes DIR.prev; the older one takes its
+                        // temporary name and is removed.
+                        exchange(&old, &prev).with_context(|| {
+                            format!(
+                                "the new release is in place, but the old one ({}) could not replace {}",
+                                old.display(),
+                                prev.display()
+                            )
+                        })?;
+                        dispose(&old).with_context(|| {
+                            format!(
+                                "the new release is in place, but removing the older {} (now {}) failed",
+                                prev.display(),
+                                old.display()
+                            )
+                        })?;
+                    } else {
+                        fs::rename(&old, &prev).with_context(|| {
+                            format!(
+                                "the new release is in place, but the old one ({}) could not be renamed to {}",
+                                old.display(),
+                                prev.display()
+                            )
+                        })?;
+                    }
+                    relkit_common::fs::sync_dir_of(into)?;
+                    previous = Some(prev);
+                }
+            }
+            Err(e) if exchange_unsupported(&e) => {
+                previous = replace_by_two_renames(&staged, into, &prev, options.no_keep)?;
+            }
+            Err(e) => {
+                let _ = dispose(&staged);
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot swap the unpacked tree {} with {}",
+                        staged.display(),
+                        into.display()
+                    )
+                });
+            }
         }
     } else {
         // rename(2) replaces an empty directory in one step.
         if let Err(e) = fs::rename(&staged, into) {
-            let _ = fs::remove_dir_all(&staged);
+            let _ = dispose(&staged);
             bail!("cannot rename the unpacked tree to {}: {e}", into.display());
         }
+        relkit_common::fs::sync_dir_of(into)?;
     }
     Ok(Unpacked {
         entries,
         bytes,
         previous,
     })
+}
+
+/// Extract into the temporary tree, give it its mode, and flush it to disk: the
+/// files' contents reach the disk before any name points at them.
+fn fill(file: &Path, staged: &Path, options: &Options) -> Result<(u64, u64)> {
+    let counts = extract(file, staged, options)?;
+    fs::set_permissions(staged, fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot set the mode of {}", staged.display()))?;
+    let tree =
+        fs::File::open(staged).with_context(|| format!("cannot open {}", staged.display()))?;
+    rustix::fs::syncfs(&tree).with_context(|| {
+        format!(
+            "cannot flush the unpacked tree {} to disk",
+            staged.display()
+        )
+    })?;
+    Ok(counts)
+}
+
+/// The mark beside a temporary tree that says it may be removed.
+struct Mark(PathBuf);
+
+impl Mark {
+    fn path_for(tree: &Path) -> PathBuf {
+        let mut name = tree.as_os_str().to_owned();
+        name.push(".partial");
+        PathBuf::from(name)
+    }
+
+    fn set(tree: &Path) -> Result<Mark> {
+        let path = Mark::path_for(tree);
+        fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Mark(path))
+    }
+
+    fn clear(self) -> Result<()> {
+        fs::remove_file(&self.0).with_context(|| format!("cannot remove {}", self.0.display()))
+    }
+}
+
+/// Remove a temporary tree: marked first, so a kill half-way leaves it marked for
+/// the next run to finish.
+fn dispose(tree: &Path) -> Result<()> {
+    let mark = Mark::set(tree)?;
+    fs::remove_dir_all(tree).with_context(|| format!("cannot remove {}", tree.display()))?;
+    mark.clear()
+}
+
+/// Leftovers of killed runs (names starting with `prefix`) whose process is gone: a
+/// marked tree, its mark, or an empty tree.
+fn remove_leftovers(parent: &Path, prefix: &str) {
+    let Ok(listing) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let alive = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            .is_none_or(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if alive {
+            continue;
+        }
+        let path = entry.path();
+        match name.to_str().and_then(|n| n.strip_suffix(".partial")) {
+            Some(tree) => {
+                let _ = fs::remove_dir_all(parent.join(tree));
+                let _ = fs::remove_file(&path);
+            }
+            None => {
+                let _ = fs::remove_dir(&path);
+            }
+        }
+    }
+}
+
+/// Swap two directory entries in one step (`renameat2(RENAME_EXCHANGE)`).
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        a,
+        rustix::fs::CWD,
+        b,
+        rustix::fs::RenameFlags::EXCHANGE,
+    )
+    .map_err(io::Error::from)
+}
+
+fn exchange_unsupported(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP]
+        .iter()
+        .any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
+}
+
+/// `--replace` where the file system cannot exchange: the old tree moved aside,
+/// then the new one renamed in (DIR is missing for the moment between).
+fn replace_by_two_renames(
+    staged: &Path,
+    into: &Path,
+    prev: &Path,
+    no_keep: bool,
+) -> Result<Option<PathBuf>> {
+    if fs::symlink_metadata(prev).is_ok() {
+        fs::remove_dir_all(prev)
+            .with_context(|| format!("cannot remove the older {}", prev.display()))?;
+    }
+    if let Err(e) = fs::rename(into, prev) {
+        let _ = dispose(staged);
+        bail!(
+            "cannot move {} aside to {}: {e}",
+            into.display(),
+            prev.display()
+        );
+    }
+    if let Err(e) = fs::rename(staged, into) {
+        let _ = fs::rename(prev, into);
+        let _ = dispose(staged);
+        bail!("cannot rename the unpacked tree to {}: {e}", into.display());
+    }
+    relkit_common::fs::sync_dir_of(into)?;
+    if no_keep {
+        fs::remove_dir_all(prev).with_context(|| {
+            format!(
+                "the new release is in place, but removing {} failed",
+                prev.display()
+            )
+        })?;
+        return Ok(None);
+    }
+    Ok(Some(prev.to_path_buf()))
 }
 
 fn extract(file: &Path, root: &Path, options: &Options) -> Result<(u64, u64)> {
@@ -165,18 +370,20 @@ fn extract(file: &Path, root: &Path, options: &Options) -> Result<(u64, u64)> {
         if described.kind != Kind::Directory {
             if let Ok(meta) = fs::symlink_metadata(&path) {
                 if !meta.is_dir() {
-                    fs::remove_file(&path)?;
+                    fs::remove_file(&path)
+                        .with_context(|| format!("cannot replace {}", path.display()))?;
                 }
             }
         }
+        let set_mode = |mode: u32| {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot set the mode of {}", path.display()))
+        };
         match described.kind {
             Kind::Directory => {
                 fs::create_dir_all(&path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
-                fs::set_permissions(
-                    &path,
-                    fs::Permissions::from_mode(safe_mode(described.mode) | 0o700),
-                )?;
+                set_mode(safe_mode(described.mode) | 0o700)?;
             }
             Kind::File => {
                 // The owner may write while unpacking; the final mode is set after.
@@ -186,12 +393,11 @@ fn extract(file: &Path, root: &Path, options: &Options) -> Result<(u64, u64)> {
                     .mode(safe_mode(described.mode) | 0o600)
                     .open(&path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
-                let copied =
-                    io::copy(&mut entry, &mut out).map_err(|e| archive::corrupt(file, &e))?;
+                let copied = copy(&mut entry, &mut out, file, &path)?;
                 if copied != described.size {
                     return Err(archive::corrupt(file, &format!("{name} is cut short")));
                 }
-                fs::set_permissions(&path, fs::Permissions::from_mode(safe_mode(described.mode)))?;
+                set_mode(safe_mode(described.mode))?;
                 bytes += copied;
                 options.progress.add(copied);
             }
@@ -213,4 +419,23 @@ fn extract(file: &Path, root: &Path, options: &Options) -> Result<(u64, u64)> {
         count += 1;
     }
     Ok((count, bytes))
+}
+
+/// Copy an entry's data to its file: a failed read is the archive's fault, a failed
+/// write the destination's, and each says so.
+fn copy(entry: &mut impl io::Read, out: &mut fs::File, file: &Path, path: &Path) -> Result<u64> {
+    use std::io::Write;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut copied = 0u64;
+    loop {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => return Ok(copied),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(archive::corrupt(file, &e)),
+        };
+        out.write_all(&buf[..n])
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        copied += n as u64;
+    }
 }

@@ -277,7 +277,7 @@ fn swap_in(source: &str, temp: &str, link: &str) -> Result<()> {
         let _ = fs::remove_file(temp);
         bail!("cannot rename {temp} over {link}: {e}");
     }
-    Ok(())
+    relkit_common::fs::sync_dir_of(Path::new(link))
 }
 
 fn free_backup(into: &str, wanted: &str) -> String {
@@ -320,9 +320,11 @@ fn backup_dir(into: &str, step: &Step, temp: &str, link: &str) -> Result<String>
     );
     if exchanged.is_ok() {
         fault("after-backup");
-        return fs::rename(temp, &backup_path).map(|()| backup).map_err(|e| {
+        fs::rename(temp, &backup_path).map_err(|e| {
             anyhow!("the link is in place, but moving the old directory from {temp} to {backup_path} failed: {e}")
-        });
+        })?;
+        relkit_common::fs::sync_dir_of(Path::new(link))?;
+        return Ok(backup);
     }
     if let Err(e) = fs::rename(link, &backup_path) {
         let _ = fs::remove_file(temp);
@@ -334,5 +336,6 @@ fn backup_dir(into: &str, step: &Step, temp: &str, link: &str) -> Result<String>
         let _ = fs::remove_file(temp);
         bail!("cannot rename {temp} over {link}: {e}");
     }
+    relkit_common::fs::sync_dir_of(Path::new(link))?;
     Ok(backup)
 }
