@@ -337,3 +337,113 @@ fn regular_files_git_and_errors_over_ssh() {
         .code(2)
         .stderr(predicates::str::contains("is relative"));
 }
+
+/// The ssh session killed mid-apply (the local secret-link and its ssh client, by
+/// SIGKILL to their process group, the moment the first link on the host has
+/// changed): every link on the host is then its old link or its new one, never
+/// missing; what is left besides are temporary links named as such; and the next
+/// apply finishes the job.
+#[test]
+fn killing_the_ssh_session_mid_apply_leaves_every_link_old_or_new() {
+    use std::os::unix::process::CommandExt;
+    let Some(sshd) = start_sshd() else { return };
+    const LINKS: usize = 300;
+    let root = sshd.dir.path().join("kill");
+    let (secrets, old, into) = (root.join("secrets"), root.join("old"), root.join("config"));
+    for dir in [&secrets, &old, &into] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let mut select = Vec::new();
+    for i in 0..LINKS {
+        let name = format!("e{i}.secret.exs");
+        for dir in [&secrets, &old] {
+            std::fs::write(dir.join(&name), "secret").unwrap();
+            std::fs::set_permissions(dir.join(&name), std::fs::Permissions::from_mode(0o600))
+                .unwrap();
+        }
+        std::os::unix::fs::symlink(old.join(&name), into.join(&name)).unwrap();
+        select.extend(["--env".to_string(), format!("e{i}")]);
+    }
+    select.extend([
+        "--from".to_string(),
+        secrets.display().to_string(),
+        "--into".into(),
+        into.display().to_string(),
+        "-q".into(),
+    ]);
+    select.extend(remote_args(&sshd));
+    let state = |i: usize| {
+        let name = format!("e{i}.secret.exs");
+        std::fs::read_link(into.join(&name)).ok().map(|target| {
+            if target == secrets.join(&name) {
+                "new"
+            } else if target == old.join(&name) {
+                "old"
+            } else {
+                "other"
+            }
+        })
+    };
+
+    let mut child = Command::new(relkit_tests::tool_path("secret-link"))
+        .arg("apply")
+        .args(&select)
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (0..LINKS).all(|i| state(i) == Some("old")) {
+        assert!(Instant::now() < deadline, "apply changed no link in 60 s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "apply ended before changing a link"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let group = i32::try_from(child.id()).unwrap();
+    // The group spawned above: secret-link and the ssh client it runs.
+    Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .status()
+        .unwrap();
+    let _ = child.wait();
+    // The host side ends when it next writes to the closed session; wait until the
+    // links stop changing.
+    let mut before = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now: Vec<_> = (0..LINKS).map(state).collect();
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    let count = |s: &str| before.iter().filter(|b| b.as_deref() == Some(s)).count();
+    let (new, old_left) = (count("new"), count("old"));
+    assert_eq!(
+        new + old_left,
+        LINKS,
+        "a link missing or elsewhere: {before:?}"
+    );
+    assert!(
+        old_left > 0,
+        "the session was not killed mid-apply: all {LINKS} links new"
+    );
+    for entry in std::fs::read_dir(&into).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let known = name.starts_with('e') && name.ends_with(".secret.exs");
+        assert!(
+            known || name.contains(".secret-link-tmp."),
+            "{name} is left, not named as temporary"
+        );
+    }
+    eprintln!("ssh session killed after {new} of {LINKS} links; {old_left} still old");
+    tool("secret-link")
+        .arg("apply")
+        .args(&select)
+        .assert()
+        .success();
+    assert!((0..LINKS).all(|i| state(i) == Some("new")));
+}

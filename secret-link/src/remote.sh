@@ -149,6 +149,14 @@ step() {
       if ! { [ -d "$link" ] && [ ! -L "$link" ]; }; then changed; return; fi
       free_backup "$backup"
       err=$(ln -s -- "$source" "$into/$tmp" 2>&1) || { field failed "$err"; return; }
+      # GNU mv 9.5 and later exchange the two in one renameat2(RENAME_EXCHANGE); the
+      # directory then has the temporary name and goes to its backup name.
+      if mv --exchange -T -- "$into/$tmp" "$link" 2>/dev/null; then
+        if err=$(mv -T -- "$into/$tmp" "$into/$backup_name" 2>&1); then field done "$backup_name"
+        else field failed "the link is in place, but moving the old directory to $into/$backup_name failed: $err"
+        fi
+        return
+      fi
       err=$(mv -T -- "$link" "$into/$backup_name" 2>&1) || { rm -f -- "$into/$tmp"; field failed "$err"; return; }
       if err=$(mv -f -T -- "$into/$tmp" "$link" 2>&1); then field done "$backup_name"
       else
