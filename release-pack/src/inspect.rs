@@ -269,11 +269,12 @@ pub fn names_and_prefix(contents: &Contents) -> (Vec<String>, Option<String>) {
 
 /// Where the secrets of one of a release's texts are, by relkit's one rule
 /// (`relkit_common::secret`): vm.args by erl's own word rules (through vmargs), env.sh
-/// as a shell script, sys.config as Erlang terms, and `COOKIE` whole.
-pub fn add_secrets(secrets: &mut Secrets, name: &str, bytes: &[u8]) {
+/// as a shell script, sys.config as Erlang terms, and `COOKIE` whole. Returns whether
+/// a vm.args' `-setcookie` value is among them.
+pub fn add_secrets(secrets: &mut Secrets, name: &str, bytes: &[u8]) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     match base {
-        "vm.args" => vmargs::doc::add_text_secrets(secrets, bytes, name),
+        "vm.args" => return vmargs::doc::add_text_secrets(secrets, bytes, name),
         "env.sh" => secrets.add_ranges(name, bytes, scan::in_shell(bytes)),
         "sys.config" => secrets.add_ranges(name, bytes, scan::in_erlang_terms(bytes)),
         "COOKIE" => {
@@ -289,6 +290,7 @@ pub fn add_secrets(secrets: &mut Secrets, name: &str, bytes: &[u8]) {
         }
         _ => {}
     }
+    false
 }
 
 /// The text of `name`, its secrets masked unless `secrets.show`; and whether any was.
@@ -361,40 +363,36 @@ pub fn inspect_names(
             .filter_map(|n| text(n).map(|bytes| (n.clone(), bytes)))
             .collect::<Vec<_>>()
     };
+    // Each text with its secrets masked, and whether a cookie was.
     let shown = |secrets: &mut Secrets, file: &str| {
         in_releases(file)
             .into_iter()
             .map(|(path, bytes)| {
-                add_secrets(secrets, &path, bytes);
+                let cookie = add_secrets(secrets, &path, bytes);
                 let (text, redacted) = masked(secrets, &path, bytes);
-                Shown {
-                    path,
-                    text,
-                    redacted,
-                }
+                (
+                    Shown {
+                        path,
+                        text,
+                        redacted,
+                    },
+                    cookie && redacted,
+                )
             })
             .collect::<Vec<_>>()
     };
     let vm_args = shown(&mut secrets, "vm.args")
         .into_iter()
-        .map(|s| {
-            let bytes = text(&s.path).map_or(&[][..], Vec::as_slice);
-            let tokens = vmargs::tokenize::tokenize(bytes, true).tokens;
-            let cookie_redacted = s.redacted
-                && tokens
-                    .iter()
-                    .take(tokens.len().saturating_sub(1))
-                    .any(|t| t.value == b"-setcookie");
-            VmArgs {
-                path: s.path,
-                text: s.text,
-                cookie_redacted,
-                redacted: s.redacted,
-            }
+        .map(|(s, cookie_redacted)| VmArgs {
+            path: s.path,
+            text: s.text,
+            cookie_redacted,
+            redacted: s.redacted,
         })
         .collect();
-    let env_sh = shown(&mut secrets, "env.sh");
-    let sys_config = shown(&mut secrets, "sys.config");
+    let without_cookie = |list: Vec<(Shown, bool)>| list.into_iter().map(|(s, _)| s).collect();
+    let env_sh = without_cookie(shown(&mut secrets, "env.sh"));
+    let sys_config = without_cookie(shown(&mut secrets, "sys.config"));
     let cookie = text("releases/COOKIE").map(|bytes| {
         if show_secrets {
             Cookie {

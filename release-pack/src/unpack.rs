@@ -258,6 +258,10 @@ fn dispose(tree: &Path) -> Result<()> {
 /// Leftovers of killed runs (names starting with `prefix`) whose process is gone: a
 /// marked tree, its mark, or an empty tree.
 fn remove_leftovers(parent: &Path, prefix: &str) {
+    // Without /proc no process can be told gone: leave everything.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
     let Ok(listing) = fs::read_dir(parent) else {
         return;
     };

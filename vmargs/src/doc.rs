@@ -239,12 +239,16 @@ pub fn add_secrets(secrets: &mut relkit_common::Secrets, parsed: &Parsed, displa
 }
 
 /// The secrets of a vm.args text read on its own (one inside a release: its nested
-/// files are on another host), by [`secret_tokens`].
-pub fn add_text_secrets(secrets: &mut relkit_common::Secrets, bytes: &[u8], source: &str) {
-    let tokens = crate::tokenize::tokenize(bytes, true);
-    for i in secret_tokens(&tokens.tokens) {
-        add_token(secrets, source, bytes, &tokens.tokens[i]);
+/// files are on another host), by [`secret_tokens`]. Returns whether a `-setcookie`
+/// value is among them.
+pub fn add_text_secrets(secrets: &mut relkit_common::Secrets, bytes: &[u8], source: &str) -> bool {
+    let tokens = crate::tokenize::tokenize(bytes, true).tokens;
+    let mut cookie = false;
+    for i in secret_tokens(&tokens) {
+        cookie |= i > 0 && tokens[i - 1].value == b"-setcookie";
+        add_token(secrets, source, bytes, &tokens[i]);
     }
+    cookie
 }
 
 fn add_token(
