@@ -710,3 +710,63 @@ fn vmargs_render_o_ends_old_or_new() {
         }),
     });
 }
+
+/// What the kill tests cannot see, a power loss, is covered by order: unpack flushes
+/// the tree (`syncfs`) before the rename that puts it in place and the directory
+/// (`fsync`) after; `--no-sync` skips the first and only the first.
+#[test]
+fn unpack_flushes_the_tree_before_the_rename_and_the_directory_after() {
+    let Some(strace) = require_peer("strace") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tarball(dir.path(), 1, "r.tar.gz");
+    let calls = |extra: &[&str], into: &str| -> Vec<String> {
+        let trace = dir.path().join(format!("{into}.trace"));
+        let out = Command::new(&strace)
+            .args(["-f", "-qq", "-o"])
+            .arg(&trace)
+            .args(["-e", "trace=syncfs,fsync,rename,renameat,renameat2"])
+            .arg(tool_path("release-pack"))
+            .arg("unpack")
+            .arg(dir.path().join("r.tar.gz"))
+            .arg("--into")
+            .arg(dir.path().join(into))
+            .args(extra)
+            .arg("-q")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&trace)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1)?.split('(').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let flushed = calls(&[], "a");
+    let rename = flushed
+        .iter()
+        .position(|c| c.starts_with("rename"))
+        .unwrap();
+    assert_eq!(
+        flushed.iter().filter(|c| *c == "syncfs").count(),
+        1,
+        "{flushed:?}"
+    );
+    assert!(
+        flushed[..rename].contains(&"syncfs".to_string()),
+        "{flushed:?}"
+    );
+    assert!(
+        flushed[rename..].contains(&"fsync".to_string()),
+        "{flushed:?}"
+    );
+    let unflushed = calls(&["--no-sync"], "b");
+    assert!(!unflushed.contains(&"syncfs".to_string()), "{unflushed:?}");
+    assert!(unflushed.contains(&"fsync".to_string()), "{unflushed:?}");
+}

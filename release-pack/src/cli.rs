@@ -59,6 +59,11 @@ enum Verb {
         /// With --replace: remove the old tree instead of keeping DIR.prev.
         #[arg(long, requires = "replace")]
         no_keep: bool,
+        /// Do not flush the unpacked files to disk (syncfs) before renaming the tree
+        /// into place: faster where the tree need not survive a power loss (a CI job,
+        /// a scratch directory). A kill still leaves the old tree or the new one.
+        #[arg(long)]
+        no_sync: bool,
         /// Admit absolute symlinks under PREFIX (edeliver's LinkConfig links vm.args
         /// and sys.config out of the release) (repeatable).
         #[arg(long, value_name = "PREFIX")]
@@ -152,6 +157,7 @@ pub fn main() -> ExitCode {
                 into,
                 replace,
                 no_keep,
+                no_sync,
                 allow_symlinks_to,
                 max_bytes,
                 max_entries,
@@ -159,6 +165,7 @@ pub fn main() -> ExitCode {
                 let options = unpack::Options {
                     replace: *replace,
                     no_keep: *no_keep,
+                    no_sync: *no_sync,
                     allow_symlinks_to: allow_symlinks_to.clone(),
                     progress: relkit_common::Progress::bytes(&cli.common, "unpacking"),
                     limits: crate::screen::Limits {
