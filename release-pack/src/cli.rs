@@ -59,9 +59,9 @@ enum Verb {
         /// With --replace: remove the old tree instead of keeping DIR.prev.
         #[arg(long, requires = "replace")]
         no_keep: bool,
-        /// Do not flush the unpacked files to disk (syncfs) before renaming the tree
-        /// into place: faster where the tree need not survive a power loss (a CI job,
-        /// a scratch directory). A kill still leaves the old tree or the new one.
+        /// Do not flush the unpacked files (syncfs) and the directory to disk: faster
+        /// where the tree need not survive a power loss (a CI job, a scratch
+        /// directory). A kill still leaves the old tree or the new one.
         #[arg(long)]
         no_sync: bool,
         /// Admit absolute symlinks under PREFIX (edeliver's LinkConfig links vm.args

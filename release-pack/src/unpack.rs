@@ -121,7 +121,7 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
         match exchange(&staged, into) {
             Ok(()) => {
                 // DIR is the new release; the old one is at the temporary name.
-                relkit_common::fs::sync_dir_of(into)?;
+                flush_dir(into, options)?;
                 let old = staged;
                 if options.no_keep {
                     dispose(&old).with_context(|| {
@@ -150,7 +150,7 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
                         })?;
                         mark.clear()?;
                     }
-                    relkit_common::fs::sync_dir_of(into)?;
+                    flush_dir(into, options)?;
                 } else {
                     if fs::symlink_metadata(&prev).is_ok() {
                         // The old release becomes DIR.prev; the older one takes its
@@ -178,12 +178,12 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
                             )
                         })?;
                     }
-                    relkit_common::fs::sync_dir_of(into)?;
+                    flush_dir(into, options)?;
                     previous = Some(prev);
                 }
             }
             Err(e) if exchange_unsupported(&e) => {
-                previous = replace_by_two_renames(&staged, into, &prev, options.no_keep)?;
+                previous = replace_by_two_renames(&staged, into, &prev, options)?;
             }
             Err(e) => {
                 let _ = dispose(&staged);
@@ -202,7 +202,7 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
             let _ = dispose(&staged);
             bail!("cannot rename the unpacked tree to {}: {e}", into.display());
         }
-        relkit_common::fs::sync_dir_of(into)?;
+        flush_dir(into, options)?;
     }
     Ok(Unpacked {
         entries,
@@ -231,6 +231,15 @@ fn fill(file: &Path, staged: &Path, options: &Options) -> Result<(u64, u64)> {
         )
     })?;
     Ok(counts)
+}
+
+/// Flush the directory DIR is in, unless `--no-sync` (on ext4 that commits the
+/// journal, and with it the unpacked files' data: it costs what the syncfs does).
+fn flush_dir(into: &Path, options: &Options) -> Result<()> {
+    if options.no_sync {
+        return Ok(());
+    }
+    relkit_common::fs::sync_dir_of(into)
 }
 
 /// The mark beside a temporary tree that says it may be removed.
@@ -322,8 +331,9 @@ fn replace_by_two_renames(
     staged: &Path,
     into: &Path,
     prev: &Path,
-    no_keep: bool,
+    options: &Options,
 ) -> Result<Option<PathBuf>> {
+    let no_keep = options.no_keep;
     if fs::symlink_metadata(prev).is_ok() {
         fs::remove_dir_all(prev)
             .with_context(|| format!("cannot remove the older {}", prev.display()))?;
@@ -341,7 +351,7 @@ fn replace_by_two_renames(
         let _ = dispose(staged);
         bail!("cannot rename the unpacked tree to {}: {e}", into.display());
     }
-    relkit_common::fs::sync_dir_of(into)?;
+    flush_dir(into, options)?;
     if no_keep {
         fs::remove_dir_all(prev).with_context(|| {
             format!(
