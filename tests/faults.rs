@@ -22,7 +22,7 @@
 //!
 //! The figures (points, kills, failures, old and new endings) are printed per writer.
 
-use relkit_tests::{copy_example, require_peer, tool_path, write_file};
+use relkit_tests::{copy_example, require_peer, tool, tool_path, write_file};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -126,7 +126,7 @@ struct Writer {
     args: Vec<String>,
     /// Paths (relative to the work directory) that must each end old or new.
     watched: Vec<&'static str>,
-    /// Name prefixes and suffixes a temporary leftover may have.
+    /// What the name of a temporary leftover contains.
     temporary: &'static [&'static str],
     /// Lays out the starting state in an empty work directory.
     setup: Box<dyn Fn(&Path) + Sync>,
@@ -152,9 +152,7 @@ impl Writer {
     }
 
     fn is_temporary(&self, name: &str) -> bool {
-        self.temporary
-            .iter()
-            .any(|t| name.starts_with(t) || name.ends_with(t) || name.contains(t))
+        self.temporary.iter().any(|t| name.contains(t))
     }
 }
 
@@ -210,10 +208,8 @@ struct Point {
 /// in the order they were made.
 fn fault_points(strace: &Path, writer: &Writer) -> Vec<Point> {
     let dir = writer.fresh();
-    let trace = dir.path().join("..").join(format!(
-        "{}.trace",
-        dir.path().file_name().unwrap().to_string_lossy()
-    ));
+    let trace_file = tempfile::NamedTempFile::new().unwrap();
+    let trace = trace_file.path();
     let options: Vec<String> = [
         "-f",
         "-qq",
@@ -235,8 +231,7 @@ fn fault_points(strace: &Path, writer: &Writer) -> Vec<Point> {
         writer.label,
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = std::fs::read_to_string(&trace).unwrap();
-    std::fs::remove_file(&trace).unwrap();
+    let text = std::fs::read_to_string(trace).unwrap();
     let root = dir.path().display().to_string();
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut found = Vec::new();
@@ -515,17 +510,12 @@ fn copy_dir(from: &Path, to: &Path) {
 fn tarball(root: &Path, variant: u8, name: &str) {
     let build = tempfile::tempdir().unwrap();
     release_tree(build.path(), variant);
-    let out = Command::new(tool_path("release-pack"))
+    tool("release-pack")
         .args(["pack", "rel", "-q", "-o"])
         .arg(root.join(name))
         .current_dir(build.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .success();
 }
 
 fn owned(args: &[&str]) -> Vec<String> {
@@ -585,19 +575,14 @@ fn two_releases(root: &Path) {
     tarball(root, 2, "old.tar.gz");
     tarball(root, 3, "older.tar.gz");
     for (file, into) in [("older.tar.gz", "app.prev"), ("old.tar.gz", "app")] {
-        let out = Command::new(tool_path("release-pack"))
+        tool("release-pack")
             .arg("unpack")
             .arg(root.join(file))
             .arg("--into")
             .arg(root.join(into))
             .arg("-q")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .assert()
+            .success();
     }
 }
 
