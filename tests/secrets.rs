@@ -10,8 +10,8 @@
 //! marked secret under a name made from every entry of the secret rule's lists
 //! (docs/design.md, "Secrets"), in each place a release holds one: `-env NAME` and
 //! `-App Key Value` in its vm.args, assignments in its env.sh (exported at once,
-//! exported later, not exported, with a URL password), pairs in its sys.config, and
-//! its `COOKIE`.
+//! exported later, not exported, a URL password, a `-setcookie` in
+//! `ELIXIR_ERL_OPTIONS`), pairs in its sys.config, and its `COOKIE`.
 
 use relkit_common::secret::name::{KEY_QUALIFIERS, SECRET_PARTS, SECRET_WORDS};
 use relkit_tests::{copy_example, tool, tool_path, write_file};
@@ -138,7 +138,11 @@ fn mark_release(root: &Path) -> Vec<String> {
         "export DATABASE_URL=ecto://billing:{}@db.internal/billing\n",
         marker("url", 0)
     ));
-    markers.extend([marker("app", 0), marker("url", 0)]);
+    env_sh.push_str(&format!(
+        "export ELIXIR_ERL_OPTIONS=\"+sbwt none -setcookie {}\"\n",
+        marker("erl_options", 0)
+    ));
+    markers.extend([marker("app", 0), marker("url", 0), marker("erl_options", 0)]);
     std::fs::write(dir.join("vm.args"), vm_args).unwrap();
     std::fs::write(dir.join("env.sh"), env_sh).unwrap();
     std::fs::write(

@@ -26,8 +26,10 @@ pub fn in_shell(text: &[u8]) -> Vec<Range<usize>> {
                     let name = String::from_utf8_lossy(name.strip_suffix(b"+").unwrap_or(name));
                     if is_secret_name(&name) {
                         found.push(value);
-                    } else if let Some(password) = url_password(&text[value.clone()]) {
-                        found.push(value.start + password.start..value.start + password.end);
+                    } else {
+                        let raw = &text[value.clone()];
+                        let inner = url_password(raw).into_iter().chain(cookie_flags(raw));
+                        found.extend(inner.map(|r| value.start + r.start..value.start + r.end));
                     }
                 }
                 i = end.max(i + 1);
@@ -61,6 +63,35 @@ pub fn url_password(value: &[u8]) -> Option<Range<usize>> {
     let at = rest[..authority_end].iter().rposition(|&b| b == b'@')?;
     let colon = rest[..at].iter().position(|&b| b == b':')?;
     (colon + 1 < at).then(|| scheme_end + colon + 1..scheme_end + at)
+}
+
+/// The word after each `-setcookie` in a value that holds erl flags
+/// (`ELIXIR_ERL_OPTIONS="-setcookie abc"`, `ERL_AFLAGS`), up to a blank or a quote.
+pub fn cookie_flags(value: &[u8]) -> Vec<Range<usize>> {
+    const FLAG: &[u8] = b"-setcookie";
+    let stop = |b: u8| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'');
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&value[from..], FLAG) {
+        let mut start = from + at + FLAG.len();
+        from = start;
+        if !value.get(start).is_some_and(|&b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        while value.get(start).is_some_and(|&b| b.is_ascii_whitespace()) {
+            start += 1;
+        }
+        let end = start
+            + value[start..]
+                .iter()
+                .position(|&b| stop(b))
+                .unwrap_or(value.len() - start);
+        if end > start {
+            found.push(start..end);
+            from = end;
+        }
+    }
+    found
 }
 
 fn line_end(text: &[u8], from: usize) -> usize {
@@ -332,6 +363,13 @@ mod tests {
         );
         let text = "SECRET=\"$(x";
         assert_eq!(shown(text, &in_shell(text.as_bytes())), ["\"$(x"]);
+    }
+
+    #[test]
+    fn cookies_in_erl_flag_variables_are_secret() {
+        let text = "export ELIXIR_ERL_OPTIONS=\"+sbwt none -setcookie s3cret -hidden\"\nERL_AFLAGS='-setcookie  ab'\nX=-setcookiex\n";
+        assert_eq!(shown(text, &in_shell(text.as_bytes())), ["s3cret", "ab"]);
+        assert_eq!(cookie_flags(b"-setcookie"), Vec::<Range<usize>>::new());
     }
 
     #[test]
