@@ -229,6 +229,11 @@ fn runs() -> Vec<(&'static str, Vec<String>, bool)> {
         true,
     ));
     runs.push((
+        "hsts-check",
+        owned(&["config", "nginx/nginx.conf", "haproxy/haproxy.cfg"]),
+        true,
+    ));
+    runs.push((
         "journal-fmt",
         owned(&["journal/billing_prod.export"]),
         false,
