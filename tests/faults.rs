@@ -708,7 +708,7 @@ fn unpack_flushes_the_tree_before_the_rename_and_the_directory_after() {
     tarball(dir.path(), 1, "r.tar.gz");
     let calls = |extra: &[&str], into: &str| -> Vec<String> {
         let trace = dir.path().join(format!("{into}.trace"));
-        let out = Command::new(&strace)
+        assert_cmd::Command::new(&strace)
             .args(["-f", "-qq", "-o"])
             .arg(&trace)
             .args(["-e", "trace=syncfs,fsync,rename,renameat,renameat2"])
@@ -719,13 +719,8 @@ fn unpack_flushes_the_tree_before_the_rename_and_the_directory_after() {
             .arg(dir.path().join(into))
             .args(extra)
             .arg("-q")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .assert()
+            .success();
         std::fs::read_to_string(&trace)
             .unwrap()
             .lines()
