@@ -122,65 +122,7 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
             Ok(()) => {
                 // DIR is the new release; the old one is at the temporary name.
                 flush_dir(into, options)?;
-                let old = staged;
-                if options.no_keep {
-                    dispose(&old).with_context(|| {
-                        format!(
-                            "the new release is in place, but removing the old one ({}) failed",
-                            old.display()
-                        )
-                    })?;
-                    if fs::symlink_metadata(&prev).is_ok() {
-                        // An older DIR.prev goes too: renamed to a marked temporary
-                        // name first, so a kill never leaves half of it as DIR.prev.
-                        let gone = parent.join(format!("{prefix}prev"));
-                        let mark = Mark::set(&gone)?;
-                        fs::rename(&prev, &gone).with_context(|| {
-                            format!(
-                                "the new release is in place, but {} could not be removed",
-                                prev.display()
-                            )
-                        })?;
-                        fs::remove_dir_all(&gone).with_context(|| {
-                            format!(
-                                "the new release is in place, but removing the older {} (now {}) failed",
-                                prev.display(),
-                                gone.display()
-                            )
-                        })?;
-                        mark.clear()?;
-                    }
-                    flush_dir(into, options)?;
-                } else {
-                    if fs::symlink_metadata(&prev).is_ok() {
-                        // The old release becomes DIR.prev; the older one takes its
-                        // temporary name and is removed.
-                        exchange(&old, &prev).with_context(|| {
-                            format!(
-                                "the new release is in place, but the old one ({}) could not replace {}",
-                                old.display(),
-                                prev.display()
-                            )
-                        })?;
-                        dispose(&old).with_context(|| {
-                            format!(
-                                "the new release is in place, but removing the older {} (now {}) failed",
-                                prev.display(),
-                                old.display()
-                            )
-                        })?;
-                    } else {
-                        fs::rename(&old, &prev).with_context(|| {
-                            format!(
-                                "the new release is in place, but the old one ({}) could not be renamed to {}",
-                                old.display(),
-                                prev.display()
-                            )
-                        })?;
-                    }
-                    flush_dir(into, options)?;
-                    previous = Some(prev);
-                }
+                previous = retire(&staged, into, &prev, &prefix, options)?;
             }
             Err(e) if exchange_unsupported(&e) => {
                 previous = replace_by_two_renames(&staged, into, &prev, options)?;
@@ -209,6 +151,69 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
         bytes,
         previous,
     })
+}
+
+/// After the swap: the old release, now at the temporary name `old`, becomes
+/// DIR.prev (an older DIR.prev is removed), or with `--no-keep` is removed with any
+/// DIR.prev. Every removal goes through a marked temporary name, so a kill never
+/// leaves half a tree as DIR.prev. Returns where the old release went.
+fn retire(
+    old: &Path,
+    into: &Path,
+    prev: &Path,
+    prefix: &str,
+    options: &Options,
+) -> Result<Option<PathBuf>> {
+    let in_place = "the new release is in place, but";
+    let prev_exists = fs::symlink_metadata(prev).is_ok();
+    if options.no_keep {
+        dispose(old).with_context(|| {
+            format!("{in_place} removing the old one ({}) failed", old.display())
+        })?;
+        if prev_exists {
+            let gone = relkit_common::fs::parent_dir(into).join(format!("{prefix}prev"));
+            let mark = Mark::set(&gone)?;
+            fs::rename(prev, &gone)
+                .with_context(|| format!("{in_place} {} could not be removed", prev.display()))?;
+            fs::remove_dir_all(&gone).with_context(|| {
+                format!(
+                    "{in_place} removing the older {} (now {}) failed",
+                    prev.display(),
+                    gone.display()
+                )
+            })?;
+            mark.clear()?;
+        }
+        flush_dir(into, options)?;
+        return Ok(None);
+    }
+    if prev_exists {
+        // The older release takes the temporary name, and is removed there.
+        exchange(old, prev).with_context(|| {
+            format!(
+                "{in_place} the old one ({}) could not replace {}",
+                old.display(),
+                prev.display()
+            )
+        })?;
+        dispose(old).with_context(|| {
+            format!(
+                "{in_place} removing the older {} (now {}) failed",
+                prev.display(),
+                old.display()
+            )
+        })?;
+    } else {
+        fs::rename(old, prev).with_context(|| {
+            format!(
+                "{in_place} the old one ({}) could not be renamed to {}",
+                old.display(),
+                prev.display()
+            )
+        })?;
+    }
+    flush_dir(into, options)?;
+    Ok(Some(prev.to_path_buf()))
 }
 
 /// Extract into the temporary tree, give it its mode, and flush it to disk: the
