@@ -156,7 +156,8 @@ impl Writer {
     }
 }
 
-/// Every name in the work directory and in the directories holding watched paths.
+/// Every name in the work directory and in the directories holding watched paths,
+/// relative to the work directory.
 fn listing(dir: &Path, writer: &Writer) -> BTreeSet<String> {
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::from([dir.to_path_buf()]);
     for w in &writer.watched {
@@ -168,7 +169,9 @@ fn listing(dir: &Path, writer: &Writer) -> BTreeSet<String> {
     for d in dirs {
         if let Ok(entries) = std::fs::read_dir(&d) {
             for e in entries {
-                names.insert(d.join(e.unwrap().file_name()).display().to_string());
+                let path = d.join(e.unwrap().file_name());
+                let relative = path.strip_prefix(dir).unwrap().display().to_string();
+                names.insert(relative);
             }
         }
     }
@@ -390,11 +393,7 @@ fn exercise(writer: &Writer) {
                 figures.ended_new += 1;
             }
             for name in listing(dir.path(), writer) {
-                let relative = name.replace(&dir.path().display().to_string(), "{dir}");
-                let known = before
-                    .iter()
-                    .chain(&after)
-                    .any(|b| b.replace(&start.path().display().to_string(), "{dir}") == relative);
+                let known = before.contains(&name) || after.contains(&name);
                 let base = name.rsplit('/').next().unwrap_or(&name);
                 if !known && !writer.is_temporary(base) {
                     problems.push(format!("{at}: left {name}, not named as temporary"));

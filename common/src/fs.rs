@@ -5,7 +5,7 @@
 //! file in the same directory, is flushed to disk (`fsync`), gets its mode, and is
 //! renamed over the destination (`rename(2)` replaces it in one step); then the
 //! directory is flushed, so the rename itself survives a power loss. A kill leaves
-//! at most the temporary file, named `.<prefix>XXXXXX` beside the destination, which
+//! at most the temporary file, named `<prefix>XXXXXX` beside the destination, which
 //! no later run reads. Every error names the path and what the system said.
 
 use anyhow::{Context, Result};
@@ -66,11 +66,6 @@ impl AtomicFile {
             .with_context(|| format!("cannot reopen {}", self.temp.path().display()))
     }
 
-    /// The destination.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Flush the content to disk, set the mode, rename it over the destination and
     /// flush the directory.
     pub fn commit(self, mode: Mode) -> Result<()> {
@@ -106,6 +101,28 @@ pub fn sync_dir_of(path: &Path) -> Result<()> {
             dir.display()
         )
     })
+}
+
+/// Swap two directory entries in one step (`renameat2(RENAME_EXCHANGE)`): whoever
+/// looks at either path sees one of the two, never nothing.
+pub fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        a,
+        rustix::fs::CWD,
+        b,
+        rustix::fs::RenameFlags::EXCHANGE,
+    )
+    .map_err(std::io::Error::from)
+}
+
+/// Whether an [`exchange`] failed because the kernel or the file system cannot
+/// exchange (NFS, an old kernel), so two renames must do.
+pub fn exchange_unsupported(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP]
+        .iter()
+        .any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
 }
 
 /// Write `bytes` to `path` atomically ([`AtomicFile`]). An existing file's mode is

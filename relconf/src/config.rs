@@ -6,6 +6,7 @@ use crate::eval::{
     alias_of, attr_definition, keyword_items, keyword_key, keyword_pairs, Evaluator, Unresolved,
 };
 use crate::syntax::{block_items, parse, Ast, Error as ParseError, Node};
+use relkit_common::secret::is_secret_name;
 use relkit_common::Document;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -535,12 +536,6 @@ fn block_mut<'c>(cfg: &'c mut Config, kind: &str, index: usize) -> &'c mut Block
     }
 }
 
-/// Whether a setting's value is a secret: `cookie`, or any key relkit's one name
-/// rule calls secret (`relkit_common::secret::is_secret_name`).
-pub fn is_secret_key(key: &str) -> bool {
-    relkit_common::secret::is_secret_name(key)
-}
-
 /// `relconf.config`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigDoc {
@@ -564,7 +559,7 @@ impl Document for ConfigDoc {
 fn settings_object(settings: &[Setting], show_secrets: bool, skip: &[&str]) -> Map<String, Value> {
     let mut obj = Map::new();
     for s in settings.iter().filter(|s| !skip.contains(&s.key.as_str())) {
-        let value = if is_secret_key(&s.key) && !show_secrets {
+        let value = if is_secret_name(&s.key) && !show_secrets {
             serde_json::json!({"redacted": true})
         } else {
             s.value.clone()
@@ -582,7 +577,7 @@ impl Config {
         let lines = relkit_common::LineIndex::new(src.as_bytes());
         let blocks = self.environments.iter().chain(&self.releases);
         for setting in blocks.flat_map(|b| &b.settings) {
-            if !is_secret_key(&setting.key) {
+            if !is_secret_name(&setting.key) {
                 continue;
             }
             let (start, end) = setting.value_span;

@@ -296,8 +296,9 @@ pub fn add_secrets(secrets: &mut Secrets, name: &str, bytes: &[u8]) -> bool {
 /// The text of `name`, its secrets masked unless `secrets.show`; and whether any was.
 fn masked(secrets: &Secrets, name: &str, bytes: &[u8]) -> (String, bool) {
     let text = String::from_utf8_lossy(bytes);
-    let redacted = !secrets.show && secrets.has_spans(name);
-    (secrets.mask_text(name, &text), redacted)
+    let shown = secrets.mask_text(name, &text);
+    let redacted = shown != text;
+    (shown, redacted)
 }
 
 pub fn inspect(path: &Path, contents: &Contents, show_secrets: bool) -> Inspection {
@@ -357,42 +358,38 @@ pub fn inspect_names(
     };
     let mut secrets = Secrets::new(show_secrets);
     let in_releases = |file: &str| {
+        let suffix = format!("/{file}");
         names
             .iter()
-            .filter(|n| n.starts_with("releases/") && n.ends_with(&format!("/{file}")))
+            .filter(move |n| n.starts_with("releases/") && n.ends_with(&suffix))
             .filter_map(|n| text(n).map(|bytes| (n.clone(), bytes)))
-            .collect::<Vec<_>>()
     };
-    // Each text with its secrets masked, and whether a cookie was.
-    let shown = |secrets: &mut Secrets, file: &str| {
-        in_releases(file)
-            .into_iter()
-            .map(|(path, bytes)| {
-                let cookie = add_secrets(secrets, &path, bytes);
-                let (text, redacted) = masked(secrets, &path, bytes);
-                (
-                    Shown {
-                        path,
-                        text,
-                        redacted,
-                    },
-                    cookie && redacted,
-                )
-            })
-            .collect::<Vec<_>>()
+    // A text with its secrets masked, and whether a vm.args' cookie was.
+    let mut show = |path: String, bytes: &[u8]| {
+        let cookie = add_secrets(&mut secrets, &path, bytes);
+        let (text, redacted) = masked(&secrets, &path, bytes);
+        let shown = Shown {
+            path,
+            text,
+            redacted,
+        };
+        (shown, cookie && redacted)
     };
-    let vm_args = shown(&mut secrets, "vm.args")
-        .into_iter()
-        .map(|(s, cookie_redacted)| VmArgs {
-            path: s.path,
-            text: s.text,
-            cookie_redacted,
-            redacted: s.redacted,
+    let vm_args = in_releases("vm.args")
+        .map(|(path, bytes)| {
+            let (s, cookie_redacted) = show(path, bytes);
+            VmArgs {
+                path: s.path,
+                text: s.text,
+                cookie_redacted,
+                redacted: s.redacted,
+            }
         })
         .collect();
-    let without_cookie = |list: Vec<(Shown, bool)>| list.into_iter().map(|(s, _)| s).collect();
-    let env_sh = without_cookie(shown(&mut secrets, "env.sh"));
-    let sys_config = without_cookie(shown(&mut secrets, "sys.config"));
+    let env_sh = in_releases("env.sh").map(|(p, b)| show(p, b).0).collect();
+    let sys_config = in_releases("sys.config")
+        .map(|(p, b)| show(p, b).0)
+        .collect();
     let cookie = text("releases/COOKIE").map(|bytes| {
         if show_secrets {
             Cookie {

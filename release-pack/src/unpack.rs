@@ -118,13 +118,13 @@ pub fn unpack(file: &Path, into: &Path, options: &Options) -> Result<Unpacked> {
     let mut previous = None;
     if existing {
         let prev = PathBuf::from(format!("{}.prev", into.display()));
-        match exchange(&staged, into) {
+        match relkit_common::fs::exchange(&staged, into) {
             Ok(()) => {
                 // DIR is the new release; the old one is at the temporary name.
                 flush_dir(into, options)?;
                 previous = retire(&staged, into, &prev, &prefix, options)?;
             }
-            Err(e) if exchange_unsupported(&e) => {
+            Err(e) if relkit_common::fs::exchange_unsupported(&e) => {
                 previous = replace_by_two_renames(&staged, into, &prev, options)?;
             }
             Err(e) => {
@@ -172,24 +172,16 @@ fn retire(
         })?;
         if prev_exists {
             let gone = relkit_common::fs::parent_dir(into).join(format!("{prefix}prev"));
-            let mark = Mark::set(&gone)?;
-            fs::rename(prev, &gone)
-                .with_context(|| format!("{in_place} {} could not be removed", prev.display()))?;
-            fs::remove_dir_all(&gone).with_context(|| {
-                format!(
-                    "{in_place} removing the older {} (now {}) failed",
-                    prev.display(),
-                    gone.display()
-                )
+            dispose_as(prev, &gone).with_context(|| {
+                format!("{in_place} removing the older {} failed", prev.display())
             })?;
-            mark.clear()?;
         }
         flush_dir(into, options)?;
         return Ok(None);
     }
     if prev_exists {
         // The older release takes the temporary name, and is removed there.
-        exchange(old, prev).with_context(|| {
+        relkit_common::fs::exchange(old, prev).with_context(|| {
             format!(
                 "{in_place} the old one ({}) could not replace {}",
                 old.display(),
@@ -271,8 +263,20 @@ impl Mark {
 /// Remove a temporary tree: marked first, so a kill half-way leaves it marked for
 /// the next run to finish.
 fn dispose(tree: &Path) -> Result<()> {
-    let mark = Mark::set(tree)?;
-    fs::remove_dir_all(tree).with_context(|| format!("cannot remove {}", tree.display()))?;
+    dispose_as(tree, tree)
+}
+
+/// Remove `tree` under the temporary name `temp` (renamed there first when it has
+/// another name), marked, so no kill leaves half of it under its own name.
+fn dispose_as(tree: &Path, temp: &Path) -> Result<()> {
+    let mark = Mark::set(temp)?;
+    if tree != temp {
+        if let Err(e) = fs::rename(tree, temp) {
+            let _ = mark.clear();
+            bail!("cannot move {} to {}: {e}", tree.display(), temp.display());
+        }
+    }
+    fs::remove_dir_all(temp).with_context(|| format!("cannot remove {}", temp.display()))?;
     mark.clear()
 }
 
@@ -309,25 +313,6 @@ fn remove_leftovers(parent: &Path, prefix: &str) {
             }
         }
     }
-}
-
-/// Swap two directory entries in one step (`renameat2(RENAME_EXCHANGE)`).
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    rustix::fs::renameat_with(
-        rustix::fs::CWD,
-        a,
-        rustix::fs::CWD,
-        b,
-        rustix::fs::RenameFlags::EXCHANGE,
-    )
-    .map_err(io::Error::from)
-}
-
-fn exchange_unsupported(e: &io::Error) -> bool {
-    use rustix::io::Errno;
-    [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP]
-        .iter()
-        .any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
 }
 
 /// `--replace` where the file system cannot exchange: the old tree moved aside,

@@ -311,13 +311,7 @@ fn backup_dir(into: &str, step: &Step, temp: &str, link: &str) -> Result<String>
         .map_err(|e| anyhow!("cannot create the temporary link {temp}: {e}"))?;
     // Exchange the directory and the new link in one step where the kernel can,
     // then give the directory (now under the temporary name) its backup name.
-    let exchanged = rustix::fs::renameat_with(
-        rustix::fs::CWD,
-        temp,
-        rustix::fs::CWD,
-        link,
-        rustix::fs::RenameFlags::EXCHANGE,
-    );
+    let exchanged = relkit_common::fs::exchange(Path::new(temp), Path::new(link));
     if exchanged.is_ok() {
         fault("after-backup");
         fs::rename(temp, &backup_path).map_err(|e| {

@@ -177,12 +177,13 @@ pub fn secret_tokens(tokens: &[crate::tokenize::Token]) -> Vec<usize> {
     for (i, token) in tokens.iter().enumerate() {
         match token.value.as_slice() {
             b"-setcookie" if i + 1 < tokens.len() => secret.push(i + 1),
+            // erl takes the word after `-env NAME` even when it starts with `-`.
             b"-env" if tokens.get(i + 1).is_some_and(secret_key) && i + 2 < tokens.len() => {
                 secret.push(i + 2)
             }
             [b'-', ..] => {
-                let values = (i + 1..tokens.len()).take_while(|&j| !is_flag(j));
-                let values: Vec<usize> = values.collect();
+                let values: Vec<usize> =
+                    (i + 1..tokens.len()).take_while(|&j| !is_flag(j)).collect();
                 for pair in values.chunks(2) {
                     if let [key, value] = pair {
                         if secret_key(&tokens[*key]) {
@@ -233,6 +234,7 @@ pub fn add_secrets(secrets: &mut relkit_common::Secrets, parsed: &Parsed, displa
             secrets,
             &name,
             &file.bytes,
+            &file.lines,
             &file.tokens.tokens[origin.token],
         );
     }
@@ -243,10 +245,11 @@ pub fn add_secrets(secrets: &mut relkit_common::Secrets, parsed: &Parsed, displa
 /// value is among them.
 pub fn add_text_secrets(secrets: &mut relkit_common::Secrets, bytes: &[u8], source: &str) -> bool {
     let tokens = crate::tokenize::tokenize(bytes, true).tokens;
+    let lines = relkit_common::LineIndex::new(bytes);
     let mut cookie = false;
     for i in secret_tokens(&tokens) {
         cookie |= i > 0 && tokens[i - 1].value == b"-setcookie";
-        add_token(secrets, source, bytes, &tokens[i]);
+        add_token(secrets, source, bytes, &lines, &tokens[i]);
     }
     cookie
 }
@@ -255,6 +258,7 @@ fn add_token(
     secrets: &mut relkit_common::Secrets,
     source: &str,
     bytes: &[u8],
+    lines: &relkit_common::LineIndex,
     token: &crate::tokenize::Token,
 ) {
     // A `#` right after the word cut it short (hash-cuts-word): the comment is the
@@ -267,7 +271,7 @@ fn add_token(
     } else {
         token.end
     };
-    secrets.add_ranges(source, bytes, std::iter::once(token.start..end));
+    secrets.add_byte_span(source, bytes, lines, token.start..end);
     secrets.add_value(&String::from_utf8_lossy(&token.value));
     // The word as written (quotes and all) may differ from its value.
     secrets.add_value(&String::from_utf8_lossy(&bytes[token.start..token.end]));

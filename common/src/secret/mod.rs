@@ -6,7 +6,6 @@
 //! rendering then asks this: a source line under a finding has its secret spans
 //! masked, and any free text (a message, a hint, an error) has the values masked. A
 //! mask keeps the width, so carets under a line still point at the right column.
-
 //!
 //! What is a secret is decided here too, once for every tool: [`is_secret_name`]
 //! (the name rule, with its lists) and the scanners in [`scan`] for the texts a
@@ -87,17 +86,7 @@ impl Secrets {
         }
         let lines = LineIndex::new(text);
         for range in ranges {
-            let (line, column) = lines.position(text, range.start);
-            let (end_line, end_column) = lines.position(text, range.end);
-            self.add_span(
-                source,
-                Span {
-                    line,
-                    column,
-                    end_line,
-                    end_column,
-                },
-            );
+            self.add_byte_span(source, text, &lines, range.clone());
             let value = String::from_utf8_lossy(&text[range.clone()]).into_owned();
             let unquoted = value
                 .strip_prefix(['"', '\''])
@@ -110,9 +99,25 @@ impl Secrets {
         }
     }
 
-    /// Whether `source` has a secret span.
-    pub fn has_spans(&self, source: &str) -> bool {
-        self.spans.get(source).is_some_and(|s| !s.is_empty())
+    /// A secret at byte `range` of `text`, with the text's line index at hand.
+    pub fn add_byte_span(
+        &mut self,
+        source: &str,
+        text: &[u8],
+        lines: &LineIndex,
+        range: Range<usize>,
+    ) {
+        let (line, column) = lines.position(text, range.start);
+        let (end_line, end_column) = lines.position(text, range.end);
+        self.add_span(
+            source,
+            Span {
+                line,
+                column,
+                end_line,
+                end_column,
+            },
+        );
     }
 
     /// All of `text` (the source named `source`), every secret span and known value
@@ -263,7 +268,6 @@ mod tests {
         let text = "export A=1\nexport SECRET='two\nlines' B=2\n";
         let mut s = Secrets::new(false);
         s.add_ranges("env.sh", text.as_bytes(), scan::in_shell(text.as_bytes()));
-        assert!(s.has_spans("env.sh"));
         assert_eq!(
             s.mask_text("env.sh", text),
             "export A=1\nexport SECRET=****\n****** B=2\n"

@@ -9,8 +9,9 @@ use super::name::is_secret_name;
 use std::ops::Range;
 
 /// The values of assignments to secret names in a shell script (`NAME=value`,
-/// `export NAME=value`, `env NAME=value cmd`, anywhere in the script), and the
-/// password of every `scheme://user:password@host` in an assigned value. Ranges are
+/// `export NAME=value`, `env NAME=value cmd`, anywhere in the script), and in any
+/// assigned value the password of a `scheme://user:password@host` and the word
+/// after a `-setcookie`. Ranges are
 /// bytes of `text`; a value is masked as written, quotes included.
 pub fn in_shell(text: &[u8]) -> Vec<Range<usize>> {
     let mut found = Vec::new();
@@ -21,10 +22,8 @@ pub fn in_shell(text: &[u8]) -> Vec<Range<usize>> {
             b'#' => i = line_end(text, i),
             _ => {
                 let end = shell_word_end(text, i);
-                if let Some(value) = assigned_value(text, i, end) {
-                    let name = &text[i..value.start - 1];
-                    let name = String::from_utf8_lossy(name.strip_suffix(b"+").unwrap_or(name));
-                    if is_secret_name(&name) {
+                if let Some((name, value)) = assignment(text, i, end) {
+                    if is_secret_name(&String::from_utf8_lossy(name)) {
                         found.push(value);
                     } else {
                         let raw = &text[value.clone()];
@@ -39,8 +38,9 @@ pub fn in_shell(text: &[u8]) -> Vec<Range<usize>> {
     found
 }
 
-/// `NAME=value` or `NAME+=value` in `text[start..end]`: the value's range, when not empty.
-fn assigned_value(text: &[u8], start: usize, end: usize) -> Option<Range<usize>> {
+/// `NAME=value` or `NAME+=value` in `text[start..end]`: the name, and the value's
+/// range when it is not empty.
+fn assignment(text: &[u8], start: usize, end: usize) -> Option<(&[u8], Range<usize>)> {
     let word = &text[start..end];
     let first = *word.first()?;
     if !(first.is_ascii_alphabetic() || first == b'_') {
@@ -49,11 +49,11 @@ fn assigned_value(text: &[u8], start: usize, end: usize) -> Option<Range<usize>>
     let eq = word.iter().position(|&b| b == b'=')?;
     let name = word[..eq].strip_suffix(b"+").unwrap_or(&word[..eq]);
     let name_ok = name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_');
-    (name_ok && eq + 1 < word.len()).then(|| start + eq + 1..end)
+    (name_ok && eq + 1 < word.len()).then(|| (name, start + eq + 1..end))
 }
 
 /// The password part of the first `scheme://user:password@` in `value`.
-pub fn url_password(value: &[u8]) -> Option<Range<usize>> {
+fn url_password(value: &[u8]) -> Option<Range<usize>> {
     let scheme_end = value.windows(3).position(|w| w == b"://")? + 3;
     let rest = &value[scheme_end..];
     let authority_end = rest
@@ -67,7 +67,7 @@ pub fn url_password(value: &[u8]) -> Option<Range<usize>> {
 
 /// The word after each `-setcookie` in a value that holds erl flags
 /// (`ELIXIR_ERL_OPTIONS="-setcookie abc"`, `ERL_AFLAGS`), up to a blank or a quote.
-pub fn cookie_flags(value: &[u8]) -> Vec<Range<usize>> {
+fn cookie_flags(value: &[u8]) -> Vec<Range<usize>> {
     const FLAG: &[u8] = b"-setcookie";
     let stop = |b: u8| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'');
     let mut found = Vec::new();
@@ -209,16 +209,15 @@ fn erlang_tokens(text: &[u8]) -> Vec<Token> {
                 let end = quoted_end(text, i + 1, c);
                 (Term::Name, end, i + 1..end.saturating_sub(1).max(i + 1))
             }
-            b'$' => (
-                Term::Other,
-                (i + if text.get(i + 1) == Some(&b'\\') {
+            // A character literal: `$x`, or `$\x` escaped.
+            b'$' => {
+                let len = if text.get(i + 1) == Some(&b'\\') {
                     3
                 } else {
                     2
-                })
-                .min(text.len()),
-                0..0,
-            ),
+                };
+                (Term::Other, (i + len).min(text.len()), 0..0)
+            }
             b'<' if text.get(i + 1) == Some(&b'<') => (Term::Open(b'<'), i + 2, 0..0),
             b'>' if text.get(i + 1) == Some(&b'>') => (Term::Close(b'<'), i + 2, 0..0),
             b'=' if text.get(i + 1) == Some(&b'>') => (Term::Arrow, i + 2, 0..0),
