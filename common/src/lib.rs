@@ -19,6 +19,7 @@ pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod text;
+pub mod threads;
 pub mod time;
 
 /// The six tools, in the order the README lists them.

@@ -3,5 +3,5 @@
 //! no hang, every error at a real line and column.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    hsts_check::haproxy::exercise_reader(data);
+    hsts_check::invariants::exercise_haproxy_reader(data);
 });

@@ -3,5 +3,5 @@
 //! and every directive and error at a real line and column.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    hsts_check::nginx::exercise_reader(data);
+    hsts_check::invariants::exercise_nginx_reader(data);
 });

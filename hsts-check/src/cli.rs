@@ -10,7 +10,7 @@ use relkit_common::{
 use std::io::Write;
 use std::process::ExitCode;
 
-const TOOL: &str = "hsts-check";
+use crate::codes::TOOL;
 
 #[derive(Parser)]
 #[command(

@@ -2,21 +2,13 @@
 //! host. What was fetched comes from a [`Fetcher`]: saved dumps (`--from-dumps`) or
 //! the network; the explanation is the same either way.
 
+use crate::codes::{self, *};
 use crate::dump::{parse_dump, Response};
 use crate::header::{human_duration, parse, Policy};
 use crate::report::policy_findings;
 use relkit_common::{Document, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-
-const TOOL: &str = "hsts-check";
-
-pub const CODE_FORCED_HTTPS_WITHOUT_HTTPS: &str = "forced-https-without-https";
-pub const CODE_PRELOADED_TLD: &str = "preloaded-tld";
-pub const CODE_HEADER_MISSING_ON_ERRORS: &str = "header-missing-on-errors";
-pub const CODE_HTTP_NOT_REDIRECTED: &str = "http-not-redirected";
-pub const CODE_PROBE_FAILED: &str = "probe-failed";
-pub const CODE_NOT_COVERED: &str = "not-covered";
 
 /// TLDs on Chromium's preload list as whole TLDs: every name under them is HTTPS-only
 /// in browsers, whatever its servers send.
@@ -242,9 +234,7 @@ fn look(host: &str, fetcher: &dyn Fetcher, findings: &mut Vec<Finding>) -> Seen 
                 findings.extend(
                     policy_findings(&policy, first, host)
                         .into_iter()
-                        .filter(|f| {
-                            f.code != crate::report::CODE_PRELOAD_ELIGIBILITY || policy.preload
-                        }),
+                        .filter(|f| f.code != CODE_PRELOAD_ELIGIBILITY || policy.preload),
                 );
                 seen.policy = Some(policy);
             }
@@ -257,7 +247,7 @@ fn look(host: &str, fetcher: &dyn Fetcher, findings: &mut Vec<Finding>) -> Seen 
             let has = !r.all("Strict-Transport-Security").is_empty();
             seen.header_on_404 = Some(has);
             if !has {
-                findings.push(Finding::new(TOOL, Severity::Warning, CODE_HEADER_MISSING_ON_ERRORS,
+                findings.push(codes::finding(Severity::Warning, CODE_HEADER_MISSING_ON_ERRORS,
                     format!("the {} response to a missing page has no Strict-Transport-Security header", r.status_line))
                     .in_file(host)
                     .with_hint("nginx adds headers to error responses only with `always`: add_header Strict-Transport-Security \"max-age=31536000\" always; (and a location with its own add_header drops the server's)"));
@@ -294,10 +284,9 @@ pub fn probe(hosts: &[String], fetcher: &dyn Fetcher) -> ProbeReport {
         let host = given.trim_end_matches('.').to_ascii_lowercase();
         if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
             findings.push(
-                Finding::new(
-                    TOOL,
+                codes::finding(
                     Severity::Warning,
-                    crate::report::CODE_IP_LITERAL_HOST,
+                    CODE_IP_LITERAL_HOST,
                     "an IP address: browsers never keep an HSTS policy for one (RFC 6797 §8.1.1)",
                 )
                 .in_file(host.clone()),
@@ -336,7 +325,7 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
     let tld = host.rsplit('.').next().unwrap_or("");
     if PRELOADED_TLDS.contains(&tld) {
         let problem = !me.https;
-        let f = Finding::new(TOOL, if problem { Severity::Error } else { Severity::Info }, CODE_PRELOADED_TLD,
+        let f = codes::finding(if problem { Severity::Error } else { Severity::Info }, CODE_PRELOADED_TLD,
             format!(".{tld} is on the browsers' preload list as a whole TLD: {host} is HTTPS-only everywhere, whatever its server sends"))
             .in_file(host);
         findings.push(if problem {
@@ -356,14 +345,13 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
     let covered = covering(host, chain);
     if me.https && me.sts_headers == 0 {
         let by_parent = covered.as_ref().is_some_and(|(by, _)| by.host != host);
-        let mut f = Finding::new(
-            TOOL,
+        let mut f = codes::finding(
             if by_parent {
                 Severity::Info
             } else {
                 Severity::Warning
             },
-            crate::report::CODE_NO_HEADER,
+            CODE_NO_HEADER,
             format!(
                 "https://{host}/ answers {} without a Strict-Transport-Security header{}",
                 me.https_status.map(|s| s.to_string()).unwrap_or_default(),
@@ -380,13 +368,12 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
     }
     let Some((by, policy)) = covered else {
         if me.https && me.policy.is_none() {
-            findings.push(Finding::new(TOOL, Severity::Info, CODE_NOT_COVERED,
+            findings.push(codes::finding(Severity::Info, CODE_NOT_COVERED,
                 format!("no HSTS policy covers {host}: browsers use HTTPS only when told to by a link or redirect")).in_file(host));
         }
         if me.https_error.is_some() && !me.http_plain && me.http_status.is_none() {
             findings.push(
-                Finding::new(
-                    TOOL,
+                codes::finding(
                     Severity::Warning,
                     CODE_PROBE_FAILED,
                     format!(
@@ -431,8 +418,7 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
             trap_fix(host, &by.host)
         };
         findings.push(
-            Finding::new(
-                TOOL,
+            codes::finding(
                 Severity::Error,
                 CODE_FORCED_HTTPS_WITHOUT_HTTPS,
                 format!(
@@ -444,7 +430,7 @@ fn judge(host: &str, chain: &[Seen], findings: &mut Vec<Finding>) -> Verdict {
             .with_hint(fix),
         );
     } else if me.http_plain && by.host == host {
-        findings.push(Finding::new(TOOL, Severity::Warning, CODE_HTTP_NOT_REDIRECTED,
+        findings.push(codes::finding(Severity::Warning, CODE_HTTP_NOT_REDIRECTED,
             format!("http://{host}/ answers {} instead of redirecting to HTTPS: a first visit stays on plain HTTP", me.http_status.map(|s| s.to_string()).unwrap_or_default()))
             .in_file(host)
             .with_hint("answer plain HTTP with a 301 to https:// on the same host"));

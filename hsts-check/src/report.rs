@@ -1,21 +1,9 @@
 //! The `hsts-check.report` document and the findings for parsed headers.
 
+use crate::codes::{self, *};
 use crate::header::{human_duration, parse, Policy, PRELOAD_MIN_MAX_AGE};
 use relkit_common::{Document, Finding, Severity};
 use serde::{Deserialize, Serialize};
-
-const TOOL: &str = "hsts-check";
-
-pub const CODE_INVALID_HEADER: &str = "invalid-header";
-pub const CODE_UNKNOWN_DIRECTIVE: &str = "unknown-directive";
-pub const CODE_REPEATED_DIRECTIVE: &str = "repeated-directive";
-pub const CODE_CHROMIUM_DIFFERS: &str = "chromium-differs";
-pub const CODE_DUPLICATE_HEADER: &str = "duplicate-header";
-pub const CODE_NO_HEADER: &str = "no-header";
-pub const CODE_STS_OVER_HTTP: &str = "sts-over-http";
-pub const CODE_IP_LITERAL_HOST: &str = "ip-literal-host";
-pub const CODE_POLICY_DELETED: &str = "policy-deleted";
-pub const CODE_PRELOAD_ELIGIBILITY: &str = "preload-eligibility";
 
 /// One header value and what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +32,7 @@ impl Document for Report {
 }
 
 fn finding(severity: Severity, code: &str, message: impl Into<String>, path: &str) -> Finding {
-    Finding::new(TOOL, severity, code, message).in_file(path)
+    codes::finding(severity, code, message).in_file(path)
 }
 
 /// More than one STS header in one response: only the first counts (RFC 6797 §8.1).

@@ -15,10 +15,18 @@ fn the_fuzz_corpus_keeps_its_properties() {
 
 #[test]
 fn the_nginx_config_corpus_keeps_its_properties() {
-    replay_fuzz_corpus("nginx_config", 5, hsts_check::nginx::exercise_reader);
+    replay_fuzz_corpus(
+        "nginx_config",
+        5,
+        hsts_check::invariants::exercise_nginx_reader,
+    );
 }
 
 #[test]
 fn the_haproxy_config_corpus_keeps_its_properties() {
-    replay_fuzz_corpus("haproxy_config", 5, hsts_check::haproxy::exercise_reader);
+    replay_fuzz_corpus(
+        "haproxy_config",
+        5,
+        hsts_check::invariants::exercise_haproxy_reader,
+    );
 }

@@ -1,4 +1,4 @@
-//! The predictions of `hsts_check::haproxy` against a live haproxy: 60 generated
+//! The predictions of `hsts_check::config::haproxy` against a live haproxy: 60 generated
 //! configurations (a frontend on HTTP and HTTPS, two backends and a small origin in
 //! the same file; `http-response` and `http-after-response` `set-header`,
 //! `add-header` and `del-header` in the frontend and the backends, with `if`/`unless`
@@ -8,7 +8,7 @@
 //! over HTTP and HTTPS; the status and the headers haproxy sent must be the predicted
 //! ones.
 
-use hsts_check::haproxy::{self, Prediction, Request};
+use hsts_check::config::haproxy::{self, Prediction, Request};
 use relkit_tests::{curl_get, free_port, listening, require_peer, self_signed_cert, Rng};
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -6,7 +6,7 @@
 //! others; for the accepted ones, crossplane's tree must be the reader's, directive
 //! for directive, file by file.
 
-use hsts_check::nginx::{self, Config, Directive};
+use hsts_check::config::nginx::{self, Config, Directive};
 use relkit_tests::{require_peer, Rng};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The header predictions of `hsts_check::nginx_model` against a live nginx: 300
+//! The header predictions of `hsts_check::config::nginx` against a live nginx: 300
 //! generated configurations (add_header at the http, server, location, nested
 //! location and `if` levels, with and without `always`, every quoting, values from
 //! `map`s on `$scheme`, `$https`, `$server_name` and `$host` and from `set`, `if` on
@@ -8,8 +8,8 @@
 //! and a path no location matches is requested over HTTP and HTTPS, and the status
 //! and the headers nginx sent must be the predicted ones.
 
-use hsts_check::nginx;
-use hsts_check::nginx_model::{self, Prediction};
+use hsts_check::config::nginx;
+use hsts_check::config::nginx::Prediction;
 use relkit_tests::{curl_get, free_port, listening, require_peer, self_signed_cert, Rng};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -223,7 +223,7 @@ fn predictions_are_what_a_live_nginx_sends() {
         };
         let conf = std::fs::read_to_string(dir.join("nginx.conf")).unwrap();
         let config = nginx::read(&dir.join("nginx.conf")).expect("the generated file reads");
-        let servers = nginx_model::servers(&config);
+        let servers = nginx::servers(&config);
         for (name, paths) in &targets {
             let model = servers
                 .iter()
@@ -231,14 +231,14 @@ fn predictions_are_what_a_live_nginx_sends() {
                 .expect("the model has the server");
             for path in paths {
                 for (scheme, port) in [("http", http), ("https", https)] {
-                    let request = nginx_model::Request {
+                    let request = nginx::Request {
                         scheme,
                         host: name,
                         path,
                     };
                     let Prediction::Known {
                         status, headers, ..
-                    } = nginx_model::predict(model, request)
+                    } = nginx::predict(model, request)
                     else {
                         panic!("case {case}: {scheme} {path} is not predicted");
                     };
