@@ -3,5 +3,5 @@
 //! that read survive a write and a second read; blocks on threads change nothing.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    journal_fmt::exercise_readers(data);
+    journal_fmt::invariants::exercise_readers(data);
 });

@@ -3,5 +3,5 @@
 //! instants within journalctl's range.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    journal_fmt::exercise_time(data);
+    journal_fmt::invariants::exercise_time(data);
 });

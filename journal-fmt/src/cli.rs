@@ -1,9 +1,9 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
-use crate::processor::{Format, Output, Settings};
-use crate::sink::Sink;
-use crate::{detect, filter::Filter, follow, level, timespec};
+use crate::run::processor::{Format, Output, Settings};
+use crate::run::sink::Sink;
+use crate::{entry::level, filter::Filter, run::detect, run::follow, time::timespec};
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};
 use relkit_common::color::ColorWhen;
@@ -138,9 +138,8 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
 
-    /// Worker threads for a file or pipe [default: the number of cores].
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    threads: relkit_common::threads::ThreadsArg,
 
     /// The longest line read as an entry, in bytes; a longer one is passed on as
     /// unparsed, a piece at a time.
@@ -295,9 +294,7 @@ fn run(cli: Cli) -> Result<Status> {
         sink.finish()?;
         return Ok(Status::Clean);
     }
-    let threads = cli
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = cli.threads.count();
     let files = if cli.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {

@@ -2,8 +2,8 @@
 //! and `--field KEY=VALUE`. Several values of one filter widen it (journalctl's OR);
 //! different filters narrow it (AND).
 
+use crate::entry::level::Decide;
 use crate::entry::Entry;
-use crate::level::Decide;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -104,7 +104,7 @@ impl Filter {
         }
     }
 
-    /// `-g` on the message (given without ANSI sequences, as [`crate::level::Facts`]
+    /// `-g` on the message (given without ANSI sequences, as [`crate::entry::level::Facts`]
     /// holds it).
     pub fn grep_passes(&self, message: Option<&[u8]>) -> bool {
         match &self.grep {

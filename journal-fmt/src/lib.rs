@@ -1,190 +1,21 @@
 //! journal-fmt: filter and colourise systemd journal output of BEAM apps.
 //!
-//! Inputs (`journalctl -o json`, `json-seq`, `export`, the `short` family, `cat`
-//! and Elixir console lines) become [`entry::Entry`] values; [`level`] finds each
+//! Inputs ([`input`]: `journalctl -o json`, `json-seq`, `export`, the `short` family, `cat`
+//! and Elixir console lines) become [`entry::Entry`] values; [`entry::level`] finds each
 //! entry's effective level (an Elixir release logs `[error]` at `PRIORITY=6`);
 //! [`filter`] applies `-p`, `-u`, `-t`, `-g`, `--since/--until` and `--field`;
-//! [`render`] writes human lines; a [`processor::Processor`] takes one entry from
-//! input to output, [`lines`] cuts a stream into blocks, [`sink`] writes and reports,
-//! and [`engine`] runs them, in parallel on blocks of a file or pipe with the output
-//! in input order.
+//! [`render`] writes human lines; [`time`] shows and reads timestamps; [`run`] takes
+//! entries from input to output, in parallel on blocks of a file or pipe with the
+//! output in input order. [`cli`] is the command line, [`invariants`] what the fuzz
+//! targets check.
 
 pub mod cli;
-pub mod clock;
-pub mod detect;
-pub mod engine;
 pub mod entry;
-pub mod export;
 pub mod filter;
-pub mod follow;
-pub mod json;
-pub mod jsonstream;
-pub mod level;
-pub mod lines;
-pub mod merge;
-pub mod processor;
+pub mod input;
+#[doc(hidden)]
+pub mod invariants;
 pub mod render;
-pub mod sink;
+pub mod run;
 mod swar;
-pub mod text;
-pub mod timespec;
-
-/// The first `byte` in a short haystack (words, headers, field names), where a plain
-/// loop beats memchr's call overhead.
-pub(crate) fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == byte)
-}
-
-/// Run every reader on arbitrary bytes: each line as a json entry (which must survive
-/// a write and a second read) and as a `short` line, the whole as an export stream
-/// (likewise), and the whole through the engine in every input form, coloured and as
-/// json, with and without `--merge`, in one block and in small blocks on 2 threads
-/// (which must agree). The
-/// fuzz target and its corpus replay call this.
-#[doc(hidden)]
-pub fn exercise_readers(data: &[u8]) {
-    let mut clock = clock::Clock::utc();
-    for line in data.split(|&b| b == b'\n') {
-        if let Ok(entry) = json::parse_line(line) {
-            let mut again = Vec::new();
-            json::write_entry(&mut again, &entry);
-            let mut back = json::parse_line(&again[..again.len() - 1]).expect("re-reading json");
-            let mut entry = entry;
-            // Repeated fields come back together, each in its order.
-            back.fields.sort_by(|a, b| a.name.cmp(&b.name));
-            entry.fields.sort_by(|a, b| a.name.cmp(&b.name));
-            assert_eq!(back, entry);
-        }
-        let _ = text::short_line(line, &mut clock, 1_795_338_007_000_000);
-        let _ = render::sanitize(line);
-    }
-    exercise_engine(data);
-    exercise_json_text(data);
-    let mut reader = export::ExportReader::new(data, 1 << 16);
-    let mut guard = 0;
-    while let Some(result) = reader.next_entry() {
-        guard += 1;
-        assert!(
-            guard <= data.len() + 1,
-            "the export reader does not advance"
-        );
-        if let Ok(entry) = result {
-            if entry.fields.iter().any(|f| f.value.is_none()) {
-                continue;
-            }
-            let mut again = Vec::new();
-            export::write_entry(&mut again, &entry).expect("writing to memory");
-            let mut second = export::ExportReader::new(&again[..], 1 << 16);
-            let back = second.next_entry().expect("one entry").expect("readable");
-            assert_eq!(back, entry);
-        }
-    }
-}
-
-/// JSON text as lines: the same lines whatever the reads, each value on one line
-/// (no newline but in a string's raw bytes), and a compact json line unchanged.
-fn exercise_json_text(data: &[u8]) {
-    use std::io::Read;
-    let whole = {
-        let mut out = Vec::new();
-        jsonstream::JsonValues::new(data)
-            .read_to_end(&mut out)
-            .expect("reading memory");
-        out
-    };
-    let mut trickled = Vec::new();
-    jsonstream::JsonValues::new(lines::Trickle {
-        inner: data,
-        chunk: 7,
-    })
-    .read_to_end(&mut trickled)
-    .expect("reading memory");
-    assert_eq!(whole, trickled, "the reads change nothing");
-    assert!(whole.is_empty() || whole.ends_with(b"\n"));
-    for line in data.split(|&b| b == b'\n') {
-        if line.first() == Some(&b'{') && json::parse_line(line).is_ok() {
-            let mut out = Vec::new();
-            jsonstream::JsonValues::new(line)
-                .read_to_end(&mut out)
-                .expect("reading memory");
-            let again = json::parse_line(&out[..out.len() - 1]).expect("still json");
-            assert_eq!(again, json::parse_line(line).expect("json"));
-        }
-    }
-}
-
-fn exercise_engine(data: &[u8]) {
-    use lines::Blocks;
-    use processor::{Format, Output, Processor, Settings};
-    use sink::Sink;
-    use std::sync::Arc;
-    for (output, merge) in [
-        (Output::Short, false),
-        (Output::Json, false),
-        (Output::Short, true),
-        (Output::Json, true),
-    ] {
-        let settings = Arc::new(Settings {
-            output,
-            color: true,
-            utc: true,
-            filter: filter::Filter {
-                priority: Some((0, 4)),
-                ..filter::Filter::default()
-            },
-            now: 1_795_338_007_000_000,
-            max_line: 4096,
-            merge,
-        });
-        for format in [Format::Json, Format::Short, Format::Cat] {
-            // As the command reads: `short` input keeps an entry's indented lines
-            // with it (lines longer than 64 KiB, not in the corpus, would be pieces).
-            let keep = format == Format::Short;
-            let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-            let mut blocks = Blocks::new(data, 1 << 20, 1 << 16, false).keeping_indented(keep);
-            let mut processor = Processor::new(Arc::clone(&settings));
-            engine::run_sequential(&mut blocks, format, &mut processor, &mut sink)
-                .expect("writing to memory");
-            let mut parallel = Sink::new(Vec::new(), Vec::new(), false, false);
-            // Small blocks (at most about 24 of them, so a run stays quick), read 7
-            // bytes at a time, put block edges inside events.
-            let block = (data.len() / 24).max(7);
-            let trickle = lines::Trickle {
-                inner: std::io::Cursor::new(data.to_vec()),
-                chunk: 7,
-            };
-            let blocks = Blocks::new(trickle, block, 1 << 16, false).keeping_indented(keep);
-            engine::run_parallel(blocks, format, Arc::clone(&settings), 2, &mut parallel)
-                .expect("writing to memory");
-            assert_eq!(parallel.out, sink.out, "blocks on threads change nothing");
-        }
-        let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
-        let mut processor = Processor::new(settings);
-        engine::run_export(data, &mut processor, &mut sink).expect("reading memory");
-    }
-}
-
-/// Read arbitrary text as `--since` would, in UTC and in a zone with summer time:
-/// no panic, and every instant read (other than `@`'s) within journalctl's range.
-/// The `journal_time` fuzz target and its corpus replay call this.
-#[doc(hidden)]
-pub fn exercise_time(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let zones = [
-        Some(jiff::tz::TimeZone::UTC),
-        jiff::tz::TimeZone::get("Europe/Berlin").ok(),
-    ];
-    for zone in zones.into_iter().flatten() {
-        let mut reader = timespec::TimeReader::new(zone, 1_795_338_007_000_000);
-        for _ in 0..2 {
-            if let Ok(at) = reader.read(text) {
-                assert!(
-                    text.starts_with('@') || at <= 253_402_214_399_000_000,
-                    "{text:?}"
-                );
-            }
-        }
-    }
-}
+pub mod time;

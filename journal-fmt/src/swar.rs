@@ -69,3 +69,9 @@ pub fn find(
     }
     rest(&bytes[at..]).map(|i| at + i)
 }
+
+/// The first `byte` in a short haystack (words, headers, field names), where a plain
+/// loop beats memchr's call overhead.
+pub(crate) fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == byte)
+}

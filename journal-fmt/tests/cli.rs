@@ -545,10 +545,12 @@ fn many_blocks_on_several_threads_keep_their_order() {
         assert!(one == two && one == five, "{args:?}");
     }
     // The same count as the level rule run entry by entry in one pass.
-    let mut levels = journal_fmt::level::Levels::default();
+    let mut levels = journal_fmt::entry::level::Levels::default();
     let want = input
         .lines()
-        .filter(|l| levels.level_of(&journal_fmt::json::parse_line(l.as_bytes()).unwrap()) <= 3)
+        .filter(|l| {
+            levels.level_of(&journal_fmt::input::json::parse_line(l.as_bytes()).unwrap()) <= 3
+        })
         .count();
     let errors = run_on(&input, &["-p", "err", "-o", "cat"]);
     assert_eq!(errors.lines().count(), want);

@@ -2,8 +2,8 @@
 //! effective levels find the crash report, stack trace and all, and the warning
 //! that arrived ANSI-coloured.
 
-use journal_fmt::export::ExportReader;
-use journal_fmt::level::Levels;
+use journal_fmt::entry::level::Levels;
+use journal_fmt::input::export::ExportReader;
 use relkit_tests::example_dir;
 
 #[test]

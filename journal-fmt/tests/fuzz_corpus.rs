@@ -5,10 +5,14 @@ use relkit_tests::replay_fuzz_corpus;
 
 #[test]
 fn the_fuzz_corpus_keeps_its_properties() {
-    replay_fuzz_corpus("journal_readers", 2, journal_fmt::exercise_readers);
+    replay_fuzz_corpus(
+        "journal_readers",
+        2,
+        journal_fmt::invariants::exercise_readers,
+    );
 }
 
 #[test]
 fn the_time_fuzz_corpus_keeps_its_properties() {
-    replay_fuzz_corpus("journal_time", 2, journal_fmt::exercise_time);
+    replay_fuzz_corpus("journal_time", 2, journal_fmt::invariants::exercise_time);
 }

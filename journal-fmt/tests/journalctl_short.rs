@@ -7,7 +7,7 @@
 //! `journalctl -o json` has it, in every short form it reads.
 
 use journal_fmt::entry::Entry;
-use journal_fmt::json::parse_line;
+use journal_fmt::input::json::parse_line;
 use relkit_tests::require_peer;
 
 mod common;

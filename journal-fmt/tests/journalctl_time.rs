@@ -9,7 +9,7 @@
 //! tool comparing the wrong one selects different entries at a boundary.
 
 use journal_fmt::entry::Entry;
-use journal_fmt::timespec::TimeReader;
+use journal_fmt::time::timespec::TimeReader;
 use relkit_tests::require_peer;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,8 @@
 //! `null` standing exactly where journalctl's 4096-byte rule says).
 
 use journal_fmt::entry::Entry;
-use journal_fmt::export::ExportReader;
-use journal_fmt::json::parse_line;
+use journal_fmt::input::export::ExportReader;
+use journal_fmt::input::json::parse_line;
 use relkit_tests::require_peer;
 
 mod common;

@@ -41,10 +41,9 @@ enum Verb {
         /// The tarball to write (written 0600, atomically).
         #[arg(short, long, value_name = "FILE.tar.gz")]
         output: PathBuf,
-        /// Compression threads [default: the number of cores]; more than 64 is taken as
-        /// 64 (memory stays under 64 MiB). The bytes do not depend on it.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        threads: Option<u32>,
+        /// Compression threads: more than 64 is taken as 64 (memory stays under 64 MiB).
+        #[command(flatten)]
+        threads: relkit_common::threads::ThreadsArg,
     },
     /// Unpack safely into DIR: every entry checked first, written to a temporary
     /// sibling, renamed into place only when complete.
@@ -107,10 +106,7 @@ pub fn main() -> ExitCode {
                 output,
                 threads,
             } => {
-                let threads = threads.map_or_else(
-                    || std::thread::available_parallelism().map_or(1, |n| n.get()),
-                    |n| n as usize,
-                );
+                let threads = threads.count();
                 let progress = relkit_common::Progress::bytes(&cli.common, "packing");
                 let manifest =
                     pack::pack(dir, output, pack::mtime_from_env()?, threads, &progress)?;

@@ -1,7 +1,7 @@
 //! Helpers the journal-fmt tests share.
 
 use journal_fmt::entry::Entry;
-use journal_fmt::export::write_entry;
+use journal_fmt::input::export::write_entry;
 use std::path::Path;
 use std::process::{Command, Stdio};
 

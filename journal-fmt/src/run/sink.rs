@@ -1,7 +1,7 @@
 //! Where output and reports go: stdout (flushed per block when following or on a
 //! terminal), the once-per-kind reports of bad input on stderr, and `--strict`.
 
-use crate::processor::Problem;
+use crate::run::processor::Problem;
 use std::io::{self, Write};
 
 /// Where output and reports go: stdout (flushed per block when following or on a

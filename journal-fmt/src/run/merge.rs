@@ -5,9 +5,9 @@
 //! when a read ends; it is written there, so entries of other processes logged
 //! while it was open come before it.
 
-use crate::clock::Moment;
 use crate::entry::Entry;
-use crate::processor::Format;
+use crate::input::format::Format;
+use crate::time::clock::Moment;
 
 /// Where an event's first entry can be read again: the line and its form, or the
 /// entry itself (export input).

@@ -15,7 +15,7 @@
 //!    takes the level of the event its stream (`_STREAM_ID`, else `_PID`) is in.
 //! 5. Otherwise `PRIORITY` (6).
 
-use crate::entry::Entry;
+use super::fields::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -125,7 +125,7 @@ pub fn elixir_header(message: &[u8]) -> Option<Header> {
         if open > 0 && head[open - 1] != b' ' {
             continue;
         }
-        let close = crate::find_byte(b']', &head[open..])? + open;
+        let close = crate::swar::find_byte(b']', &head[open..])? + open;
         if matches!(head.get(close + 1), None | Some(b' ')) {
             if let Some(level) = elixir_word(&head[open + 1..close]) {
                 return Some((open, close + 1, level));
@@ -143,7 +143,7 @@ pub fn elixir_header(message: &[u8]) -> Option<Header> {
 pub fn logger_metadata(message: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
     let before = elixir_header(message).map_or(&message[..0], |(open, _, _)| &message[..open]);
     before.split(|&b| b == b' ').filter_map(|word| {
-        let eq = crate::find_byte(b'=', word)?;
+        let eq = crate::swar::find_byte(b'=', word)?;
         let (key, value) = (&word[..eq], &word[eq + 1..]);
         let first_ok = key
             .first()

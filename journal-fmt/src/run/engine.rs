@@ -1,4 +1,4 @@
-//! The glue from input bytes to output bytes: blocks from [`crate::lines`] through
+//! The glue from input bytes to output bytes: blocks from [`crate::input::lines`] through
 //! a [`Processor`] into a [`Sink`], in one of two ways: in order on one thread
 //! (following, a terminal, export input), or in parallel on blocks of lines with the
 //! output kept in input order.
@@ -11,10 +11,12 @@
 //! worker learnt of each stream is then applied. Such lines are rare: only those
 //! before the first header of their stream in a block of a megabyte.
 
-use crate::export::{ExportError, ExportReader};
-use crate::lines::{Blocks, LongPart, Piece, Pool};
-use crate::processor::{entry_time, write_unparsed, Format, Outcome, Problem, Processor, Settings};
-use crate::sink::Sink;
+use crate::entry::times::entry_time;
+use crate::input::export::{ExportError, ExportReader};
+use crate::input::lines::{Blocks, LongPart, Piece, Pool};
+use crate::render::write_unparsed;
+use crate::run::processor::{Format, Outcome, Problem, Processor, Settings};
+use crate::run::sink::Sink;
 use std::io::{self, BufRead, Read, Write};
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -43,8 +45,8 @@ struct Done {
     out: Vec<u8>,
     stops: Vec<Stop>,
     lines: u64,
-    known: Vec<(Vec<u8>, Option<crate::level::Event>)>,
-    open: Vec<crate::merge::OpenEvent>,
+    known: Vec<(Vec<u8>, Option<crate::entry::level::Event>)>,
+    open: Vec<crate::run::merge::OpenEvent>,
 }
 
 fn process_block(processor: &mut Processor, format: Format, input: Vec<u8>, pool: &Pool) -> Done {
@@ -357,8 +359,8 @@ mod tests {
     use super::*;
     use crate::entry::Entry;
     use crate::filter::Filter;
-    use crate::json;
-    use crate::processor::Output;
+    use crate::input::json;
+    use crate::run::processor::Output;
 
     fn settings(output: Output, filter: Filter) -> Arc<Settings> {
         Arc::new(Settings {
@@ -391,7 +393,7 @@ mod tests {
     ) -> Sink<Vec<u8>, Vec<u8>> {
         let mut sink = Sink::new(Vec::new(), Vec::new(), false, false);
         // Reads of at most `block` bytes, so the blocks are that small.
-        let trickle = crate::lines::Trickle {
+        let trickle = crate::input::lines::Trickle {
             inner: std::io::Cursor::new(input.as_bytes().to_vec()),
             chunk: block,
         };

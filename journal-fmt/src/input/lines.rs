@@ -62,7 +62,7 @@ pub struct Blocks<R> {
     /// Return whatever whole lines arrived with each read (following, terminals).
     eager: bool,
     /// Keep a line and the indented lines after it in one block (`short` input,
-    /// where they are one entry: see [`crate::text::record_end`]).
+    /// where they are one entry: see [`crate::input::text::record_end`]).
     keep_indented: bool,
     in_long: bool,
     eof: bool,

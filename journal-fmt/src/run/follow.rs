@@ -2,10 +2,10 @@
 //! at a time. SIGINT or SIGTERM (to this process or, with Ctrl-C, to both) and a
 //! broken pipe end it cleanly: journalctl is killed if it still runs, and reaped.
 
-use crate::engine;
-use crate::lines::Blocks;
-use crate::processor::{Format, Processor, Settings};
-use crate::sink::Sink;
+use crate::input::lines::Blocks;
+use crate::run::engine;
+use crate::run::processor::{Format, Processor, Settings};
+use crate::run::sink::Sink;
 use anyhow::{anyhow, Result};
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -92,7 +92,7 @@ pub fn run<W: Write, E: Write>(
     sink.source = "journalctl".into();
     let mut blocks = Blocks::new(
         Shared(Arc::clone(&handle)),
-        crate::detect::BLOCK,
+        crate::run::detect::BLOCK,
         settings.max_line,
         true,
     );

@@ -9,8 +9,8 @@
 //! `short-full`: `Sun 2026-11-22 10:00:07[.903123] CET ...` (the zone taken as local,
 //! unless it is UTC). `short-unix`: `1795338007.903123 ...`.
 
-use crate::clock::{month_from_name, Clock, Moment};
 use crate::entry::Entry;
+use crate::time::clock::{month_from_name, Clock, Moment};
 
 /// A text line as an entry, and its time when the line had one (with as many digits
 /// of the second as the line).

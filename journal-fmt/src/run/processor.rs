@@ -1,40 +1,18 @@
 //! One entry or line from input to output: its level, the filters, and the output
 //! form (human lines, journal JSON, export). A processor belongs to one thread; the
-//! runners in [`crate::engine`] decide which lines it sees and in what order.
+//! runners in [`crate::run::engine`] decide which lines it sees and in what order.
 
-use crate::clock::{Clock, Moment};
+use crate::entry::level::{logger_metadata, Events, Facts, Role};
+use crate::entry::times::{entry_time, receive_time, with_time};
 use crate::entry::Entry;
 use crate::filter::{Decision, Filter};
-use crate::level::{logger_metadata, Events, Facts, Role};
-use crate::merge::{Described, Head, OpenEvent};
-use crate::{json, render, text};
+use crate::render::write_unparsed;
+use crate::run::merge::{Described, Head, OpenEvent};
+use crate::time::clock::{Clock, Moment};
+use crate::{input::json, input::text, render};
 use std::sync::Arc;
 
-/// The input forms, as `--input` names them (after detection).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `-o json` and `-o json-seq`.
-    Json,
-    /// JSON text read through [`crate::jsonstream`]: `-o json-pretty`, arrays.
-    JsonPretty,
-    Export,
-    /// The `short` family (`short`, `short-precise`, `short-iso`, `short-full` ...).
-    Short,
-    /// One message per line: `-o cat`, an Elixir console.
-    Cat,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::JsonPretty => "json-pretty",
-            Format::Export => "export",
-            Format::Short => "short",
-            Format::Cat => "cat",
-        }
-    }
-}
+pub use crate::input::format::Format;
 
 /// The output forms (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,33 +95,33 @@ pub enum Outcome {
 /// One processor per thread: the level state, a clock and the settings.
 pub struct Processor {
     pub(crate) settings: Arc<Settings>,
-    events: Events,
-    clock: Clock,
-    isolated: bool,
+    pub(super) events: Events,
+    pub(super) clock: Clock,
+    pub(super) isolated: bool,
     /// With `--merge`: the events still open, in the order they began.
-    open: Vec<OpenEvent>,
+    pub(super) open: Vec<OpenEvent>,
     /// Spent events, kept for their buffers.
-    spare: Vec<OpenEvent>,
+    pub(super) spare: Vec<OpenEvent>,
     /// Where the last [`Processor::write`] put things: what `--merge` needs to
     /// extend a written entry into an event.
-    marks: Marks,
+    pub(super) marks: Marks,
 }
 
 /// What `-o json` adds to an entry's own fields: Elixir Logger metadata, and with
 /// `--merge` journal-fmt's fields.
 #[derive(Clone, Copy)]
-struct Added<'m> {
-    metadata: &'m [(&'m str, &'m [u8])],
-    described: Option<Described>,
+pub(super) struct Added<'m> {
+    pub(super) metadata: &'m [(&'m str, &'m [u8])],
+    pub(super) described: Option<Described>,
 }
 
 /// Offsets in the bytes of the last entry written.
 #[derive(Debug, Default, Clone, Copy)]
-struct Marks {
+pub(super) struct Marks {
     /// Human output: the width of the prefix a second message line is indented by.
-    indent: usize,
+    pub(super) indent: usize,
     /// `-o json`: where journal-fmt's own members begin.
-    described_at: usize,
+    pub(super) described_at: usize,
 }
 
 impl Processor {
@@ -487,7 +465,7 @@ impl Processor {
         if self.settings.output == Output::Json {
             let metadata: Vec<(String, Vec<u8>)> = merged
                 .text("MESSAGE")
-                .map(crate::level::strip_ansi)
+                .map(crate::entry::level::strip_ansi)
                 .map(|m| {
                     logger_metadata(&m)
                         .map(|(k, v)| (k.to_string(), v.to_vec()))
@@ -525,172 +503,6 @@ impl Processor {
         }
     }
 
-    fn write(
-        &mut self,
-        entry: &Entry<'_>,
-        time: Option<Moment>,
-        raw: Option<&[u8]>,
-        level: u8,
-        added: Added<'_>,
-        out: &mut Vec<u8>,
-    ) {
-        let Added {
-            metadata,
-            described,
-        } = added;
-        match self.settings.output {
-            Output::Json => {
-                let metadata = metadata.iter().filter(|(key, _)| entry.get(key).is_none());
-                match raw.map(|line| line.strip_prefix(&[0x1e]).unwrap_or(line)) {
-                    Some(line) if described.is_none() && metadata.clone().next().is_none() => {
-                        out.extend_from_slice(line);
-                        out.push(b'\n');
-                    }
-                    Some(line) => match memchr::memrchr(b'}', line) {
-                        // The line as it came, Logger's metadata spliced in before
-                        // its closing brace.
-                        Some(close) => {
-                            out.extend_from_slice(&line[..close]);
-                            let mut empty = line[..close].trim_ascii_end().ends_with(b"{");
-                            for (key, value) in metadata {
-                                if !empty {
-                                    out.push(b',');
-                                }
-                                empty = false;
-                                json::write_string(out, key.as_bytes());
-                                out.push(b':');
-                                json::write_value(out, Some(value));
-                            }
-                            self.marks.described_at = out.len();
-                            if let Some(described) = described {
-                                described.write_members(out, empty);
-                            }
-                            out.extend_from_slice(&line[close..]);
-                            out.push(b'\n');
-                        }
-                        None => {
-                            out.extend_from_slice(line);
-                            out.push(b'\n');
-                        }
-                    },
-                    None => {
-                        let mut with = with_time(entry, time).into_owned();
-                        for (key, value) in metadata {
-                            with.push(*key, Some(*value));
-                        }
-                        if let Some(described) = described {
-                            described.push_into(&mut with);
-                        }
-                        json::write_entry(out, &with)
-                    }
-                }
-            }
-            Output::Export => {
-                let _ = crate::export::write_entry(out, &with_time(entry, time));
-            }
-            Output::Short | Output::ShortIso | Output::Cat => {
-                self.write_human(entry, time, level, out)
-            }
-        }
-    }
-
-    fn write_human(
-        &mut self,
-        entry: &Entry<'_>,
-        time: Option<Moment>,
-        level: u8,
-        out: &mut Vec<u8>,
-    ) {
-        let color = self.settings.color;
-        let start = out.len();
-        // Escape bytes take no room on screen: the indent under the prefix leaves them
-        // out. So does `unknown` for a missing identifier, as journalctl leaves it out
-        // (see text::continuation_indent): the output reads back as journalctl's.
-        let mut uncounted = 0;
-        let output = self.settings.output;
-        if output != Output::Cat {
-            if let Some(time) = time {
-                if color {
-                    render::time_esc().put(out);
-                    uncounted += render::time_style().len() + render::reset().len();
-                }
-                if output == Output::ShortIso {
-                    self.clock.write_iso(out, time);
-                } else {
-                    self.clock.write_short(out, time);
-                }
-                if color {
-                    render::reset_esc().put(out);
-                }
-                out.push(b' ');
-            }
-            let ident = entry
-                .text("SYSLOG_IDENTIFIER")
-                .or_else(|| entry.text("_COMM"));
-            let pid = entry.text("_PID").or_else(|| entry.text("SYSLOG_PID"));
-            if ident.is_some() || pid.is_some() {
-                if color {
-                    render::identifier_esc().put(out);
-                    uncounted += render::identifier_style().len() + render::reset().len();
-                }
-                if ident.is_none() {
-                    uncounted += b"unknown".len() + usize::from(time.is_some());
-                }
-                out.extend_from_slice(&render::sanitize_bytes(ident.unwrap_or(b"unknown")));
-                if color {
-                    render::reset_esc().put(out);
-                }
-                if let Some(pid) = pid {
-                    out.push(b'[');
-                    out.extend_from_slice(&render::sanitize_bytes(pid));
-                    out.push(b']');
-                }
-                out.extend_from_slice(b": ");
-            }
-        }
-        let indent = out.len() - start - uncounted;
-        self.marks.indent = indent;
-        let base = if color {
-            render::level_style(level)
-        } else {
-            ""
-        };
-        match entry.get("MESSAGE") {
-            Some(Some(message)) => {
-                let text = render::sanitize_bytes(message);
-                if memchr::memchr(b'\n', &text).is_none() {
-                    self.message_line(out, &text, base);
-                    out.push(b'\n');
-                    return;
-                }
-                let mut lines = text.split(|&b| b == b'\n');
-                let first = lines.next().unwrap_or_default();
-                self.message_line(out, first, base);
-                for more in lines {
-                    // journalctl's way with a multi-line message: the rest under the first.
-                    out.push(b'\n');
-                    out.extend(std::iter::repeat_n(b' ', indent));
-                    self.message_line(out, more, base);
-                }
-            }
-            Some(None) => {
-                let note = "[message of 4096 bytes or more: journalctl leaves it out unless run with --all]";
-                let style = if color { render::time_style() } else { "" };
-                self.message_line(out, note.as_bytes(), style);
-            }
-            None => {}
-        }
-        out.push(b'\n');
-    }
-
-    fn message_line(&self, out: &mut Vec<u8>, text: &[u8], base: &str) {
-        if self.settings.color {
-            render::highlight(out, text, base);
-        } else {
-            out.extend_from_slice(text);
-        }
-    }
-
     /// A line that is not an entry: shown as it came, marked, in human output.
     fn bad(&mut self, line: &[u8], problem: Problem, detail: String, out: &mut Vec<u8>) -> Outcome {
         if self.settings.output.is_human() {
@@ -699,28 +511,15 @@ impl Processor {
         Outcome::Bad(problem, detail)
     }
 
-    pub(crate) fn take_known(&mut self) -> Vec<(Vec<u8>, Option<crate::level::Event>)> {
+    pub(crate) fn take_known(&mut self) -> Vec<(Vec<u8>, Option<crate::entry::level::Event>)> {
         self.events.take_known()
     }
 
-    pub(crate) fn apply_known(&mut self, known: Vec<(Vec<u8>, Option<crate::level::Event>)>) {
+    pub(crate) fn apply_known(
+        &mut self,
+        known: Vec<(Vec<u8>, Option<crate::entry::level::Event>)>,
+    ) {
         self.events.apply(known)
-    }
-}
-
-/// A text line's entry with its time as the journal's `__REALTIME_TIMESTAMP`.
-fn with_time<'e>(entry: &'e Entry<'e>, time: Option<Moment>) -> std::borrow::Cow<'e, Entry<'e>> {
-    match time {
-        Some(time) if entry.get("__REALTIME_TIMESTAMP").is_none() => {
-            let mut timed = Entry::default();
-            timed.push(
-                "__REALTIME_TIMESTAMP",
-                Some(time.micros.to_string().into_bytes()),
-            );
-            timed.fields.extend(entry.fields.iter().cloned());
-            std::borrow::Cow::Owned(timed)
-        }
-        _ => std::borrow::Cow::Borrowed(entry),
     }
 }
 
@@ -744,96 +543,5 @@ fn shown_field(name: &str, filter: &Filter) -> bool {
         || filter.fields.iter().any(|(key, _)| key == name)
 }
 
-/// A journal time field: decimal microseconds (at most 18 digits, so no overflow).
-fn time_field(entry: &Entry<'_>, name: &str) -> Option<i64> {
-    let digits = entry.text(name)?;
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    digits.iter().try_fold(0i64, |n, &d| {
-        d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-    })
-}
-
-/// The time shown, as journalctl shows it: when the message was sent, else when the
-/// journal received it.
-pub fn entry_time(entry: &Entry<'_>) -> Option<Moment> {
-    time_field(entry, "_SOURCE_REALTIME_TIMESTAMP")
-        .or_else(|| time_field(entry, "__REALTIME_TIMESTAMP"))
-        .map(Moment::precise)
-}
-
-/// The time `--since` and `--until` compare, as journalctl's: when the journal
-/// received the entry.
-pub fn receive_time(entry: &Entry<'_>) -> Option<i64> {
-    time_field(entry, "__REALTIME_TIMESTAMP")
-}
-
-/// `[unparsed] ` and the bytes as they came (made safe for a terminal).
-pub(crate) fn write_unparsed(
-    out: &mut Vec<u8>,
-    bytes: &[u8],
-    color: bool,
-    first: bool,
-    last: bool,
-) {
-    if first {
-        if color {
-            out.extend_from_slice(render::unparsed_style().as_bytes());
-        }
-        out.extend_from_slice(b"[unparsed]");
-        if color {
-            out.extend_from_slice(render::reset().as_bytes());
-        }
-        out.push(b' ');
-    }
-    out.extend_from_slice(render::sanitize(bytes).replace('\n', "\\n").as_bytes());
-    if last {
-        out.push(b'\n');
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The quick way of writing a merged event (the first entry as written, the rest
-    /// added) gives exactly what reading the first entry again gives.
-    #[test]
-    fn a_merged_event_is_the_same_either_way() {
-        let lines = [
-            r#"{"__REALTIME_TIMESTAMP":"1795168807903400","_PID":"7","SYSLOG_IDENTIFIER":"billing","MESSAGE":"10:00:07.903 request_id=Fx9 [error] GenServer W terminating","PRIORITY":"6"}"#,
-            r#"{"__REALTIME_TIMESTAMP":"1795168807903550","_PID":"7","MESSAGE":"** (ArithmeticError) bad argument","PRIORITY":"6"}"#,
-            r#"{"__REALTIME_TIMESTAMP":"1795168807903700","_PID":"7","MESSAGE":"    (billing 0.1.0) lib/w.ex:42: W.call/3\t\"x\"","PRIORITY":"6"}"#,
-        ];
-        for output in [Output::Json, Output::Short, Output::Cat] {
-            for color in [false, true] {
-                let settings = Arc::new(Settings {
-                    output,
-                    color,
-                    utc: true,
-                    filter: Filter::default(),
-                    now: 1_795_338_007_000_000,
-                    max_line: 1 << 20,
-                    merge: true,
-                });
-                let mut processor = Processor::new(settings);
-                let mut out = Vec::new();
-                for line in lines {
-                    processor.line(Format::Json, line.as_bytes(), &mut out);
-                }
-                assert!(out.is_empty());
-                let event = processor.open.pop().unwrap();
-                assert_eq!(event.count, 3);
-                let (mut quick, mut slow) = (Vec::new(), Vec::new());
-                assert!(processor.extend_written(&event, &mut quick), "{output:?}");
-                processor.write_merged(&event, &mut slow);
-                assert_eq!(
-                    String::from_utf8_lossy(&quick),
-                    String::from_utf8_lossy(&slow),
-                    "{output:?}, colour {color}"
-                );
-            }
-        }
-    }
-}
+mod tests;

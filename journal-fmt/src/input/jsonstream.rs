@@ -121,7 +121,7 @@ impl<R: Read> JsonValues<R> {
             match st.at {
                 At::Text => {
                     // Copy up to the next quote or backslash in one go.
-                    match crate::json::quote_or_backslash(&bytes[i..]) {
+                    match crate::input::json::quote_or_backslash(&bytes[i..]) {
                         None => {
                             out.extend_from_slice(&bytes[i..]);
                             i = bytes.len();
@@ -185,7 +185,7 @@ impl<R: Read> JsonValues<R> {
                         st.space = false;
                         st.last = b'"';
                         out.push(b'"');
-                        match crate::json::quote_or_backslash(&bytes[i..]) {
+                        match crate::input::json::quote_or_backslash(&bytes[i..]) {
                             Some(n) => {
                                 out.extend_from_slice(&bytes[i..=i + n]);
                                 if bytes[i + n] == b'\\' {
@@ -266,7 +266,7 @@ mod tests {
     fn lines(input: &[u8], chunk: usize) -> String {
         // Read through a reader that gives `chunk` bytes at a time.
         let mut out = String::new();
-        JsonValues::new(crate::lines::Trickle {
+        JsonValues::new(crate::input::lines::Trickle {
             inner: input,
             chunk,
         })

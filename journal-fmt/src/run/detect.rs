@@ -1,9 +1,9 @@
 //! Which input form a stream is, from its first line, and running it.
 
-use crate::engine;
-use crate::lines::Blocks;
-use crate::processor::{Format, Processor, Settings};
-use crate::sink::Sink;
+use crate::input::lines::Blocks;
+use crate::run::engine;
+use crate::run::processor::{Format, Processor, Settings};
+use crate::run::sink::Sink;
 use std::io::{self, BufReader, Cursor, Read, Write};
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ pub fn detect(head: &[u8]) -> Format {
         .unwrap_or(head.len());
     let rest = &head[start..];
     let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
-    if crate::jsonstream::looks_like(line) {
+    if crate::input::jsonstream::looks_like(line) {
         return Format::JsonPretty;
     }
     match line.first() {
@@ -63,7 +63,7 @@ pub fn detect(head: &[u8]) -> Format {
     if is_name && (line.get(name_len) == Some(&b'=') || name_len == line.len()) {
         return Format::Export;
     }
-    if crate::text::looks_short(line, &mut crate::clock::Clock::utc()) {
+    if crate::input::text::looks_short(line, &mut crate::time::clock::Clock::utc()) {
         return Format::Short;
     }
     Format::Cat
@@ -82,7 +82,7 @@ pub fn run_input<W: Write, E: Write>(
 ) -> anyhow::Result<()> {
     sink.by_entry = format == Format::JsonPretty;
     if format == Format::JsonPretty {
-        let values = crate::jsonstream::JsonValues::new(Cursor::new(head).chain(reader));
+        let values = crate::input::jsonstream::JsonValues::new(Cursor::new(head).chain(reader));
         return run_lines(format, Vec::new(), values, settings, threads, eager, sink);
     }
     if format == Format::Export {
