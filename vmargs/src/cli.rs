@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const TOOL: &str = "vmargs";
+use crate::codes::TOOL;
 
 #[derive(Parser)]
 #[command(
@@ -249,7 +249,7 @@ fn check(
                     units.extend(found);
                     for m in missing {
                         findings.push(
-                            Finding::new(TOOL, Severity::Error, CODE_MISSING_VM_ARGS_FILE,
+                            crate::codes::finding(Severity::Error, CODE_MISSING_VM_ARGS_FILE,
                                 format!("the {} environment's vm_args file cannot be read: {}", m.env, m.reason))
                                 .in_file(m.display)
                                 .with_hint("fix the vm_args path in rel/config.exs (it is relative to the project root)"),

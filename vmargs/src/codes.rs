@@ -1,4 +1,7 @@
-//! Every finding code vmargs reports; each is documented in docs/codes.md.
+//! The tool's name and every finding code vmargs reports (each is documented in
+//! docs/codes.md), and the one builder its findings start from.
+
+pub const TOOL: &str = "vmargs";
 
 pub const CODE_UNTERMINATED_QUOTE: &str = "unterminated-quote";
 pub const CODE_TRAILING_BACKSLASH: &str = "trailing-backslash";
@@ -48,3 +51,12 @@ pub const CODE_DIST_PORT_RANGE: &str = "dist-port-range";
 pub const CODE_APP_PARAM_ODD: &str = "app-param-odd";
 pub const CODE_APP_PARAM_NOT_TERM: &str = "app-param-not-term";
 pub const CODE_MISSING_VM_ARGS_FILE: &str = "missing-vm-args-file";
+
+/// A finding of this tool; the caller places it (file, line, column) and adds a hint.
+pub fn finding(
+    severity: relkit_common::Severity,
+    code: &str,
+    message: impl Into<String>,
+) -> relkit_common::Finding {
+    relkit_common::Finding::new(TOOL, severity, code, message)
+}
