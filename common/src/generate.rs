@@ -273,16 +273,16 @@ fn man_page(cmd: clap::Command, tool: &str, out: &mut dyn Write) -> io::Result<(
     if checker {
         vars.extend([
             (
-                crate::report::FORMAT_VAR,
+                crate::names::FORMAT_VAR,
                 "The default \\-\\-format of findings (human, json, gcc, github, sarif).".into(),
             ),
             (
-                crate::report::EXCLUDE_VAR,
+                crate::names::EXCLUDE_VAR,
                 "Finding codes to leave out, comma\\-separated; another tool's codes are accepted."
                     .into(),
             ),
             (
-                crate::report::SEVERITY_VAR,
+                crate::names::SEVERITY_VAR,
                 "The default \\-\\-severity (info, warning, error).".into(),
             ),
             (
@@ -316,7 +316,7 @@ fn man_page(cmd: clap::Command, tool: &str, out: &mut dyn Write) -> io::Result<(
     }
 
     writeln!(out, ".SH SEE ALSO")?;
-    let others: Vec<String> = crate::TOOLS
+    let others: Vec<String> = crate::names::TOOLS
         .iter()
         .filter(|t| **t != tool)
         .map(|t| format!("\\fB{}\\fR(1)", roff(t)))

@@ -14,6 +14,7 @@ pub mod git;
 pub mod input;
 pub mod json;
 pub mod lines;
+pub mod names;
 pub mod palette;
 pub mod progress;
 pub mod report;
@@ -22,16 +23,6 @@ pub mod text;
 pub mod threads;
 pub mod time;
 
-/// The six tools, in the order the README lists them.
-pub const TOOLS: &[&str] = &[
-    "vmargs",
-    "relconf",
-    "journal-fmt",
-    "release-pack",
-    "secret-link",
-    "hsts-check",
-];
-
 pub use args::CommonArgs;
 pub use color::ColorWhen;
 pub use exit::{run, Detailed, Status};
@@ -39,6 +30,7 @@ pub use finding::{Finding, Severity};
 pub use input::{read_input, Input};
 pub use json::{Document, Documents};
 pub use lines::LineIndex;
+pub use names::TOOLS;
 pub use progress::Progress;
 pub use report::{FindingArgs, Format, Reporter};
 pub use secret::Secrets;

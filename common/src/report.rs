@@ -16,10 +16,7 @@ use serde_sarif::sarif;
 use std::collections::BTreeSet;
 use std::io::Write;
 
-/// The environment variables a Makefile or CI job sets once for every tool.
-pub const FORMAT_VAR: &str = "RELKIT_FORMAT";
-pub const EXCLUDE_VAR: &str = "RELKIT_EXCLUDE";
-pub const SEVERITY_VAR: &str = "RELKIT_SEVERITY";
+pub use crate::names::{EXCLUDE_VAR, FORMAT_VAR, SEVERITY_VAR};
 
 /// How findings are printed.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

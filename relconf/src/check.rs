@@ -1,28 +1,11 @@
 //! What Distillery or `mix release` would refuse or do differently than the author
 //! expects, found in the config without running it.
 
+use crate::codes::{self, *};
 use crate::config::{Block, Config, Format, Setting};
 use relkit_common::{Finding, Severity};
 use serde_json::Value;
 use std::path::Path;
-
-const TOOL: &str = "relconf";
-
-pub const CODE_SYNTAX_ERROR: &str = "syntax-error";
-pub const CODE_DSL_ERROR: &str = "dsl-error";
-pub const CODE_NO_RELEASE: &str = "no-release";
-pub const CODE_UNKNOWN_SETTING: &str = "unknown-setting";
-pub const CODE_SETTING_IN_WRONG_BLOCK: &str = "setting-in-wrong-block";
-pub const CODE_REMOVED_SETTING: &str = "removed-setting";
-pub const CODE_VM_ARGS_NOT_FOUND: &str = "vm-args-not-found";
-pub const CODE_LITERAL_COOKIE: &str = "literal-cookie";
-pub const CODE_COOKIE_OVERRIDDEN: &str = "cookie-overridden";
-pub const CODE_SRC_IN_PRODUCTION: &str = "src-in-production";
-pub const CODE_DEV_MODE_IN_PRODUCTION: &str = "dev-mode-in-production";
-pub const CODE_UNKNOWN_DEFAULT: &str = "unknown-default";
-pub const CODE_EDELIVER_ENVIRONMENTS: &str = "edeliver-environments";
-pub const CODE_INVALID_RELEASE_NAME: &str = "invalid-release-name";
-pub const CODE_UNKNOWN_RELEASE_OPTION: &str = "unknown-release-option";
 
 /// Fields of Distillery 2.x's `%Profile{}`: valid in both blocks.
 pub const PROFILE_KEYS: &[&str] = &[
@@ -129,7 +112,7 @@ impl Ctx<'_> {
     ) -> &mut Finding {
         let end = column + u32::try_from(len.max(1)).unwrap_or(1);
         self.out.push(
-            Finding::new(TOOL, severity, code, message)
+            codes::finding(severity, code, message)
                 .in_file(self.path)
                 .at(line, column, end),
         );
@@ -149,7 +132,7 @@ impl Ctx<'_> {
 
     fn file(&mut self, severity: Severity, code: &str, message: String) -> &mut Finding {
         self.out
-            .push(Finding::new(TOOL, severity, code, message).in_file(self.path));
+            .push(codes::finding(severity, code, message).in_file(self.path));
         self.out.last_mut().expect("just pushed")
     }
 }

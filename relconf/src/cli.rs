@@ -1,7 +1,7 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
-use crate::check::CODE_SYNTAX_ERROR;
+use crate::codes::{self, CODE_SYNTAX_ERROR, TOOL};
 use crate::config::{read, Config};
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
@@ -11,8 +11,6 @@ use relkit_common::{
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-const TOOL: &str = "relconf";
 
 #[derive(Parser)]
 #[command(
@@ -146,7 +144,7 @@ fn syntax_error(
     }
     let text = raw.map(|t| secrets.mask_line(name, line, &t).into_owned());
     let message = secrets.mask(message).into_owned();
-    let finding = Finding::new(TOOL, Severity::Error, CODE_SYNTAX_ERROR, message.clone())
+    let finding = codes::finding(Severity::Error, CODE_SYNTAX_ERROR, message.clone())
         .in_file(name)
         .at(line, column, column + 1);
     let excerpt = finding.render(text.as_deref());

@@ -1,7 +1,8 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
-use crate::{archive, inspect, pack, unpack, verify, TOOL};
+use crate::codes::TOOL;
+use crate::{archive, inspect, pack, unpack, verify};
 use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 use relkit_common::{json, CommonArgs, FindingArgs, Reporter, Secrets, Status};
@@ -221,7 +222,7 @@ fn verify_verb(
         None => sha256.map(str::to_string),
     };
     let secrets = Secrets::new(common.show_secrets);
-    let reporter = Reporter::new(crate::TOOL, common, finding_args, &secrets)?;
+    let reporter = Reporter::new(TOOL, common, finding_args, &secrets)?;
     let progress = relkit_common::Progress::bytes(common, "verifying");
     let contents = inspect::from_tarball_with(file, &progress)?;
     let findings = reporter.select(verify::verify(file, &contents, expected.as_deref())?);

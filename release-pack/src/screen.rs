@@ -5,17 +5,8 @@
 //! writing through a link, no entry that changes type, and limits against bombs.
 
 use crate::archive::{Entry, Kind};
+use crate::codes::*;
 use std::collections::HashMap;
-
-pub const CODE_ABSOLUTE_NAME: &str = "absolute-name";
-pub const CODE_PARENT_NAME: &str = "parent-name";
-pub const CODE_LINK_ESCAPES: &str = "link-escapes";
-pub const CODE_HARDLINK_ESCAPES: &str = "hardlink-escapes";
-pub const CODE_SPECIAL_ENTRY: &str = "special-entry";
-pub const CODE_THROUGH_LINK: &str = "through-link";
-pub const CODE_DUPLICATE_TYPE: &str = "duplicate-changes-type";
-pub const CODE_TOO_BIG: &str = "too-big";
-pub const CODE_TOO_MANY: &str = "too-many-entries";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

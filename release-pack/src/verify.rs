@@ -2,23 +2,12 @@
 //! release that cannot boot as it is, loose permissions, a checksum that differs.
 
 use crate::archive::Kind;
+use crate::codes::{self, *};
 use crate::inspect::{self, Contents};
-use crate::TOOL;
 use anyhow::{Context, Result};
 use relkit_common::{Finding, Severity};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-
-pub const CODE_CORRUPT: &str = "corrupt-archive";
-pub const CODE_NAME_PREFIX: &str = "name-prefix";
-pub const CODE_MISSING_START_SCRIPT: &str = "missing-start-script";
-pub const CODE_MISSING_REL_FILE: &str = "missing-rel-file";
-pub const CODE_MISSING_BOOT_SCRIPT: &str = "missing-boot-script";
-pub const CODE_MISSING_APPLICATION: &str = "missing-application";
-pub const CODE_MISSING_ERTS: &str = "missing-erts";
-pub const CODE_WORLD_WRITABLE: &str = "world-writable";
-pub const CODE_SETUID: &str = "setuid-entry";
-pub const CODE_CHECKSUM_MISMATCH: &str = "checksum-mismatch";
 
 pub fn sha256_of(path: &Path) -> Result<String> {
     let mut file =
@@ -36,7 +25,7 @@ pub fn verify(
 ) -> Result<Vec<Finding>> {
     let file = path.display().to_string();
     let finding = |severity, code, message: String| {
-        Finding::new(TOOL, severity, code, message).in_file(file.clone())
+        codes::finding(severity, code, message).in_file(file.clone())
     };
     let mut out = Vec::new();
     if let Some(expected) = expected_sha256 {

@@ -5,10 +5,14 @@ use relkit_tests::replay_fuzz_corpus;
 
 #[test]
 fn the_fuzz_corpus_keeps_its_properties() {
-    replay_fuzz_corpus("release_pack", 3, release_pack::exercise_reader);
+    replay_fuzz_corpus("release_pack", 3, release_pack::invariants::exercise_reader);
 }
 
 #[test]
 fn the_deflate_end_corpus_keeps_its_properties() {
-    replay_fuzz_corpus("deflate_end", 10, release_pack::exercise_deflate_end);
+    replay_fuzz_corpus(
+        "deflate_end",
+        10,
+        release_pack::invariants::exercise_deflate_end,
+    );
 }

@@ -1,28 +1,11 @@
 //! `secret-link check`: findings about the secrets and their links, from a survey.
 
+use crate::codes::{self, *};
 use crate::plan::{classify, require_into, Current};
 use crate::selection::{self, Secret};
 use crate::survey::{Machine, SourceKind, Survey};
-use crate::TOOL;
 use anyhow::Result;
 use relkit_common::{Finding, Severity};
-
-pub const CODE_SOURCE_MISSING: &str = "source-missing";
-pub const CODE_SOURCE_NOT_FILE: &str = "source-not-file";
-pub const CODE_SOURCE_UNREADABLE: &str = "source-unreadable";
-pub const CODE_SECRET_WORLD_ACCESSIBLE: &str = "secret-world-accessible";
-pub const CODE_SECRET_GROUP_WRITABLE: &str = "secret-group-writable";
-pub const CODE_SECRET_FOREIGN_OWNER: &str = "secret-foreign-owner";
-pub const CODE_LINK_MISSING: &str = "link-missing";
-pub const CODE_LINK_DANGLING: &str = "link-dangling";
-pub const CODE_LINK_WRONG_TARGET: &str = "link-wrong-target";
-pub const CODE_LINK_IS_FILE: &str = "link-is-file";
-pub const CODE_LINK_BLOCKED: &str = "link-blocked";
-pub const CODE_LINK_NOT_IGNORED: &str = "link-not-ignored";
-pub const CODE_LINK_TRACKED: &str = "link-tracked";
-pub const CODE_GIT_UNAVAILABLE: &str = "git-unavailable";
-pub const CODE_STALE_TEMP_LINK: &str = "stale-temp-link";
-pub const CODE_INTO_NOT_WRITABLE: &str = "into-not-writable";
 
 /// Survey the machine and report on every secret. A missing `--into` is an error
 /// (exit 2), as for plan and apply.
@@ -42,7 +25,7 @@ pub fn check(
 pub fn findings(label: &str, survey: &Survey, secrets: &[Secret]) -> Vec<Finding> {
     let mut out = Vec::new();
     let finding = |severity, code, path: &str, message: String| {
-        Finding::new(TOOL, severity, code, message).in_file(format!("{label}{path}"))
+        codes::finding(severity, code, message).in_file(format!("{label}{path}"))
     };
     if !survey.into_writable {
         out.push(
@@ -235,8 +218,7 @@ fn mode_findings(label: &str, source: &str, mode: Option<u32>) -> Vec<Finding> {
     let mut out = Vec::new();
     if mode & 0o007 != 0 {
         out.push(
-            Finding::new(
-                TOOL,
+            codes::finding(
                 Severity::Error,
                 CODE_SECRET_WORLD_ACCESSIBLE,
                 format!(
@@ -253,8 +235,7 @@ fn mode_findings(label: &str, source: &str, mode: Option<u32>) -> Vec<Finding> {
     }
     if mode & 0o020 != 0 {
         out.push(
-            Finding::new(
-                TOOL,
+            codes::finding(
                 Severity::Error,
                 CODE_SECRET_GROUP_WRITABLE,
                 format!("mode {mode:04o}: the file's group can change the secret"),

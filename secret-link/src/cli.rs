@@ -2,9 +2,10 @@
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
 use crate::apply::{self, Applied, Refused};
+use crate::codes::TOOL;
 use crate::plan::{self, Action, Options, Plan};
 use crate::survey::Machine;
-use crate::{check, local::Local, remote::Remote, selection, TOOL};
+use crate::{check, local::Local, remote::Remote, selection};
 use anyhow::{bail, Result};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use relkit_common::{

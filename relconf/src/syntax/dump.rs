@@ -10,7 +10,7 @@
 //! - two-tuple: `{` first, space, second `}`
 //! - call `{head, meta, args}`: `(` head, space, args `)`, args `a3:nil` for a variable
 
-use super::{Ast, Node};
+use super::ast::{Ast, Node};
 
 pub fn normal_form(node: &Node) -> Vec<u8> {
     let mut out = Vec::new();

@@ -7,7 +7,7 @@
 //! closer. Hand-written: the rules are ordered prefix tests over bytes, which a
 //! match reads more plainly than combinators (see the crate README).
 
-use super::{Error, MAX_DEPTH};
+use super::ast::{Error, MAX_DEPTH};
 
 /// What a token is. Names follow the tokenizer's token kinds.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,8 @@
 //! at its top) and *no-parens* (`f a, b` or `f g a, b` at its top), because where
 //! each may stand is what makes `f a, g b, c` and `[f a, b]` errors.
 
+use super::ast::{Ast, Error, Node, MAX_DEPTH};
 use super::lexer::{tokenize, IdKind, Op, Part, Tk, Token};
-use super::{Ast, Error, Node, MAX_DEPTH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
