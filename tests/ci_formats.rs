@@ -5,7 +5,7 @@
 //! `RELKIT_*` variables choose what is shown and counted; every human finding says
 //! where its code is explained, and that anchor exists in docs/codes.md.
 
-use relkit_tests::{copy_example, require_peer, tool, workspace_root, write_file};
+use relkit_tests::{assert_ok, copy_example, require_peer, text, tool, workspace_root, write_file};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,7 +55,7 @@ fn project() -> tempfile::TempDir {
         .args(["czf", "../open.tar.gz", "."])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_ok(&out, "out");
     // One secret too open, the other missing.
     let secret = write_file(root, "secrets/stage.secret.exs", b"import Config\n");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -72,10 +72,6 @@ fn run(root: &Path, tool_name: &str, args: &[&str], extra: &[&str]) -> std::proc
         .env_remove("RELKIT_SEVERITY")
         .output()
         .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The SARIF Multitool: `sarif-multitool` on PATH (as .ci/run links it), or

@@ -5,7 +5,7 @@
 //! beats `CLICOLOR_FORCE=1`; a reader that goes away (`| head -c1`) is a quiet exit 0;
 //! and stdin at EOF is an answer or a one-line error, never a hang or a panic.
 
-use relkit_tests::{copy_example, tool, tool_path};
+use relkit_tests::{copy_example, text, tool, tool_path};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -194,10 +194,6 @@ fn command(row: &Row, root: &Path, extra: &[&str], args: &[&str]) -> assert_cmd:
     cmd
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn help_and_version_exit_0() {
     let dir = project();
@@ -211,6 +207,18 @@ fn help_and_version_exit_0() {
             name(row),
             text(&out.stdout)
         );
+        // A tool's own help ends with worked examples that start with its name.
+        if row.verb.is_none() {
+            let examples = "Examples:\n  ";
+            let help = text(&out.stdout);
+            let after = help.split(&examples).nth(1).unwrap_or_default();
+            assert!(
+                after.lines().any(|l| l.trim_start().starts_with(row.tool)
+                    || l.contains(&format!("| {}", row.tool))),
+                "{} --help has no worked example: {help}",
+                name(row)
+            );
+        }
         let out = command(row, dir.path(), &["--version"], &[])
             .output()
             .unwrap();

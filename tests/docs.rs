@@ -2,7 +2,7 @@
 //! parses, carries the kind of its heading and goes through the tool that reads it;
 //! every finding code in the source is documented, and every documented code exists.
 
-use relkit_tests::workspace_root;
+use relkit_tests::{assert_ok, workspace_root};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -230,7 +230,7 @@ fn the_secret_link_examples_are_what_plan_and_apply_print() {
         .arg(&into)
         .output()
         .unwrap();
-    assert!(plan.status.success());
+    assert_ok(&plan, "plan");
     let documented: Value = serde_json::from_str(&example("secret-link.plan")).unwrap();
     assert_eq!(
         unrooted(serde_json::from_slice(&plan.stdout).unwrap()),
@@ -374,7 +374,7 @@ fn the_journal_fmt_pass_through_examples_are_what_it_prints() {
             .arg(relkit_tests::example_dir().join("journal/billing_prod.export"))
             .output()
             .unwrap();
-        assert!(out.status.success());
+        assert_ok(&out, "out");
         let printed = String::from_utf8(out.stdout).unwrap();
         assert_eq!(printed.lines().next().unwrap(), lines[i + 1], "{command}");
         commands.push(args.to_string());
@@ -391,4 +391,146 @@ fn the_journal_fmt_pass_through_examples_are_what_it_prints() {
     assert_eq!(merged["PRIORITY"], "6");
     assert_eq!(merged["journal_fmt_level"], "3");
     assert_eq!(merged["journal_fmt_entries"], "6");
+}
+
+/// Every Markdown file a newcomer reads: the front page, each crate's README, docs/.
+fn markdown_files() -> Vec<std::path::PathBuf> {
+    let root = workspace_root();
+    let mut files = vec![root.join("README.md"), root.join("CHANGELOG.md")];
+    for dir in ["common"].iter().chain(relkit_common::TOOLS) {
+        files.push(root.join(dir).join("README.md"));
+    }
+    for doc in ["design.md", "json.md", "codes.md"] {
+        files.push(root.join("docs").join(doc));
+    }
+    files
+}
+
+#[test]
+fn the_front_page_is_short_and_every_crate_has_its_own_readme() {
+    let root = workspace_root();
+    let front = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lines = front.lines().count();
+    assert!(
+        lines <= 250,
+        "README.md is {lines} lines: move detail to a crate's README"
+    );
+    for dir in ["common"].iter().chain(relkit_common::TOOLS) {
+        let readme = root.join(dir).join("README.md");
+        assert!(readme.is_file(), "{dir} has no README.md");
+        if *dir != "common" {
+            assert!(
+                front.contains(&format!("({dir}/README.md)")),
+                "the front page does not link {dir}/README.md"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_relative_link_in_the_docs_leads_to_a_file() {
+    let link = |line: &str| -> Vec<String> {
+        line.match_indices("](")
+            .filter_map(|(at, _)| {
+                let rest = &line[at + 2..];
+                rest.find(')').map(|end| rest[..end].to_string())
+            })
+            .collect()
+    };
+    let mut checked = 0;
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let dir = file.parent().unwrap();
+        let mut in_code = false;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            if in_code {
+                continue;
+            }
+            for target in link(line) {
+                if target.contains("://")
+                    || target.starts_with('#')
+                    || target.starts_with("mailto:")
+                {
+                    continue;
+                }
+                let path = target.split('#').next().unwrap();
+                assert!(
+                    dir.join(path).exists(),
+                    "{}:{}: the link ({target}) leads nowhere",
+                    file.display(),
+                    n + 1
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} links found");
+}
+
+/// The front page's "one example each" block, line by line, run in a copy of the
+/// example project the way a reader would type it: each one works (0, or 1 where a
+/// checker finds the example's planted bugs) and prints something.
+#[test]
+fn the_front_pages_examples_run() {
+    let front = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let after = front
+        .split("One example each")
+        .nth(1)
+        .expect("the front page's examples");
+    let block = after
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block");
+    let dir = relkit_tests::copy_example();
+    let secret =
+        relkit_tests::write_file(dir.path(), "secrets/stage.secret.exs", b"import Config\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let bin = relkit_tests::tool_path("vmargs")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        let command = line.split("  #").next().unwrap().trim();
+        let out = std::process::Command::new("bash")
+            .args(["-o", "pipefail", "-c", command])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)) && !out.stdout.is_empty(),
+            "README example `{command}`: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 6, "one example per tool");
+}
+
+/// No module imports another in a loop or reaches back up its own tree
+/// (scripts/import-graph, the crate shape of docs/design.md).
+#[test]
+fn no_module_imports_in_a_loop_or_back_up() {
+    let Some(python) = relkit_tests::require_peer("python3") else {
+        return;
+    };
+    let out = std::process::Command::new(python)
+        .arg(workspace_root().join("scripts/import-graph"))
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_ok(&out, String::from_utf8_lossy(&out.stdout));
 }

@@ -4,7 +4,7 @@
 //! fish scripts load in those shells.
 
 use relkit_common::TOOLS;
-use relkit_tests::{require_peer, tool};
+use relkit_tests::{assert_ok, require_peer, tool};
 use std::process::Command;
 
 fn generated(name: &str, kind: &str) -> String {
@@ -93,11 +93,7 @@ fn bash_completes(script: &str, name: &str, words: &[&str]) -> Vec<String> {
         .args(["--norc", "--noprofile", "-c", &program])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "out");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)

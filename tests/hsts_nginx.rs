@@ -3,18 +3,14 @@
 //! HTTP only, a host sending two STS headers, and 404 pages without the header
 //! (nginx's add_header without `always`).
 
-use relkit_tests::{free_port, require_peer, tool_path, Server};
+use relkit_tests::{assert_ok, free_port, require_peer, tool_path, Server};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("command runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, format_args!("{cmd:?}"));
 }
 
 fn make_certs(openssl: &Path, dir: &Path) {

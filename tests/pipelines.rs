@@ -1,7 +1,7 @@
 //! The pipelines of docs/design.md and the README that the tools built so far take part in, run through
 //! a real shell with real pipes, on a copy of the example project.
 
-use relkit_tests::{copy_example, require_peer, tool_path};
+use relkit_tests::{assert_ok, copy_example, require_peer, text, tool_path};
 use std::process::{Command, Output};
 
 /// Run `script` with bash (pipefail) in `dir`, the tools' directory first on PATH.
@@ -25,10 +25,6 @@ fn sh(dir: &std::path::Path, script: &str) -> Output {
         .env_remove("CLICOLOR_FORCE")
         .output()
         .expect("bash runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -169,7 +165,7 @@ fn secret_link_plan_pipes_into_apply() {
         dir,
         "BUILD_AT=$PWD/build; secret-link plan --env stage --from \"$PWD/var\" --into \"$BUILD_AT/config\" | secret-link apply",
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ok(&out, "out");
     assert!(
         text(&out.stdout).starts_with("created"),
         "{}",
@@ -191,7 +187,7 @@ fn secret_link_plan_pipes_into_apply() {
         dir,
         "{ secret-link plan --env stage --env prod --from var --into build/config || true; } | jq -c '.links |= map(select(.action != \"refuse\"))' | secret-link apply --json | jq -r '.links[] | .action'",
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ok(&out, "out");
     assert_eq!(text(&out.stdout), "keep\n");
 }
 
@@ -235,7 +231,7 @@ fn release_pack_inspect_pipes_into_vmargs_check() {
         project.path(),
         "release-pack verify billing-0.1.0.tar.gz --manifest manifest.json",
     );
-    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert_ok(&out, "out");
 }
 
 /// The README's pipeline `journalctl -o json -fu billing_prod | journal-fmt --priority warning`
@@ -260,7 +256,7 @@ fn journalctl_json_pipes_into_journal_fmt() {
             remote.display()
         ),
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ok(&out, "out");
     let shown = text(&out.stdout);
     let lines: Vec<&str> = shown.lines().collect();
     assert_eq!(lines.len(), 7, "{shown}");
@@ -271,7 +267,7 @@ fn journalctl_json_pipes_into_journal_fmt() {
         dir,
         "journalctl -D journal.d -o json | journal-fmt -p err -o json | jq -r .MESSAGE | head -n 2",
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ok(&out, "out");
     assert_eq!(
         text(&out.stdout),
         "10:00:07.903 [error] GenServer Billing.PaymentWorker terminating\n** (ArithmeticError) bad argument in arithmetic expression\n"

@@ -2,7 +2,7 @@
 //! (`script`) pack, unpack, verify and probe draw it on stderr; with `-q` or
 //! `--json`, or with stderr a pipe, nothing of it is written.
 
-use relkit_tests::{copy_example, require_peer, tool, tool_path};
+use relkit_tests::{assert_ok, copy_example, require_peer, tool, tool_path};
 use std::path::Path;
 use std::process::Command;
 
@@ -65,7 +65,7 @@ fn progress_is_drawn_on_a_terminal_and_never_in_a_pipe() {
             .args(&args)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{args:?}");
+        assert_ok(&out, format_args!("{args:?}"));
         assert!(
             out.stderr.is_empty(),
             "{args:?}: {}",

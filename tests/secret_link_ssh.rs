@@ -3,7 +3,7 @@
 //! the session's HOME pointed at a temporary directory so `~/` is tested for real.
 //! Paths carry a space, a `'` and a `$` to prove the quoting.
 
-use relkit_tests::{free_port, json_docs, require_peer, running_as_root, tool, Server};
+use relkit_tests::{assert_ok, free_port, json_docs, require_peer, running_as_root, tool, Server};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -152,11 +152,7 @@ fn plan_apply_check_over_ssh_with_awkward_paths() {
 
     // plan: `~/` expanded on the host, every path intact.
     let out = tool("secret-link").args(select("plan")).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "out");
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["kind"], "secret-link.plan");
     assert_eq!(plan["host"], HOST);
@@ -172,11 +168,7 @@ fn plan_apply_check_over_ssh_with_awkward_paths() {
         .write_stdin(out.stdout.clone())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "out");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("created"), "{stdout}");
     assert!(
@@ -214,11 +206,7 @@ fn plan_apply_check_over_ssh_with_awkward_paths() {
     std::fs::remove_file(&made).unwrap();
     std::os::unix::fs::symlink(&other, &made).unwrap();
     let out = tool("secret-link").args(select("apply")).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "out");
     assert!(String::from_utf8_lossy(&out.stdout).contains("replaced"));
     assert_eq!(std::fs::read_link(&made).unwrap(), secret);
     let leftovers: Vec<_> = std::fs::read_dir(&into).unwrap().collect();

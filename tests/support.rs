@@ -48,6 +48,8 @@ pub fn find_peer(name: &str) -> Option<PathBuf> {
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago, for a server a test starts.
+/// Another process may take it before the server binds it: start servers with
+/// [`Server::listening_on`], which tries again with other ports.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -55,14 +57,108 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A server process a test started: killed and reaped when the test ends, pass or fail.
+/// A server process a test started: when the test ends, pass or fail, it is asked to
+/// stop (SIGTERM, so a master such as nginx's takes its workers with it), given five
+/// seconds, then killed, and always reaped.
 pub struct Server(pub std::process::Child);
+
+impl Server {
+    /// Starts a server on `count` distinct free ports: `spawn` gets the ports and
+    /// starts it. When it does not listen on all of them (a port was taken between
+    /// the ask and the bind), it is stopped and started again on others, up to five
+    /// times; then the test fails with `what`.
+    pub fn listening_on(
+        count: usize,
+        what: &str,
+        mut spawn: impl FnMut(&[u16]) -> std::process::Child,
+    ) -> (Server, Vec<u16>) {
+        for _ in 0..5 {
+            let mut ports: Vec<u16> = Vec::new();
+            while ports.len() < count {
+                let port = free_port();
+                if !ports.contains(&port) {
+                    ports.push(port);
+                }
+            }
+            let server = Server(spawn(&ports));
+            if ports.iter().all(|&p| listening(p)) {
+                return (server, ports);
+            }
+        }
+        panic!("{what} does not listen on its ports after five tries");
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let child = &mut self.0;
+        if let Ok(None) = child.try_wait() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            for _ in 0..500 {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            let _ = child.kill();
+        }
+        let _ = child.wait();
     }
+}
+
+/// Bytes as text, lossily: for output that is shown or searched.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Requires a finished command to have succeeded; when it did not, the failure
+/// names `what` ran and shows its status and stderr.
+pub fn assert_ok(out: &std::process::Output, what: impl std::fmt::Display) {
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+}
+
+/// A command a test runs: a tool through assert_cmd, or any program.
+pub trait Runnable: std::fmt::Debug {
+    fn run(&mut self) -> std::io::Result<std::process::Output>;
+}
+
+impl Runnable for assert_cmd::Command {
+    fn run(&mut self) -> std::io::Result<std::process::Output> {
+        self.output()
+    }
+}
+
+impl Runnable for std::process::Command {
+    fn run(&mut self) -> std::io::Result<std::process::Output> {
+        self.output()
+    }
+}
+
+/// Runs a command and requires success (showing the command, its status and its
+/// stderr when not); its output.
+pub fn run_ok(cmd: &mut impl Runnable) -> std::process::Output {
+    let out = cmd
+        .run()
+        .unwrap_or_else(|e| panic!("{cmd:?} does not start: {e}"));
+    assert_ok(&out, format_args!("{cmd:?}"));
+    out
+}
+
+/// Runs a command, requires success, and returns its stdout as UTF-8 text.
+pub fn stdout_of(cmd: &mut impl Runnable) -> String {
+    String::from_utf8(run_ok(cmd).stdout).expect("stdout is UTF-8")
+}
+
+/// Runs a command, requires success, and reads its stdout as one JSON document.
+pub fn doc_of(cmd: &mut impl Runnable) -> serde_json::Value {
+    serde_json::from_slice(&run_ok(cmd).stdout).expect("one JSON document")
 }
 
 /// Run a tool, require exit status `code` (showing its stderr when it differs), and

@@ -4,7 +4,7 @@
 //! -home pairs), and where erl refuses a file, vmargs must refuse it with erl's
 //! message. `vmargs parse F | vmargs render` must give a file erl reads the same.
 
-use relkit_tests::{require_peer, tool_path, workspace_root};
+use relkit_tests::{assert_ok, require_peer, tool_path, workspace_root};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -488,22 +488,14 @@ fn parse_then_render_gives_what_erl_reads_the_same() {
             .current_dir(dir)
             .output()
             .unwrap();
-        assert!(
-            parsed.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&parsed.stderr)
-        );
+        assert_ok(&parsed, format_args!("{name}"));
         let rendered = relkit_tests::tool("vmargs")
             .arg("render")
             .current_dir(dir)
             .write_stdin(parsed.stdout)
             .output()
             .unwrap();
-        assert!(
-            rendered.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&rendered.stderr)
-        );
+        assert_ok(&rendered, format_args!("{name}"));
         let copy = dir.join(format!("{name}.rendered"));
         std::fs::write(&copy, &rendered.stdout).unwrap();
         assert_eq!(

@@ -74,18 +74,46 @@ pub fn tracked(path: &Path) -> Option<bool> {
 
 /// Ask git itself.
 fn ls_files(work_tree: &Path, rel: &Path) -> Option<bool> {
-    let git = which::which("git").ok()?;
-    let status = Command::new(git)
-        .arg("-C")
-        .arg(work_tree)
-        .args(["--literal-pathspecs", "ls-files", "--error-unmatch", "--"])
-        .arg(rel)
+    let mut ls = command(work_tree)?;
+    ls.args(["--literal-pathspecs", "ls-files", "--error-unmatch", "--"])
+        .arg(rel);
+    Some(ls.stdout(Stdio::null()).status().ok()?.success())
+}
+
+/// Whether a `git` program is on PATH.
+pub fn available() -> bool {
+    which::which("git").is_ok()
+}
+
+/// `git -C dir`, the one way relkit runs git: the program found on PATH (None when
+/// there is none), no stdin, stderr dropped (git's messages are not relkit's).
+pub fn command(dir: &Path) -> Option<Command> {
+    let mut git = Command::new(which::which("git").ok()?);
+    git.arg("-C")
+        .arg(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .ok()?;
-    Some(status.success())
+        .stderr(Stdio::null());
+    Some(git)
+}
+
+/// Whether `git -C dir ARGS` succeeds (false when git cannot be run).
+pub fn succeeds(dir: &Path, args: &[&str]) -> bool {
+    command(dir).is_some_and(|mut git| {
+        git.args(args)
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// What `git -C dir ARGS` prints, without its final newline, or None when it fails.
+pub fn output_line(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = command(dir)?.args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
 /// Whether the index lists `path` (relative, `/`-separated), or `None` when this

@@ -4,7 +4,7 @@
 //! two by asking git). The fast path must answer by itself where it says it can.
 
 use relkit_common::git::{index_lookup, repository_of, tracked};
-use relkit_tests::require_peer;
+use relkit_tests::{assert_ok, require_peer};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,11 +22,7 @@ fn git(git: &Path, dir: &Path, args: &[&str]) {
         .args(args)
         .output()
         .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, format_args!("git {args:?}"));
 }
 
 fn git_says(git: &Path, dir: &Path, rel: &str) -> bool {

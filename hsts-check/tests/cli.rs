@@ -10,13 +10,6 @@ fn hsts() -> assert_cmd::Command {
 }
 
 #[test]
-fn help_has_an_example() {
-    hsts().arg("--help").assert().success().stdout(contains(
-        "curl -sSI https://example.com | hsts-check parse --host example.com",
-    ));
-}
-
-#[test]
 fn a_valid_value_explains_itself() {
     hsts()
         .args(["parse", "max-age=31536000; includeSubDomains"])

@@ -9,7 +9,7 @@
 //! ones.
 
 use hsts_check::config::haproxy::{self, Prediction, Request};
-use relkit_tests::{curl_get, free_port, listening, require_peer, self_signed_cert, Rng};
+use relkit_tests::{curl_get, require_peer, self_signed_cert, Rng, Server};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -101,16 +101,6 @@ fn get(curl: &Path, scheme: &str, port: u16, path: &str) -> (u16, Vec<(String, S
     (status, headers)
 }
 
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // haproxy -db is one process: nothing is left behind.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn predictions_are_what_a_live_haproxy_sends() {
     let (Some(haproxy_bin), Some(openssl), Some(curl)) = (
@@ -132,36 +122,26 @@ fn predictions_are_what_a_live_haproxy_sends() {
         let dir = work.path();
         std::fs::write(dir.join("combined.pem"), &combined).unwrap();
         let template = config(&mut rng, dir);
-        let mut attempts = 0;
-        let (text, http, https, _running) = loop {
-            let ports: Vec<u16> = {
-                let mut p: Vec<u16> = Vec::new();
-                while p.len() < 3 {
-                    let next = free_port();
-                    if !p.contains(&next) {
-                        p.push(next);
-                    }
-                }
-                p
-            };
-            let text = template
-                .replace("@HTTPS@", &ports[1].to_string())
-                .replace("@HTTP@", &ports[0].to_string())
-                .replace("@ORIGIN@", &ports[2].to_string());
-            let file = dir.join("haproxy.cfg");
-            std::fs::write(&file, &text).unwrap();
-            let check = Command::new(&haproxy_bin)
-                .arg("-c")
-                .arg("-f")
-                .arg(&file)
-                .output()
-                .unwrap();
-            assert!(
-                check.status.success(),
-                "case {case}: haproxy -c refuses:\n{}\n{text}",
-                String::from_utf8_lossy(&check.stderr)
-            );
-            let running = Running(
+        let file = dir.join("haproxy.cfg");
+        let mut text = String::new();
+        let (_running, ports) =
+            Server::listening_on(3, &format!("case {case}: haproxy"), |ports| {
+                text = template
+                    .replace("@HTTPS@", &ports[1].to_string())
+                    .replace("@HTTP@", &ports[0].to_string())
+                    .replace("@ORIGIN@", &ports[2].to_string());
+                std::fs::write(&file, &text).unwrap();
+                let check = Command::new(&haproxy_bin)
+                    .arg("-c")
+                    .arg("-f")
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                assert!(
+                    check.status.success(),
+                    "case {case}: haproxy -c refuses:\n{}\n{text}",
+                    String::from_utf8_lossy(&check.stderr)
+                );
                 Command::new(&haproxy_bin)
                     .arg("-db")
                     .arg("-f")
@@ -169,15 +149,9 @@ fn predictions_are_what_a_live_haproxy_sends() {
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .spawn()
-                    .expect("haproxy starts"),
-            );
-            if ports.iter().all(|&p| listening(p)) {
-                break (text, ports[0], ports[1], running);
-            }
-            drop(running);
-            attempts += 1;
-            assert!(attempts < 5, "case {case}: haproxy does not start");
-        };
+                    .expect("haproxy starts")
+            });
+        let (http, https) = (ports[0], ports[1]);
         let sections = haproxy::parse_text(text.as_bytes()).expect("the generated file reads");
         let model = haproxy::model(&sections);
         let fe = model.proxy("fe").expect("the frontend");

@@ -394,7 +394,14 @@ fn nginx_and_crossplane_agree_with_the_reader() {
             (Err(error), Err((file, line, stderr))) => {
                 refused += 1;
                 assert_eq!(
-                    (error.file.display().to_string(), error.line),
+                    (
+                        error
+                            .file
+                            .as_ref()
+                            .map(|f| f.display().to_string())
+                            .unwrap_or_default(),
+                        error.line
+                    ),
                     (file.clone(), *line),
                     "case {case}: ours {error}; nginx: {stderr}; files: {files:#?}"
                 );

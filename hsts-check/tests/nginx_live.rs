@@ -10,7 +10,7 @@
 
 use hsts_check::config::nginx;
 use hsts_check::config::nginx::Prediction;
-use relkit_tests::{curl_get, free_port, listening, require_peer, self_signed_cert, Rng};
+use relkit_tests::{curl_get, require_peer, self_signed_cert, Rng, Server};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -111,31 +111,6 @@ fn server(rng: &mut Rng, name: &str, dir: &Path) -> (String, Vec<String>) {
     (out, paths)
 }
 
-/// nginx started for one case, stopped as nginx is meant to be (killing the master
-/// alone would leave its worker holding the ports).
-struct Running {
-    child: std::process::Child,
-    nginx: std::path::PathBuf,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let d = self.dir.display();
-        let _ = Command::new(&self.nginx)
-            .arg("-p")
-            .arg(&self.dir)
-            .arg("-c")
-            .arg(self.dir.join("nginx.conf"))
-            .arg("-g")
-            .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
-            .args(["-s", "stop"])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn predictions_are_what_a_live_nginx_sends() {
     let (Some(nginx_bin), Some(openssl), Some(curl)) = (
@@ -183,44 +158,28 @@ fn predictions_are_what_a_live_nginx_sends() {
         }
         conf.push_str("    include sites/*.conf;\n}\n");
         files.insert(0, ("nginx.conf".to_string(), conf));
-        // Ports are free when asked for, not always when nginx binds them: try again
-        // with others when it does not listen.
-        let mut attempts = 0;
-        let (http, https, _running) = loop {
-            let http = free_port();
-            let https = std::iter::repeat_with(free_port)
-                .find(|&p| p != http)
-                .unwrap();
+        // SIGTERM at the end stops the master and, with it, its worker.
+        let (_running, ports) = Server::listening_on(2, &format!("case {case}: nginx"), |ports| {
             for (name, text) in &files {
                 let text = text
-                    .replace("@HTTPS@", &https.to_string())
-                    .replace("@HTTP@", &http.to_string());
+                    .replace("@HTTPS@", &ports[1].to_string())
+                    .replace("@HTTP@", &ports[0].to_string());
                 std::fs::write(dir.join(name), text).unwrap();
             }
-            let running = Running {
-                child: Command::new(&nginx_bin)
-                    .arg("-p")
-                    .arg(dir)
-                    .arg("-c")
-                    .arg(dir.join("nginx.conf"))
-                    .arg("-g")
-                    .arg(format!(
-                        "daemon off; pid {d}/nginx.pid; error_log {d}/error.log;"
-                    ))
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("nginx starts"),
-                nginx: nginx_bin.clone(),
-                dir: dir.to_path_buf(),
-            };
-            if listening(http) && listening(https) {
-                break (http, https, running);
-            }
-            drop(running);
-            attempts += 1;
-            let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-            assert!(attempts < 5, "case {case}: nginx does not start: {log}");
-        };
+            Command::new(&nginx_bin)
+                .arg("-p")
+                .arg(dir)
+                .arg("-c")
+                .arg(dir.join("nginx.conf"))
+                .arg("-g")
+                .arg(format!(
+                    "daemon off; pid {d}/nginx.pid; error_log {d}/error.log;"
+                ))
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nginx starts")
+        });
+        let (http, https) = (ports[0], ports[1]);
         let conf = std::fs::read_to_string(dir.join("nginx.conf")).unwrap();
         let config = nginx::read(&dir.join("nginx.conf")).expect("the generated file reads");
         let servers = nginx::servers(&config);

@@ -3,22 +3,12 @@
 
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use relkit_tests::{example_dir, require_peer, tool};
+use relkit_tests::{assert_ok, example_dir, require_peer, stdout_of, tool};
 use std::io::Write;
 use std::process::Command;
 
 fn example() -> std::path::PathBuf {
     example_dir().join("journal/billing_prod.export")
-}
-
-fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A journal JSON line as journalctl writes it for a process logging to stdout.
@@ -287,7 +277,7 @@ fn json_and_export_pass_entries_through() {
             .write_stdin(json.clone())
             .output()
             .unwrap();
-        assert!(out.status.success());
+        assert_ok(&out, "out");
         assert!(String::from_utf8_lossy(&out.stdout).starts_with("10:00:01.000 [error] GenServer"));
     }
     // Export out, then back in: the same entries as JSON.
@@ -296,7 +286,7 @@ fn json_and_export_pass_entries_through() {
         .write_stdin(input.clone())
         .output()
         .unwrap();
-    assert!(export.status.success());
+    assert_ok(&export, "export");
     let again = stdout_of(
         tool("journal-fmt")
             .args(["-o", "json"])
@@ -488,7 +478,7 @@ fn a_100_mb_line_streams_in_flat_memory() {
             path.as_os_str(),
         ];
         let (out, rss_kib) = relkit_tests::with_peak_rss(&time, "journal-fmt", &args);
-        assert!(out.status.success());
+        assert_ok(&out, "out");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(rss_kib < 64 * 1024, "-o {output}: peak RSS {rss_kib} KiB");
         assert!(stderr.contains("big.json:2: line-too-long"), "{stderr}");

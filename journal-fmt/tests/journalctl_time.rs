@@ -10,7 +10,7 @@
 
 use journal_fmt::entry::Entry;
 use journal_fmt::time::timespec::TimeReader;
-use relkit_tests::require_peer;
+use relkit_tests::{assert_ok, require_peer};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -238,7 +238,7 @@ fn since_and_until_select_what_journalctl_selects() {
         .args(["-o", "json", "--all"])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_ok(&out, "out");
     std::fs::write(&json, &out.stdout).unwrap();
     assert_eq!(
         out.stdout

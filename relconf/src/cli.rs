@@ -6,7 +6,8 @@ use crate::config::{read, Config};
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use relkit_common::{
-    json, CommonArgs, Finding, FindingArgs, LineIndex, Reporter, Secrets, Severity, Status,
+    json, CommonArgs, Finding, FindingArgs, LineIndex, Position, Reporter, Secrets, Severity,
+    Status,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,12 +104,12 @@ fn project_root(path: &Path) -> PathBuf {
 fn syntax_error(
     name: &str,
     src: &[u8],
-    offset: usize,
+    at: Position,
     message: &str,
     show_secrets: bool,
 ) -> anyhow::Error {
     let index = LineIndex::new(src);
-    let (line, column) = index.position(src, offset);
+    let (line, column) = (at.line as u32, at.column as u32);
     let raw = index.line_text(src, line).map(|t| t.into_owned());
     // No settings to find the cookie by: what follows the word on this line is it,
     // or the whole line when the line before ends with the word (`set cookie:` and
@@ -185,7 +186,7 @@ fn load(file: Option<&Path>, show_secrets: bool) -> Result<Loaded> {
             return Err(syntax_error(
                 &name,
                 e.as_bytes(),
-                at,
+                Position::of_offset(e.as_bytes(), at),
                 "the file is not valid UTF-8 (Elixir source must be)",
                 show_secrets,
             ));
@@ -202,7 +203,7 @@ fn load(file: Option<&Path>, show_secrets: bool) -> Result<Loaded> {
         Err(e) => Err(syntax_error(
             &name,
             src.as_bytes(),
-            e.offset,
+            e.position(),
             &e.message,
             show_secrets,
         )),

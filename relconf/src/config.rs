@@ -8,6 +8,7 @@ use crate::eval::{
 use crate::syntax::{block_items, parse, Ast, Error as ParseError, Node};
 use relkit_common::secret::is_secret_name;
 use relkit_common::Document;
+use relkit_common::{Position, SyntaxError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -82,9 +83,10 @@ pub struct Config {
     pub dsl_errors: Vec<DslError>,
 }
 
-/// Why a file could not be read as a release config.
+/// Why a file could not be read as a release config, at a byte offset (the parser's
+/// measure; [`read`] turns it into a line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
+struct ReadError {
     pub message: String,
     pub offset: usize,
 }
@@ -131,8 +133,14 @@ pub fn app_version(root: &Path, app: &str) -> Option<String> {
     None
 }
 
-/// Read a config. `root` is the project directory (for `current_version`).
-pub fn read(src: &str, root: &Path) -> Result<Config, ReadError> {
+/// Read a config. `root` is the project directory (for `current_version`). A file
+/// that does not parse, or is no release config, is refused with where and why.
+pub fn read(src: &str, root: &Path) -> Result<Config, SyntaxError> {
+    read_config(src, root)
+        .map_err(|e| SyntaxError::new(Position::of_offset(src.as_bytes(), e.offset), e.message))
+}
+
+fn read_config(src: &str, root: &Path) -> Result<Config, ReadError> {
     let tree = parse(src)?;
     let root = root.to_path_buf();
     // Each release may ask for the same app's version: read its mix.exs once.

@@ -33,7 +33,13 @@ pub fn check_all(data: &[u8]) {
     // A root that does not exist: the fuzzer must not read the disk.
     let root = Path::new("/nonexistent-relconf-fuzz-root");
     match read(src, root) {
-        Err(e) => assert!(e.offset <= src.len(), "error offset past the end"),
+        Err(e) => {
+            let lines = src.split('\n').count();
+            assert!(
+                e.line >= 1 && e.line <= lines && e.column >= 1,
+                "an error outside the text: {e}"
+            );
+        }
         Ok(cfg) => {
             for f in crate::check::check(&cfg, "config.exs", root) {
                 assert!(f.line.is_none_or(|l| l >= 1));

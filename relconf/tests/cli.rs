@@ -3,30 +3,11 @@
 
 use predicates::prelude::*;
 use predicates::str::contains;
-use relkit_tests::{example_dir, temp_project, tool};
+use relkit_tests::{doc_of, example_dir, temp_project, tool};
 use serde_json::Value;
 
 fn relconf() -> assert_cmd::Command {
     tool("relconf")
-}
-
-fn doc_of(cmd: &mut assert_cmd::Command) -> Value {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("one JSON document")
-}
-
-#[test]
-fn help_and_version() {
-    relconf()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(contains("relconf parse rel/config.exs | vmargs check"));
-    relconf()
-        .arg("--version")
-        .assert()
-        .success()
-        .stdout(contains("relconf 0.1.0"));
 }
 
 #[test]

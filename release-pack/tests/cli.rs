@@ -2,7 +2,7 @@
 //! archives.
 
 use predicates::str::contains;
-use relkit_tests::{json_docs, require_peer, tool, write_file};
+use relkit_tests::{assert_ok, json_docs, require_peer, tool, write_file};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -86,7 +86,7 @@ fn pack_writes_the_erl_tar_layout_with_normalised_headers() {
     // GNU tar reads it, with bare relative names.
     if let Some(tar) = require_peer("tar") {
         let out = Command::new(tar).arg("tzf").arg(&out).output().unwrap();
-        assert!(out.status.success());
+        assert_ok(&out, "out");
         assert!(String::from_utf8(out.stdout)
             .unwrap()
             .starts_with("bin/shop\n"));
@@ -660,11 +660,7 @@ fn memory_stays_flat_on_a_large_release() {
     ];
     for (verb, args) in runs {
         let (out, kib) = relkit_tests::with_peak_rss(&time, "release-pack", &args);
-        assert!(
-            out.status.success(),
-            "{verb}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out, format_args!("{verb}"));
         assert!(kib < limit, "{verb}: peak RSS {kib} KiB");
     }
     assert_eq!(

@@ -136,7 +136,7 @@ fn stale_temps(into: &str, name: &str) -> Vec<String> {
 
 fn git_context(into: &str, into_state: IntoState) -> GitContext {
     let mut context = GitContext {
-        available: which::which("git").is_ok(),
+        available: relkit_common::git::available(),
         in_work_tree: false,
         top: None,
         prefix: String::new(),
@@ -161,35 +161,15 @@ fn git_context(into: &str, into_state: IntoState) -> GitContext {
 
 fn git_status(into: &str, name: &str) -> GitStatus {
     let tracked = relkit_common::git::tracked(&Path::new(into).join(name)).unwrap_or(false);
-    let ignored = duct::cmd("git", ["-C", into, "check-ignore", "-q", "--", name]);
-    let succeeds = |cmd: duct::Expression| {
-        cmd.stdout_null()
-            .stderr_null()
-            .unchecked()
-            .run()
-            .is_ok_and(|out| out.status.success())
-    };
     GitStatus {
         tracked,
-        ignored: succeeds(ignored),
+        ignored: relkit_common::git::succeeds(Path::new(into), &["check-ignore", "-q", "--", name]),
     }
 }
 
 /// One line of git's output, or None when git fails.
 fn git(dir: &str, args: &[&str]) -> Option<String> {
-    let mut full = vec!["-C", dir];
-    full.extend_from_slice(args);
-    let out = duct::cmd("git", full)
-        .stdout_capture()
-        .stderr_null()
-        .unchecked()
-        .run()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8(out.stdout).ok()?;
-    Some(text.strip_suffix('\n').unwrap_or(&text).to_string())
+    relkit_common::git::output_line(Path::new(dir), args)
 }
 
 fn fault(point: &str) {

@@ -1,7 +1,9 @@
 //! secret-link on this machine: plan, apply and check as a user runs them.
 
 use predicates::str::contains;
-use relkit_tests::{find_peer, json_docs, require_peer, running_as_root, tool, tool_path};
+use relkit_tests::{
+    assert_ok, find_peer, json_docs, require_peer, running_as_root, tool, tool_path,
+};
 use serde_json::Value;
 use std::fs;
 use std::io::Write;
@@ -119,7 +121,7 @@ fn plan_pipe_apply_then_idempotent() {
         .args(tree.args("plan", &["stage"]))
         .output()
         .unwrap();
-    assert!(plan.status.success());
+    assert_ok(&plan, "plan");
     tool("secret-link")
         .arg("apply")
         .write_stdin(plan.stdout.clone())
@@ -660,11 +662,7 @@ fn racing_applies_end_with_the_right_link() {
             .collect();
         for child in children {
             let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            assert_ok(&out, format_args!("round {round}"));
         }
         assert_eq!(target(&tree.link("stage")), secret, "round {round}");
         assert_eq!(tree.entries(), ["stage.secret.exs"], "round {round}");

@@ -79,11 +79,7 @@ pub fn read(
             Software::Nginx => {
                 let config = nginx::read(path).map_err(|e| {
                     anyhow::anyhow!(
-                        "{}:{}:{}: {} (nginx would refuse this configuration; fix it, then run again)",
-                        e.file.display(),
-                        e.line,
-                        e.column,
-                        e.message
+                        "{e} (nginx would refuse this configuration; fix it, then run again)"
                     )
                 })?;
                 report
@@ -101,11 +97,8 @@ pub fn read(
                 let bytes = relkit_common::input::read_file(path)?.bytes;
                 let sections = haproxy::parse_text(&bytes).map_err(|e| {
                     anyhow::anyhow!(
-                        "{}:{}:{}: {} (haproxy -c would refuse this configuration; fix it, then run again)",
-                        path.display(),
-                        e.line,
-                        e.column,
-                        e.message
+                        "{} (haproxy -c would refuse this configuration; fix it, then run again)",
+                        e.in_file(path)
                     )
                 })?;
                 report.files.push(path.display().to_string());

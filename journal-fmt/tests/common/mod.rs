@@ -2,6 +2,7 @@
 
 use journal_fmt::entry::Entry;
 use journal_fmt::input::export::write_entry;
+use relkit_tests::assert_ok;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -23,11 +24,7 @@ pub fn write_journal(remote: &Path, entries: &[Entry<'_>], file: &Path) {
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), &export).unwrap();
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "out");
 }
 
 /// `journalctl --file FILE -o MODE` in UTC; its stdout (it must succeed).

@@ -18,6 +18,8 @@
 //!   `del-header` removes them all; a rule's `if`/`unless` condition is an ACL
 //!   expression (`{ ssl_fc }`, `{ status 200:299 }`, named ACLs, `!`, `||`, `or`).
 
+use relkit_common::{Position, SyntaxError};
+
 /// One line: its words and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -33,13 +35,6 @@ pub struct Section {
     pub name: String,
     pub line: usize,
     pub lines: Vec<Line>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
 }
 
 pub const SECTIONS: [&str; 13] = [
@@ -129,11 +124,10 @@ pub(super) fn words(text: &[u8], line: usize) -> Result<Option<Line>, SyntaxErro
                                 i += 2;
                             }
                             None => {
-                                return Err(SyntaxError {
-                                    line,
-                                    column: i + 1,
-                                    message: "truncated or invalid hexadecimal sequence".into(),
-                                })
+                                return Err(SyntaxError::new(
+                                    Position::new(line, i + 1),
+                                    "truncated or invalid hexadecimal sequence",
+                                ))
                             }
                         }
                     }
@@ -148,11 +142,10 @@ pub(super) fn words(text: &[u8], line: usize) -> Result<Option<Line>, SyntaxErro
         }
     }
     if quote.is_some() {
-        return Err(SyntaxError {
-            line,
-            column: quote_at + 1,
-            message: "unmatched quote".into(),
-        });
+        return Err(SyntaxError::new(
+            Position::new(line, quote_at + 1),
+            "unmatched quote",
+        ));
     }
     if in_word {
         out.push(String::from_utf8_lossy(&word).into_owned());
@@ -183,11 +176,10 @@ pub fn parse_text(text: &[u8]) -> Result<Vec<Section>, SyntaxError> {
         match sections.last_mut() {
             Some(section) => section.lines.push(line),
             None => {
-                return Err(SyntaxError {
-                    line: line.line,
-                    column: line.column,
-                    message: format!("unknown keyword '{}' out of section", line.words[0]),
-                })
+                return Err(SyntaxError::new(
+                    Position::new(line.line, line.column),
+                    format!("unknown keyword '{}' out of section", line.words[0]),
+                ))
             }
         }
     }

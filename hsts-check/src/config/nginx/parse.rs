@@ -21,6 +21,7 @@
 //! `[` is a glob whose matches are read in sorted order (none is not an error), and
 //! each included file is read in the context of the directive.
 
+use relkit_common::{Position, SyntaxError};
 use std::path::{Path, PathBuf};
 
 /// nginx reads a configuration through a 4096-byte buffer; a longer word is an error.
@@ -61,37 +62,8 @@ pub struct Config {
     pub files: Vec<ConfigFile>,
 }
 
-/// Why nginx would refuse the configuration, where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// An error in one text, before it is tied to a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
+/// Why nginx would refuse the configuration, and where (the file is always known).
+pub type ConfigError = SyntaxError;
 
 /// What ended a run of words.
 #[derive(Debug, PartialEq, Eq)]
@@ -140,11 +112,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&self, offset: usize, message: impl Into<String>) -> SyntaxError {
-        SyntaxError {
-            line: self.line,
-            column: self.column_of(offset),
-            message: message.into(),
-        }
+        SyntaxError::new(Position::new(self.line, self.column_of(offset)), message)
     }
 
     fn next_byte(&mut self) -> Option<u8> {
@@ -225,17 +193,16 @@ impl<'a> Lexer<'a> {
         let mut variable = false;
         loop {
             if self.at - body_start >= MAX_WORD {
-                return Err(SyntaxError {
-                    line,
-                    column,
-                    message: match quote {
+                return Err(SyntaxError::new(
+                    Position::new(line, column),
+                    match quote {
                         Some(q) => format!(
                             "too long parameter, probably missing terminating \"{}\" character",
                             q as char
                         ),
                         None => "too long parameter".into(),
                     },
-                });
+                ));
             }
             let Some(byte) = self.next_byte() else {
                 return Err(self.error(self.at, "unexpected end of file, expecting \";\" or \"}\""));
@@ -417,18 +384,11 @@ fn read_file(
     loaded: Option<Loaded>,
 ) -> Result<usize, ConfigError> {
     let at_include = |message: String| match from {
-        Some((file, directive)) => ConfigError {
-            file: file.to_path_buf(),
-            line: directive.line,
-            column: directive.column,
-            message,
-        },
-        None => ConfigError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message,
-        },
+        Some((file, directive)) => {
+            SyntaxError::new(Position::new(directive.line, directive.column), message)
+                .in_file(file.to_path_buf())
+        }
+        None => SyntaxError::new(Position::new(0, 0), message).in_file(path.to_path_buf()),
     };
     if depth > MAX_INCLUDE_DEPTH {
         return Err(at_include(format!(
@@ -439,11 +399,8 @@ fn read_file(
     let (text, parsed) = loaded
         .unwrap_or_else(|| load(path))
         .map_err(|e| at_include(format!("cannot read {}: {e}", path.display())))?;
-    let mut directives = parsed.map_err(|e| ConfigError {
-        file: path.to_path_buf(),
-        line: e.line,
-        column: e.column,
-        message: e.message,
+    let mut directives = parsed.map_err(|e| {
+        SyntaxError::new(Position::new(e.line, e.column), e.message).in_file(path.to_path_buf())
     })?;
     let index = config.files.len();
     set_file(&mut directives, index);
@@ -481,20 +438,17 @@ fn follow_includes(
             continue;
         }
         if directive.args.len() != 1 {
-            return Err(ConfigError {
-                file: path.to_path_buf(),
-                line: directive.line,
-                column: directive.column,
-                message: "invalid number of arguments in \"include\" directive".into(),
-            });
+            return Err(SyntaxError::new(
+                Position::new(directive.line, directive.column),
+                "invalid number of arguments in \"include\" directive",
+            )
+            .in_file(path.to_path_buf()));
         }
         let target = prefix.join(&directive.args[0]);
         let names = if directive.args[0].contains(['*', '?', '[']) {
-            glob_sorted(&target).map_err(|message| ConfigError {
-                file: path.to_path_buf(),
-                line: directive.line,
-                column: directive.column,
-                message,
+            glob_sorted(&target).map_err(|message| {
+                SyntaxError::new(Position::new(directive.line, directive.column), message)
+                    .in_file(path.to_path_buf())
             })?
         } else {
             vec![target]
