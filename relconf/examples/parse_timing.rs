@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = std::path::Path::new(".");
     relconf::syntax::parse(&src).map_err(|e| e.message)?;
     let parse = least(runs, || relconf::syntax::parse(&src));
-    let read = least(runs, || relconf::config::read(&src, root));
+    let read = least(runs, || relconf::read::read(&src, root));
     writeln!(
         std::io::stderr(),
         "{} bytes: parse {:.1} ms, parse and evaluate {:.1} ms (least of {runs})",

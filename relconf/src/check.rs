@@ -359,7 +359,7 @@ fn mix(cx: &mut Ctx, cfg: &Config) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::read;
+    use crate::read::read;
 
     fn codes(src: &str, root: &Path) -> Vec<String> {
         let cfg = read(src, root).unwrap();

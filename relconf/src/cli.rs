@@ -2,7 +2,8 @@
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
 use crate::codes::{self, CODE_SYNTAX_ERROR, TOOL};
-use crate::config::{read, Config};
+use crate::config::Config;
+use crate::read::read;
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use relkit_common::{

@@ -1,7 +1,7 @@
 //! Properties that must hold for any input, checked by the fuzz target
 //! (fuzz/fuzz_targets/relconf.rs) and, over its corpus, by `cargo test`.
 
-use crate::config::read;
+use crate::read::read;
 use std::path::Path;
 
 /// Lex, parse, evaluate, check and serialize `data`; panic if a property fails:

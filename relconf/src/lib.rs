@@ -11,7 +11,9 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod distillery;
 pub mod eval;
 #[doc(hidden)]
 pub mod invariants;
+pub mod read;
 pub mod syntax;

@@ -7,6 +7,7 @@ mod ast;
 mod dump;
 mod lexer;
 mod parser;
+pub mod query;
 
 pub use ast::*;
 
