@@ -3,7 +3,7 @@
 use super::context::{hint, show, templated, Ctx, Target};
 use crate::codes::*;
 use crate::erlexec::{Origin, Word};
-use crate::model::{KNOWN_APPS, KNOWN_FLAGS};
+use crate::model::{FlagUse, KNOWN_APPS, KNOWN_FLAGS};
 use relkit_common::Severity;
 use std::collections::BTreeMap;
 
@@ -124,31 +124,33 @@ pub(super) fn init_flags(cx: &mut Ctx) {
                     ),
                 );
             }
-            _ => {
-                let known =
-                    KNOWN_FLAGS.contains(&name.as_str()) || KNOWN_APPS.contains(&name.as_str());
-                if !known && name.len() >= 3 {
-                    let candidates = KNOWN_FLAGS
-                        .iter()
-                        .chain(KNOWN_APPS.iter())
-                        .copied()
-                        .filter(|k| k.len() >= 4);
-                    let close = relkit_common::text::closest(&name, candidates, |k| {
-                        if k.len() >= 8 {
-                            2
-                        } else {
-                            1
-                        }
-                    });
-                    if let Some(suggestion) = close {
-                        let f = cx.at(&u.flag, Severity::Warning, CODE_UNKNOWN_FLAG,
-                            format!("-{name} is not a flag erl knows: it is kept silently as a user flag and does nothing"));
-                        hint(f, format!("did you mean -{suggestion}?"));
-                    }
-                }
-            }
+            _ => unknown_flag(cx, u, &name),
         }
     }
+    erl_max_ports(cx);
+}
+
+/// `unknown-flag`: a `-flag` erl keeps silently, close to one it knows.
+fn unknown_flag(cx: &mut Ctx, u: &FlagUse, name: &str) {
+    let known = KNOWN_FLAGS.contains(&name) || KNOWN_APPS.contains(&name);
+    if !known && name.len() >= 3 {
+        let candidates = KNOWN_FLAGS
+            .iter()
+            .chain(KNOWN_APPS.iter())
+            .copied()
+            .filter(|k| k.len() >= 4);
+        let close =
+            relkit_common::text::closest(name, candidates, |k| if k.len() >= 8 { 2 } else { 1 });
+        if let Some(suggestion) = close {
+            let f = cx.at(&u.flag, Severity::Warning, CODE_UNKNOWN_FLAG,
+                format!("-{name} is not a flag erl knows: it is kept silently as a user flag and does nothing"));
+            hint(f, format!("did you mean -{suggestion}?"));
+        }
+    }
+}
+
+/// `deprecated-flag` for the environment: ERL_MAX_PORTS.
+fn erl_max_ports(cx: &mut Ctx) {
     for (name, value) in cx.unit.parsed.classified.env.clone() {
         if name.is("ERL_MAX_PORTS") {
             let f = cx.at(
