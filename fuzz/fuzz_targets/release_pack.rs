@@ -3,5 +3,5 @@
 //! vm.args readers) on arbitrary bytes: no panic, and nothing it admits climbs out.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    release_pack::exercise_reader(data);
+    release_pack::invariants::exercise_reader(data);
 });

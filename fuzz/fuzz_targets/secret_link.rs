@@ -3,5 +3,5 @@
 //! selection) on arbitrary bytes: no panic, and nothing they accept escapes `--into`.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    secret_link::exercise_readers(data);
+    secret_link::invariants::exercise_readers(data);
 });
