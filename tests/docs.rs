@@ -306,9 +306,20 @@ fn documented_codes() -> BTreeSet<String> {
         .collect()
 }
 
-/// Codes declared in the tools' sources: string literals passed as the code of a
-/// finding are collected from `pub const CODE_...: &str = "..."` declarations.
+/// Codes declared in the tools' sources: every `pub const CODE_...: &str = "..."`
+/// anywhere under a crate's src/, which must be in that crate's codes.rs (the crate
+/// shape: one file names every code).
 fn declared_codes() -> BTreeSet<String> {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
     let mut codes = BTreeSet::new();
     let root = workspace_root();
     for entry in std::fs::read_dir(&root).unwrap() {
@@ -316,15 +327,18 @@ fn declared_codes() -> BTreeSet<String> {
         if !src.is_dir() {
             continue;
         }
-        for file in std::fs::read_dir(&src).unwrap() {
-            let path = file.unwrap().path();
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for path in files {
             let text = std::fs::read_to_string(&path).unwrap();
             for line in text.lines() {
                 let line = line.trim();
                 if line.starts_with("pub const CODE_") || line.starts_with("const CODE_") {
+                    assert!(
+                        path.ends_with("src/codes.rs") || path.starts_with(root.join("common")),
+                        "{}: a finding code outside the crate's codes.rs: {line}",
+                        path.display()
+                    );
                     if let Some(code) = line.split('"').nth(1) {
                         codes.insert(code.to_string());
                     }

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
+use crate::codes::TOOL;
 use crate::run::processor::{Format, Output, Settings};
 use crate::run::sink::Sink;
 use crate::{entry::level, filter::Filter, run::detect, run::follow, time::timespec};
@@ -186,8 +187,8 @@ impl InputArg {
 
 /// The whole command: parse the arguments, run, and exit as relkit tools do.
 pub fn main() -> ExitCode {
-    let cli: Cli = relkit_common::args::parse("journal-fmt");
-    relkit_common::run("journal-fmt", || run(cli))
+    let cli: Cli = relkit_common::args::parse(TOOL);
+    relkit_common::run(TOOL, || run(cli))
 }
 
 fn settings(cli: &Cli) -> Result<Settings> {

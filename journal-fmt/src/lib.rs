@@ -6,10 +6,11 @@
 //! [`filter`] applies `-p`, `-u`, `-t`, `-g`, `--since/--until` and `--field`;
 //! [`render`] writes human lines; [`time`] shows and reads timestamps; [`run`] takes
 //! entries from input to output, in parallel on blocks of a file or pipe with the
-//! output in input order. [`cli`] is the command line, [`invariants`] what the fuzz
+//! output in input order. [`codes`] names the tool, [`cli`] is the command line, [`invariants`] what the fuzz
 //! targets check.
 
 pub mod cli;
+pub mod codes;
 pub mod entry;
 pub mod filter;
 pub mod input;
