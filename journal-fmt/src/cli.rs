@@ -2,6 +2,9 @@
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
 use crate::codes::TOOL;
+use crate::input::journal::{files_in, is_journal, JournalSet};
+use crate::run::journal::run_journal;
+use crate::run::processor::Processor;
 use crate::run::processor::{Format, Output, Settings};
 use crate::run::sink::Sink;
 use crate::{entry::level, filter::Filter, run::detect, run::follow, time::timespec};
@@ -28,6 +31,9 @@ level from the message ([error], =ERROR REPORT====, ** (RuntimeError) ...) and g
 lines of a report (stack frames, Last message:, ...) the level of the line that started \
 it, so -p err finds every error.",
     after_help = "Examples:
+  journal-fmt -u billing_prod --since today -p warning   # the system journal, read directly
+  journal-fmt --file '/var/log/journal/*/*.journal' -p err
+  journal-fmt -D /srv/copied-journals/web1 --since yesterday
   journalctl -o json -u billing_prod --since today | journal-fmt -p warning
   journal-fmt -u billing_prod -f                  # runs journalctl -o json -f itself
   journal-fmt -p err -o json saved.json | jq -r .MESSAGE
@@ -40,8 +46,14 @@ kind on stderr; --strict makes the first one an error.
 Exit status: 0 done, 2 could not do the job (usage, unreadable input, --strict)."
 )]
 pub struct Cli {
-    /// Journal files to read (`journalctl -o json > FILE` ...); none or `-` is stdin.
+    /// What to read: journalctl's output saved or piped (`journalctl -o json > FILE`
+    /// ...), or journal files themselves (`*.journal`, read without journalctl); `-`
+    /// is stdin. None: stdin when it is piped, else the system journal.
     files: Vec<PathBuf>,
+
+    /// Read these journal files, as `journalctl --file` (a glob; repeatable).
+    #[arg(long = "file", value_name = "GLOB")]
+    journal_files: Vec<String>,
 
     /// Show entries whose effective level is in this range: a name or number
     /// (`warning` means emerg..warning, as journalctl), or `err..warning`.
@@ -117,9 +129,9 @@ pub struct Cli {
     #[arg(short = 'n', long, value_name = "N", requires = "follow")]
     lines: Option<u64>,
 
-    /// With --follow: read the journal files in DIR (journalctl -D) rather than the
-    /// system journal.
-    #[arg(short = 'D', long, value_name = "DIR", requires = "follow")]
+    /// Read the journal files in DIR (as journalctl -D) rather than the system
+    /// journal.
+    #[arg(short = 'D', long, value_name = "DIR")]
     directory: Option<PathBuf>,
 
     /// Write each entry as soon as it is read, even into a pipe.
@@ -281,7 +293,7 @@ fn run(cli: Cli) -> Result<Status> {
     let mut sink = Sink::new(out, err, eager, cli.strict);
     sink.live = cli.follow || cli.line_buffered;
     if cli.follow {
-        if !cli.files.is_empty() {
+        if !cli.files.is_empty() || !cli.journal_files.is_empty() {
             bail!("--follow reads the journal through journalctl; give no files with it (or pipe `journalctl -o json -f` in)");
         }
         let command = follow::journalctl_args(
@@ -296,12 +308,51 @@ fn run(cli: Cli) -> Result<Status> {
         return Ok(Status::Clean);
     }
     let threads = cli.threads.count();
-    let files = if cli.files.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        cli.files.clone()
-    };
-    for path in &files {
+    let journals = journal_files(&cli)?;
+    let mut inputs: Vec<Input> = cli.files.iter().map(|p| Input::Named(p.clone())).collect();
+    let asked_for_journals =
+        !cli.journal_files.is_empty() || (cli.directory.is_some() && !cli.follow);
+    if asked_for_journals {
+        inputs.insert(0, Input::Journals(journals));
+    } else if inputs.is_empty() {
+        inputs.push(if std::io::stdin().is_terminal() {
+            let files = system_journal();
+            if files.is_empty() {
+                eprintln_warning("no journal files of this machine in /var/log/journal or /run/log/journal (or none readable: journalctl shows them to root and the systemd-journal and adm groups); pipe `journalctl -o json` in, or name files with --file or -D");
+            }
+            Input::Journals(files)
+        } else {
+            Input::Named(PathBuf::from("-"))
+        });
+    }
+    // Journal files named as inputs are read together, interleaved, where the
+    // first of them stands.
+    let mut named_journals = Vec::new();
+    let mut first_journal = None;
+    for (i, input) in inputs.iter().enumerate() {
+        if let Input::Named(path) = input {
+            if path.as_os_str() != "-" && starts_as_journal(path) {
+                named_journals.push(path.clone());
+                first_journal.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(at) = first_journal {
+        inputs.retain(|i| !matches!(i, Input::Named(p) if named_journals.contains(p)));
+        inputs.insert(at.min(inputs.len()), Input::Journals(named_journals));
+    }
+    for input in inputs {
+        let path = match input {
+            Input::Journals(paths) => {
+                sink.source = "journal".into();
+                let set = JournalSet::open(&paths);
+                let mut processor = Processor::new(Arc::clone(&settings));
+                run_journal(set, threads, &mut processor, &mut sink)?;
+                continue;
+            }
+            Input::Named(path) => path,
+        };
+        let path = &path;
         let (name, reader): (String, Box<dyn std::io::Read + Send>) = if path.as_os_str() == "-" {
             ("<stdin>".into(), Box::new(std::io::stdin()))
         } else {
@@ -335,6 +386,72 @@ fn run(cli: Cli) -> Result<Status> {
     }
     sink.finish()?;
     Ok(Status::Clean)
+}
+
+/// What one input is: a file or stdin holding journalctl's output, or journal files.
+enum Input {
+    Named(PathBuf),
+    Journals(Vec<PathBuf>),
+}
+
+/// Whether a file starts as a journal file does (read as one, whatever its name).
+fn starts_as_journal(path: &std::path::Path) -> bool {
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && is_journal(&head)
+}
+
+/// A warning on stderr, in the tools' form.
+fn eprintln_warning(what: &str) {
+    let _ = writeln!(std::io::stderr(), "journal-fmt: warning: {what}");
+}
+
+/// The files of `--file` globs and `-D` (without --follow).
+fn journal_files(cli: &Cli) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for pattern in &cli.journal_files {
+        let matches = glob::glob(pattern)
+            .map_err(|e| anyhow::anyhow!("--file {pattern:?}: {e}"))?
+            .filter_map(|m| m.ok());
+        let before = found.len();
+        found.extend(matches);
+        if found.len() == before {
+            bail!("--file {pattern:?}: no file matches it");
+        }
+    }
+    if let (Some(dir), false) = (&cli.directory, cli.follow) {
+        let files = files_in(dir).map_err(|e| {
+            anyhow::anyhow!("cannot read {}: {}", dir.display(), describe_io_error(&e))
+        })?;
+        if files.is_empty() {
+            // As journalctl -D: nothing to show is not a failure.
+            eprintln_warning(&format!(
+                "{}: no journal files in it (*.journal)",
+                dir.display()
+            ));
+        }
+        found.extend(files);
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// The journal files of this machine, as journalctl reads them by default: the
+/// persistent ones in /var/log/journal, then the volatile ones in /run/log/journal.
+fn system_journal() -> Vec<PathBuf> {
+    let machine = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
+    let machine = machine.trim();
+    let mut files = Vec::new();
+    for root in ["/var/log/journal", "/run/log/journal"] {
+        let dir = std::path::Path::new(root).join(machine);
+        if !machine.is_empty() && dir.is_dir() {
+            files.extend(files_in(&dir).unwrap_or_default());
+        }
+    }
+    files
 }
 
 /// The clap definition of the command line, for man pages and shell completions.

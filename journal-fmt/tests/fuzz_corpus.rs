@@ -1,5 +1,5 @@
-//! Replays the fuzz targets' corpora (fuzz/corpus/journal_readers, journal_time) in
-//! `cargo test`.
+//! Replays the fuzz targets' corpora (fuzz/corpus/journal_readers, journal_time,
+//! journal_file) in `cargo test`.
 
 use relkit_tests::replay_fuzz_corpus;
 
@@ -15,4 +15,13 @@ fn the_fuzz_corpus_keeps_its_properties() {
 #[test]
 fn the_time_fuzz_corpus_keeps_its_properties() {
     replay_fuzz_corpus("journal_time", 2, journal_fmt::invariants::exercise_time);
+}
+
+#[test]
+fn the_journal_file_fuzz_corpus_keeps_its_properties() {
+    replay_fuzz_corpus(
+        "journal_file",
+        100,
+        journal_fmt::invariants::exercise_journal_file,
+    );
 }

@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod format;
+pub mod journal;
 pub mod json;
 pub mod jsonstream;
 pub mod lines;

@@ -130,7 +130,7 @@ pub fn run_sequential<R: Read, W: Write, E: Write>(
 
 /// `--merge`: write the events still open (the input ended, or a read did while
 /// following).
-fn write_open_events<W: Write, E: Write>(
+pub(super) fn write_open_events<W: Write, E: Write>(
     processor: &mut Processor,
     sink: &mut Sink<W, E>,
 ) -> anyhow::Result<()> {

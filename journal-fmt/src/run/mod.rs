@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod engine;
 pub mod follow;
+pub mod journal;
 pub mod merge;
 pub mod output;
 pub mod processor;

@@ -1,0 +1,572 @@
+//! One journal file read as systemd's JOURNAL_FILE_FORMAT describes it: the header,
+//! the chain of entry arrays that lists every entry in order, each ENTRY object and
+//! the DATA objects it points to, in regular or compact form, their payloads
+//! compressed with XZ, LZ4 or Zstandard or not. Every offset read is checked
+//! (alignment, the file's length, the object's type and size) before it is followed:
+//! a file still being written, cut short by a crash or damaged gives its whole
+//! entries and a [`Damage`] saying where it stopped making sense.
+
+use super::window::Windows;
+use crate::entry::Entry;
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+pub const SIGNATURE: &[u8; 8] = b"LPKSHHRH";
+
+const INCOMPATIBLE_XZ: u32 = 1 << 0;
+const INCOMPATIBLE_LZ4: u32 = 1 << 1;
+const INCOMPATIBLE_KEYED_HASH: u32 = 1 << 2;
+const INCOMPATIBLE_ZSTD: u32 = 1 << 3;
+const INCOMPATIBLE_COMPACT: u32 = 1 << 4;
+const INCOMPATIBLE_KNOWN: u32 = INCOMPATIBLE_XZ
+    | INCOMPATIBLE_LZ4
+    | INCOMPATIBLE_KEYED_HASH
+    | INCOMPATIBLE_ZSTD
+    | INCOMPATIBLE_COMPACT;
+
+const OBJECT_DATA: u8 = 1;
+const OBJECT_ENTRY: u8 = 3;
+const OBJECT_ENTRY_ARRAY: u8 = 6;
+
+const COMPRESSED_XZ: u8 = 1 << 0;
+const COMPRESSED_LZ4: u8 = 1 << 1;
+const COMPRESSED_ZSTD: u8 = 1 << 2;
+
+/// The object header: type, flags, reserved, size.
+const OBJECT_HEADER: u64 = 16;
+/// ENTRY: the object header, seqnum, realtime, monotonic, boot ID, xor hash.
+const ENTRY_HEADER: u64 = OBJECT_HEADER + 8 + 8 + 8 + 16 + 8;
+/// DATA: the object header, hash, next hash, next field, entry, entry array, count.
+const DATA_HEADER: u64 = OBJECT_HEADER + 6 * 8;
+/// The header fields every version of the format has (up to `n_data`).
+const HEADER_MIN: u64 = 208;
+/// The largest field a journal file is read with (journald itself stores at most
+/// 768 MiB in one DATA object; a larger size is damage, not data).
+const MAX_FIELD: u64 = 768 << 20;
+/// The most a compressed field may grow to: a few bytes of zstd can claim gigabytes,
+/// and memory stays bounded whatever the file says.
+const MAX_DECOMPRESSED: u64 = 64 << 20;
+
+/// Where a file stopped making sense, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub offset: u64,
+    pub what: String,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at offset {}: {}", self.offset, self.what)
+    }
+}
+
+fn damage<T>(offset: u64, what: impl Into<String>) -> Result<T, Damage> {
+    Err(Damage {
+        offset,
+        what: what.into(),
+    })
+}
+
+/// What the header says that reading needs.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub incompatible: u32,
+    pub state: u8,
+    pub seqnum_id: [u8; 16],
+    pub header_size: u64,
+    pub arena_size: u64,
+    pub n_entries: u64,
+    pub entry_array_offset: u64,
+}
+
+/// An ENTRY object's own fields and the offsets of its DATA objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    pub offset: u64,
+    pub seqnum: u64,
+    pub realtime: u64,
+    pub monotonic: u64,
+    pub boot_id: [u8; 16],
+    pub xor_hash: u64,
+    pub items: Vec<u64>,
+}
+
+pub struct JournalFile {
+    pub path: PathBuf,
+    pub header: Header,
+    windows: Windows,
+    compact: bool,
+    /// The end of the part of the file objects may be in.
+    end: u64,
+    /// Walking the global entry array chain: the array, the next item in it, how
+    /// many items it has, and how many entries have been given.
+    array: u64,
+    item: u64,
+    items: u64,
+    given: u64,
+}
+
+/// Whether `bytes` start as a journal file does.
+pub fn is_journal(bytes: &[u8]) -> bool {
+    bytes.starts_with(SIGNATURE)
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or([0; 4]))
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]))
+}
+
+fn id_at(bytes: &[u8], at: usize) -> [u8; 16] {
+    bytes[at..at + 16].try_into().unwrap_or([0; 16])
+}
+
+impl JournalFile {
+    /// Opens a journal file and reads its header. An I/O error is the caller's to
+    /// report; a file that is not a journal file, or one with a feature this reader
+    /// does not know, is a [`Damage`] at offset 0.
+    pub fn open(path: &Path) -> io::Result<Result<JournalFile, Damage>> {
+        let file = std::fs::File::open(path)?;
+        let mut windows = Windows::new(file)?;
+        let size = windows.file_len();
+        if size < HEADER_MIN {
+            return Ok(damage(0, "shorter than a journal file's header"));
+        }
+        let head = windows.bytes(0, HEADER_MIN as usize)?.to_vec();
+        if !is_journal(&head) {
+            return Ok(damage(0, "not a journal file (no LPKSHHRH signature)"));
+        }
+        let incompatible = u32_at(&head, 12);
+        if incompatible & !INCOMPATIBLE_KNOWN != 0 {
+            return Ok(damage(
+                0,
+                format!("uses features this reader does not know (incompatible flags {incompatible:#x}); read it with journalctl"),
+            ));
+        }
+        let header = Header {
+            incompatible,
+            state: head[16],
+            seqnum_id: id_at(&head, 72),
+            header_size: u64_at(&head, 88),
+            arena_size: u64_at(&head, 96),
+            n_entries: u64_at(&head, 152),
+            entry_array_offset: u64_at(&head, 176),
+        };
+        if header.header_size < HEADER_MIN || !header.header_size.is_multiple_of(8) {
+            return Ok(damage(
+                88,
+                format!("a header size of {}", header.header_size),
+            ));
+        }
+        // Objects lie in the arena; a file cut short has fewer bytes than it says.
+        let end = header
+            .header_size
+            .saturating_add(header.arena_size)
+            .min(size);
+        Ok(Ok(JournalFile {
+            path: path.to_path_buf(),
+            compact: incompatible & INCOMPATIBLE_COMPACT != 0,
+            end,
+            array: header.entry_array_offset,
+            item: 0,
+            items: 0,
+            given: 0,
+            header,
+            windows,
+        }))
+    }
+
+    /// The type, flags and size of the object at `offset`, checked to lie whole in
+    /// the arena and to be of `kind`.
+    fn object(&mut self, offset: u64, kind: u8, min: u64) -> Result<(u8, u64), Damage> {
+        if !offset.is_multiple_of(8) || offset < self.header.header_size || offset >= self.end {
+            return damage(offset, "an object offset outside the file");
+        }
+        let head = match self.windows.bytes(offset, OBJECT_HEADER as usize) {
+            Ok(head) => head,
+            Err(_) => return damage(offset, "an object cut short"),
+        };
+        let (found, flags, size) = (head[0], head[1], u64_at(head, 8));
+        if found != kind {
+            return damage(
+                offset,
+                format!("an object of type {found} where type {kind} belongs"),
+            );
+        }
+        if size < min || offset.checked_add(size).is_none_or(|end| end > self.end) {
+            return damage(
+                offset,
+                format!("an object of {size} bytes that does not fit the file"),
+            );
+        }
+        Ok((flags, size))
+    }
+
+    /// Where the objects of the file end (its header's arena, or its length when it
+    /// was cut short).
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// The offset of the next entry in the file's order, `None` at the end.
+    pub fn next_offset(&mut self) -> Result<Option<u64>, Damage> {
+        let width: u64 = if self.compact { 4 } else { 8 };
+        loop {
+            if self.given >= self.header.n_entries {
+                return Ok(None);
+            }
+            if self.item < self.items {
+                let at = self.array + 24 + self.item * width;
+                let bytes = self
+                    .windows
+                    .bytes(at, width as usize)
+                    .or_else(|_| damage(at, "an entry array cut short"))?;
+                let offset = if self.compact {
+                    u64::from(u32_at(bytes, 0))
+                } else {
+                    u64_at(bytes, 0)
+                };
+                self.item += 1;
+                if offset == 0 {
+                    // Arrays are allocated ahead: the first zero ends the list.
+                    return Ok(None);
+                }
+                self.given += 1;
+                // An entry takes at least 64 bytes: more entries than that means
+                // the list runs in a circle.
+                if self.given > self.end / 64 {
+                    return damage(self.array, "an entry list that runs in a circle");
+                }
+                return Ok(Some(offset));
+            }
+            // On to the next array of the chain.
+            let next = if self.items == 0 && self.item == 0 {
+                self.array
+            } else {
+                self.windows
+                    .u64_at(self.array + OBJECT_HEADER)
+                    .or_else(|_| damage(self.array, "an entry array cut short"))?
+            };
+            if next == 0 {
+                return Ok(None);
+            }
+            let (_, size) = self.object(next, OBJECT_ENTRY_ARRAY, 24)?;
+            if next <= self.array && self.items != 0 {
+                return damage(next, "an entry array chain that runs back");
+            }
+            self.array = next;
+            self.item = 0;
+            self.items = (size - 24) / width;
+            if self.items == 0 {
+                return damage(next, "an empty entry array");
+            }
+        }
+    }
+
+    /// The ENTRY object at `offset`.
+    pub fn entry(&mut self, offset: u64) -> Result<RawEntry, Damage> {
+        let (_, size) = self.object(offset, OBJECT_ENTRY, ENTRY_HEADER)?;
+        let width: u64 = if self.compact { 4 } else { 16 };
+        let count = (size - ENTRY_HEADER) / width;
+        let bytes = self
+            .windows
+            .bytes(offset, size as usize)
+            .or_else(|_| damage(offset, "an entry cut short"))?;
+        // The checks journalctl makes before it uses an entry: a whole number of
+        // items and at least one, a sequence number, times within range.
+        if !(size - ENTRY_HEADER).is_multiple_of(width) || count == 0 {
+            return damage(offset, format!("an entry of {size} bytes"));
+        }
+        let (seqnum, realtime, monotonic) =
+            (u64_at(bytes, 16), u64_at(bytes, 24), u64_at(bytes, 32));
+        if seqnum == 0 || realtime == 0 || realtime >= 1 << 55 || monotonic >= 1 << 55 {
+            return damage(
+                offset,
+                "an entry whose sequence number or time is out of range",
+            );
+        }
+        let items = (0..count as usize)
+            .map(|i| {
+                let at = ENTRY_HEADER as usize + i * width as usize;
+                if width == 4 {
+                    u64::from(u32_at(bytes, at))
+                } else {
+                    u64_at(bytes, at)
+                }
+            })
+            .collect();
+        Ok(RawEntry {
+            offset,
+            seqnum,
+            realtime,
+            monotonic,
+            boot_id: id_at(bytes, 40),
+            xor_hash: u64_at(bytes, 56),
+            items,
+        })
+    }
+
+    /// Appends the payload of the DATA object at `offset` (`FIELD=value`) to `out`,
+    /// decompressed.
+    pub fn data_into(&mut self, offset: u64, out: &mut Vec<u8>) -> Result<(), Damage> {
+        let header = DATA_HEADER + if self.compact { 8 } else { 0 };
+        let (flags, size) = self.object(offset, OBJECT_DATA, header)?;
+        if size - header > MAX_FIELD {
+            return damage(offset, format!("a field of {} bytes", size - header));
+        }
+        let links = self
+            .windows
+            .bytes(offset + 24, 32)
+            .or_else(|_| damage(offset, "a field cut short"))?;
+        // journalctl's checks: links to other objects 8-byte aligned, a payload, at
+        // most one compression.
+        if (0..4).any(|i| !u64_at(links, i * 8).is_multiple_of(8)) || size == header {
+            return damage(offset, "a field object with broken links");
+        }
+        let stored = self
+            .windows
+            .bytes(offset + header, (size - header) as usize)
+            .or_else(|_| damage(offset, "a field cut short"))?;
+        let compression = flags & (COMPRESSED_XZ | COMPRESSED_LZ4 | COMPRESSED_ZSTD);
+        let decompressed = match compression {
+            0 => {
+                out.extend_from_slice(stored);
+                return Ok(());
+            }
+            COMPRESSED_ZSTD => zstd(stored),
+            COMPRESSED_XZ => xz(stored),
+            COMPRESSED_LZ4 => lz4(stored),
+            _ => Err(format!("compression flags {compression:#x}")),
+        };
+        match decompressed {
+            Ok(payload) => {
+                out.extend_from_slice(&payload);
+                Ok(())
+            }
+            Err(why) => damage(
+                offset,
+                format!("a compressed field that does not decompress: {why}"),
+            ),
+        }
+    }
+
+    /// The entry as `journalctl -o export` gives it, written into `buf` with the
+    /// place of each field's name and value in `spans`: the cursor, the two
+    /// timestamps and the boot ID from the ENTRY object, then its fields in the order
+    /// the object lists them (a `_BOOT_ID=` field is left out: the boot ID was given).
+    /// A field that cannot be read is left out, and the first such is returned.
+    /// The entry is appended: what `buf` and `spans` held stays.
+    pub fn read_entry_into(
+        &mut self,
+        raw: &RawEntry,
+        buf: &mut Vec<u8>,
+        spans: &mut Vec<Span>,
+    ) -> Result<Option<Damage>, Damage> {
+        let mut field = |buf: &mut Vec<u8>, name: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
+            let name_at = buf.len();
+            buf.extend_from_slice(name);
+            let value_at = buf.len();
+            value(buf);
+            spans.push(Span {
+                name: name_at..value_at,
+                value: value_at..buf.len(),
+            });
+        };
+        let seqnum_id = self.header.seqnum_id;
+        field(buf, b"__CURSOR", &|buf| {
+            buf.extend_from_slice(b"s=");
+            push_id(buf, &seqnum_id);
+            buf.extend_from_slice(b";i=");
+            push_hex(buf, raw.seqnum);
+            buf.extend_from_slice(b";b=");
+            push_id(buf, &raw.boot_id);
+            buf.extend_from_slice(b";m=");
+            push_hex(buf, raw.monotonic);
+            buf.extend_from_slice(b";t=");
+            push_hex(buf, raw.realtime);
+            buf.extend_from_slice(b";x=");
+            push_hex(buf, raw.xor_hash);
+        });
+        field(buf, b"__REALTIME_TIMESTAMP", &|buf| {
+            buf.extend_from_slice(itoa::Buffer::new().format(raw.realtime).as_bytes())
+        });
+        field(buf, b"__MONOTONIC_TIMESTAMP", &|buf| {
+            buf.extend_from_slice(itoa::Buffer::new().format(raw.monotonic).as_bytes())
+        });
+        field(buf, b"_BOOT_ID", &|buf| push_id(buf, &raw.boot_id));
+        let mut skipped = None;
+        for &item in &raw.items {
+            let start = buf.len();
+            // As journalctl: a field whose object is broken is left out, the entry
+            // shown without it.
+            if let Err(d) = self.data_into(item, buf) {
+                buf.truncate(start);
+                skipped.get_or_insert(d);
+                continue;
+            }
+            let Some(eq) = memchr::memchr(b'=', &buf[start..]) else {
+                buf.truncate(start);
+                skipped.get_or_insert(Damage {
+                    offset: item,
+                    what: "a field without '='".into(),
+                });
+                continue;
+            };
+            if &buf[start..start + eq] == b"_BOOT_ID" {
+                buf.truncate(start);
+                continue;
+            }
+            spans.push(Span {
+                name: start..start + eq,
+                value: start + eq + 1..buf.len(),
+            });
+        }
+        Ok(skipped)
+    }
+}
+
+/// Where one field's name and value are in an entry's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub name: std::ops::Range<usize>,
+    pub value: std::ops::Range<usize>,
+}
+
+/// The entry `spans` describe in `buf`, borrowing from it.
+pub fn entry_of<'b>(buf: &'b [u8], spans: &[Span]) -> Entry<'b> {
+    let mut entry = Entry::default();
+    entry.fields.reserve(spans.len());
+    for span in spans {
+        let name = &buf[span.name.clone()];
+        // Field names are ASCII by journald's rules; a damaged one is shown lossily.
+        let name = match std::str::from_utf8(name) {
+            Ok(name) => std::borrow::Cow::Borrowed(name),
+            Err(_) => String::from_utf8_lossy(name),
+        };
+        entry.push(name, Some(&buf[span.value.clone()]));
+    }
+    entry
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// An ID as journalctl writes it: 32 lowercase hex digits.
+fn push_id(buf: &mut Vec<u8>, id: &[u8; 16]) {
+    for b in id {
+        buf.push(HEX[usize::from(b >> 4)]);
+        buf.push(HEX[usize::from(b & 15)]);
+    }
+}
+
+/// A number in lowercase hex without leading zeros (`%llx`).
+fn push_hex(buf: &mut Vec<u8>, n: u64) {
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        buf.push(HEX[((n >> (i * 4)) & 15) as usize]);
+    }
+}
+
+fn zstd(stored: &[u8]) -> Result<Vec<u8>, String> {
+    let mut decoder = ruzstd::decoding::StreamingDecoder::new(stored).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    (&mut decoder)
+        .take(MAX_DECOMPRESSED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if out.len() as u64 > MAX_DECOMPRESSED {
+        return Err(format!("it grows past {} MiB", MAX_DECOMPRESSED >> 20));
+    }
+    Ok(out)
+}
+
+fn xz(stored: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Bounded(Vec::new());
+    lzma_rs::xz_decompress(&mut io::BufReader::new(stored), &mut out).map_err(|e| e.to_string())?;
+    Ok(out.0)
+}
+
+/// A buffer that refuses to grow past [`MAX_DECOMPRESSED`].
+struct Bounded(Vec<u8>);
+
+impl io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if (self.0.len() + buf.len()) as u64 > MAX_DECOMPRESSED {
+            return Err(io::Error::other(format!(
+                "it grows past {} MiB",
+                MAX_DECOMPRESSED >> 20
+            )));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// systemd's LZ4 form: the decompressed size as 64 bits, then one LZ4 block.
+fn lz4(stored: &[u8]) -> Result<Vec<u8>, String> {
+    if stored.len() < 8 {
+        return Err("shorter than its size".into());
+    }
+    let size = u64_at(stored, 0);
+    if size > MAX_DECOMPRESSED {
+        return Err(format!("a size of {size} bytes"));
+    }
+    lz4_flex::block::decompress(&stored[8..], size as usize).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field() -> Vec<u8> {
+        let mut text = b"MESSAGE=".to_vec();
+        for i in 0..300 {
+            text.extend_from_slice(format!("line {i} of a crash report\n").as_bytes());
+        }
+        text
+    }
+
+    #[test]
+    fn the_three_compressions_decode_as_systemd_writes_them() {
+        let text = field();
+        let mut xz_bytes = Vec::new();
+        lzma_rs::xz_compress(&mut &text[..], &mut xz_bytes).unwrap();
+        assert_eq!(xz(&xz_bytes).unwrap(), text);
+        // systemd's LZ4: the size first, as 64 bits, then the block.
+        let mut lz4_bytes = (text.len() as u64).to_le_bytes().to_vec();
+        lz4_bytes.extend(lz4_flex::block::compress(&text));
+        assert_eq!(lz4(&lz4_bytes).unwrap(), text);
+        let zstd_bytes = ruzstd::encoding::compress_to_vec(
+            &text[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        assert_eq!(zstd(&zstd_bytes).unwrap(), text);
+        assert!(lz4(&lz4_bytes[..4]).is_err());
+        assert!(xz(b"not xz").is_err());
+        assert!(zstd(b"not zstd").is_err());
+    }
+
+    #[test]
+    fn cursor_numbers_are_written_as_journalctl_writes_them() {
+        let mut buf = Vec::new();
+        for (n, hex) in [
+            (0u64, "0"),
+            (1, "1"),
+            (0x1bca9, "1bca9"),
+            (u64::MAX, "ffffffffffffffff"),
+        ] {
+            buf.clear();
+            push_hex(&mut buf, n);
+            assert_eq!(buf, hex.as_bytes());
+        }
+        buf.clear();
+        push_id(&mut buf, &[0xab; 16]);
+        assert_eq!(buf, "ab".repeat(16).as_bytes());
+    }
+}

@@ -1,0 +1,10 @@
+//! Journal files read directly, without journalctl: one file ([`file`]) through a
+//! few windows of its bytes ([`window`]), several interleaved in journalctl's order
+//! ([`set`]).
+
+pub mod file;
+pub mod set;
+pub mod window;
+
+pub use file::{is_journal, Damage, JournalFile};
+pub use set::{files_in, JournalSet, Trouble};

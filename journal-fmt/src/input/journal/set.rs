@@ -1,0 +1,245 @@
+//! Several journal files read as one stream, in journalctl's order: of the entries
+//! each file would give next, the first by sequence number when two files share a
+//! sequence-number source, else by monotonic time within one boot, else by wall
+//! clock, else by content hash; an entry found in two files (a copy, a rotated file
+//! read beside its successor) is given once. Which files a directory holds, as
+//! `journalctl -D` and the system journal find them.
+
+use super::file::{entry_of, Damage, JournalFile, RawEntry, Span};
+use crate::entry::Entry;
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+/// What reading a set of files met besides entries: a file that could not be
+/// opened, or where one stopped making sense.
+#[derive(Debug)]
+pub enum Trouble {
+    Unreadable(PathBuf, std::io::Error),
+    /// The file ends here: what came before was read.
+    Damaged(PathBuf, Damage),
+    /// One entry that cannot be read is left out; the file goes on.
+    EntrySkipped(PathBuf, Damage),
+    /// A field of an entry cannot be read: the entry is shown without it.
+    FieldSkipped(PathBuf, Damage),
+}
+
+impl Trouble {
+    /// The file it is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Trouble::Unreadable(p, _)
+            | Trouble::Damaged(p, _)
+            | Trouble::EntrySkipped(p, _)
+            | Trouble::FieldSkipped(p, _) => p,
+        }
+    }
+}
+
+pub struct JournalSet {
+    /// Each file with the entry it would give next (None: done).
+    files: Vec<(JournalFile, Option<RawEntry>)>,
+    pub troubles: Vec<Trouble>,
+    /// The entry being given: its bytes and where its fields are in them.
+    buf: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+/// journalctl's order of two entries from files with these sequence-number sources.
+fn compare(a: &RawEntry, a_source: &[u8; 16], b: &RawEntry, b_source: &[u8; 16]) -> Ordering {
+    if a_source == b_source {
+        match a.seqnum.cmp(&b.seqnum) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    if a.boot_id == b.boot_id {
+        match a.monotonic.cmp(&b.monotonic) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    a.realtime
+        .cmp(&b.realtime)
+        .then(a.xor_hash.cmp(&b.xor_hash))
+}
+
+/// The same entry (in another file, or read twice).
+fn same(a: &RawEntry, a_source: &[u8; 16], b: &RawEntry, b_source: &[u8; 16]) -> bool {
+    a.boot_id == b.boot_id
+        && a.monotonic == b.monotonic
+        && a.realtime == b.realtime
+        && a.xor_hash == b.xor_hash
+        && a_source == b_source
+        && a.seqnum == b.seqnum
+}
+
+impl JournalSet {
+    /// Opens every file; one that cannot be read or is not a journal file is a
+    /// trouble, and the others are still read.
+    pub fn open(paths: &[PathBuf]) -> JournalSet {
+        let mut set = JournalSet {
+            files: Vec::new(),
+            troubles: Vec::new(),
+            buf: Vec::new(),
+            spans: Vec::new(),
+        };
+        for path in paths {
+            match JournalFile::open(path) {
+                Err(e) => set.troubles.push(Trouble::Unreadable(path.clone(), e)),
+                Ok(Err(d)) => set.troubles.push(Trouble::Damaged(path.clone(), d)),
+                Ok(Ok(file)) => set.files.push((file, None)),
+            }
+        }
+        for i in 0..set.files.len() {
+            set.advance(i);
+        }
+        set
+    }
+
+    /// Moves file `i` to its next whole entry; damage ends the file (its entries
+    /// so far have been given).
+    fn advance(&mut self, i: usize) {
+        let (file, head) = &mut self.files[i];
+        *head = None;
+        loop {
+            match file.next_offset() {
+                Ok(None) => return,
+                Err(d) => {
+                    // The list of entries itself is broken: the file ends here.
+                    self.troubles.push(Trouble::Damaged(file.path.clone(), d));
+                    return;
+                }
+                Ok(Some(offset)) if offset >= file.end() => {
+                    // Entries lie in increasing order: the file was cut before this one.
+                    let d = Damage {
+                        offset,
+                        what: format!(
+                            "the file ends at {} bytes, before this entry (cut short)",
+                            file.end()
+                        ),
+                    };
+                    self.troubles.push(Trouble::Damaged(file.path.clone(), d));
+                    return;
+                }
+                Ok(Some(offset)) => match file.entry(offset) {
+                    Ok(entry) => {
+                        *head = Some(entry);
+                        return;
+                    }
+                    // One broken entry is left out; the list goes on.
+                    Err(d) => self
+                        .troubles
+                        .push(Trouble::EntrySkipped(file.path.clone(), d)),
+                },
+            }
+        }
+    }
+
+    /// The next entry of the set, or `None` when every file is done.
+    pub fn next_entry(&mut self) -> Option<Entry<'_>> {
+        let (mut buf, mut spans) = (
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.spans),
+        );
+        buf.clear();
+        spans.clear();
+        let found = self.next_into(&mut buf, &mut spans);
+        self.buf = buf;
+        self.spans = spans;
+        found.then(|| entry_of(&self.buf, &self.spans))
+    }
+
+    /// Appends the next entry of the set to `buf` and its fields to `spans`; false
+    /// when every file is done.
+    pub fn next_into(&mut self, buf: &mut Vec<u8>, spans: &mut Vec<Span>) -> bool {
+        loop {
+            let mut best: Option<usize> = None;
+            for i in 0..self.files.len() {
+                let Some(entry) = &self.files[i].1 else {
+                    continue;
+                };
+                let better = match best {
+                    None => true,
+                    Some(b) => {
+                        let (bf, be) = (&self.files[b].0, self.files[b].1.as_ref());
+                        be.is_none_or(|be| {
+                            compare(
+                                entry,
+                                &self.files[i].0.header.seqnum_id,
+                                be,
+                                &bf.header.seqnum_id,
+                            ) == Ordering::Less
+                        })
+                    }
+                };
+                if better {
+                    best = Some(i);
+                }
+            }
+            let Some(b) = best else {
+                return false;
+            };
+            let Some(raw) = self.files[b].1.clone() else {
+                return false;
+            };
+            let source = self.files[b].0.header.seqnum_id;
+            // The same entry in other files is given once.
+            for i in 0..self.files.len() {
+                if i == b {
+                    continue;
+                }
+                let dup = self.files[i]
+                    .1
+                    .as_ref()
+                    .is_some_and(|e| same(e, &self.files[i].0.header.seqnum_id, &raw, &source));
+                if dup {
+                    self.advance(i);
+                }
+            }
+            let read = self.files[b].0.read_entry_into(&raw, buf, spans);
+            self.advance(b);
+            match read {
+                Ok(skipped) => {
+                    if let Some(d) = skipped {
+                        let path = self.files[b].0.path.clone();
+                        self.troubles.push(Trouble::FieldSkipped(path, d));
+                    }
+                    return true;
+                }
+                Err(d) => {
+                    let path = self.files[b].0.path.clone();
+                    self.troubles.push(Trouble::EntrySkipped(path, d));
+                }
+            }
+        }
+    }
+}
+
+/// The journal files of a directory as `journalctl -D` reads them: `*.journal` and
+/// `*.journal~` in it and in its subdirectories one level down (the machine ID
+/// directories), sorted by path.
+pub fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    for d in dirs {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if (name.ends_with(".journal") || name.ends_with(".journal~")) && path.is_file() {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -1,0 +1,201 @@
+//! Journal files in, formatted entries out: the set's entries in journalctl's order
+//! through one processor, and what the files met (a file that cannot be read, one
+//! damaged or cut short) said once per file on stderr, the run going on.
+
+use super::engine::write_open_events;
+use super::processor::Processor;
+use super::sink::Sink;
+use crate::entry::times::entry_time;
+use crate::input::journal::file::{entry_of, Span};
+use crate::input::journal::{JournalSet, Trouble};
+use std::io::Write;
+
+/// Formats every entry of `set`, then reports its troubles. With `threads` over one
+/// the files are read on a thread of their own while this one formats, a batch at a
+/// time (a few batches in flight, so memory stays bounded).
+pub fn run_journal<W: Write, E: Write>(
+    mut set: JournalSet,
+    threads: usize,
+    processor: &mut Processor,
+    sink: &mut Sink<W, E>,
+) -> anyhow::Result<()> {
+    let mut troubles = Vec::new();
+    if threads <= 1 || sink.eager {
+        let mut batch = Batch::default();
+        let mut told = 0;
+        while batch.fill(&mut set) {
+            troubles.append(&mut batch.troubles);
+            format(&batch, processor, sink)?;
+            tell(&troubles, &mut told, sink)?;
+        }
+        troubles.append(&mut batch.troubles);
+        tell(&troubles, &mut told, sink)?;
+        tell_rest(&troubles, sink)?;
+        return write_open_events(processor, sink);
+    }
+    let (filled, to_fill) = (
+        std::sync::mpsc::sync_channel::<Batch>(4),
+        std::sync::mpsc::sync_channel::<Batch>(4),
+    );
+    let (send_filled, get_filled) = filled;
+    let (send_empty, get_empty) = to_fill;
+    for _ in 0..4 {
+        let _ = send_empty.send(Batch::default());
+    }
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        // Owned here, so that leaving early drops it and the reader stops.
+        let get_filled = get_filled;
+        scope.spawn(move || {
+            while let Ok(mut batch) = get_empty.recv() {
+                let more = batch.fill(&mut set);
+                let last = !more;
+                if send_filled.send(batch).is_err() || last {
+                    break;
+                }
+            }
+        });
+        let mut told = 0;
+        while let Ok(mut batch) = get_filled.recv() {
+            troubles.append(&mut batch.troubles);
+            let result =
+                format(&batch, processor, sink).and_then(|()| tell(&troubles, &mut told, sink));
+            if result.is_err() {
+                // Stop the reader: dropping the channel ends its loop.
+                drop(send_empty);
+                return result;
+            }
+            let _ = send_empty.send(batch);
+        }
+        drop(send_empty);
+        tell(&troubles, &mut told, sink)?;
+        tell_rest(&troubles, sink)
+    })?;
+    write_open_events(processor, sink)
+}
+
+/// Entries read, a batch at a time: their bytes, their fields, where each entry's
+/// fields end, and what the files met while they were read.
+#[derive(Default)]
+struct Batch {
+    buf: Vec<u8>,
+    spans: Vec<Span>,
+    ends: Vec<usize>,
+    troubles: Vec<Trouble>,
+}
+
+/// Entries per batch, and bytes: whichever comes first.
+const BATCH_ENTRIES: usize = 512;
+const BATCH_BYTES: usize = 1 << 20;
+
+impl Batch {
+    /// Empties the batch and reads entries into it; false when there were none.
+    fn fill(&mut self, set: &mut JournalSet) -> bool {
+        self.buf.clear();
+        self.spans.clear();
+        self.ends.clear();
+        while self.ends.len() < BATCH_ENTRIES && self.buf.len() < BATCH_BYTES {
+            if !set.next_into(&mut self.buf, &mut self.spans) {
+                break;
+            }
+            self.ends.push(self.spans.len());
+        }
+        self.troubles.append(&mut set.troubles);
+        !self.ends.is_empty()
+    }
+}
+
+/// Formats the entries of a batch and writes them.
+fn format<W: Write, E: Write>(
+    batch: &Batch,
+    processor: &mut Processor,
+    sink: &mut Sink<W, E>,
+) -> anyhow::Result<()> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &end in &batch.ends {
+        let entry = entry_of(&batch.buf, &batch.spans[start..end]);
+        start = end;
+        let time = entry_time(&entry);
+        processor.entry(&entry, time, None, &mut out);
+        if sink.eager {
+            sink.write(&out)?;
+            sink.out.flush()?;
+            out.clear();
+        }
+    }
+    sink.write(&out)?;
+    Ok(())
+}
+
+/// At most this many warnings per file; the rest are counted.
+const TOLD_PER_FILE: usize = 5;
+
+/// Writes the troubles not yet told (the first few of each file, then a count);
+/// how many have been looked at.
+fn tell<W: Write, E: Write>(
+    troubles: &[Trouble],
+    told: &mut usize,
+    sink: &mut Sink<W, E>,
+) -> anyhow::Result<()> {
+    for (i, trouble) in troubles.iter().enumerate().skip(*told) {
+        let path = trouble.path();
+        let before = troubles[..i].iter().filter(|t| t.path() == path).count();
+        if before >= TOLD_PER_FILE {
+            continue;
+        }
+        sink.out.flush()?;
+        let more = if before + 1 == TOLD_PER_FILE {
+            "; further damage in this file is counted at the end"
+        } else {
+            ""
+        };
+        match trouble {
+            Trouble::Unreadable(path, e) => writeln!(
+                sink.err,
+                "journal-fmt: warning: cannot read {}: {}; the other files are read",
+                path.display(),
+                relkit_common::input::describe_io_error(e)
+            )?,
+            Trouble::Damaged(path, damage) => writeln!(
+                sink.err,
+                "journal-fmt: warning: {}: {damage}; the entries before it are shown, the rest of the file is not read{more}",
+                path.display()
+            )?,
+            Trouble::EntrySkipped(path, damage) => writeln!(
+                sink.err,
+                "journal-fmt: warning: {}: {damage}; that entry is left out{more}",
+                path.display()
+            )?,
+            Trouble::FieldSkipped(path, damage) => writeln!(
+                sink.err,
+                "journal-fmt: warning: {}: {damage}; the entry is shown without that field{more}",
+                path.display()
+            )?,
+        }
+    }
+    *told = troubles.len();
+    Ok(())
+}
+
+/// The count of warnings not shown, per file, once at the end.
+fn tell_rest<W: Write, E: Write>(
+    troubles: &[Trouble],
+    sink: &mut Sink<W, E>,
+) -> anyhow::Result<()> {
+    let mut paths: Vec<&std::path::Path> = troubles.iter().map(Trouble::path).collect();
+    paths.dedup();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let count = troubles.iter().filter(|t| t.path() == path).count();
+        if count > TOLD_PER_FILE {
+            writeln!(
+                sink.err,
+                "journal-fmt: warning: {}: {} more damaged entries or fields were left out",
+                path.display(),
+                count - TOLD_PER_FILE
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,339 @@
+//! journal-fmt reading journal files itself, against journalctl reading the same
+//! files: journals written by systemd-journal-remote from generated entries (several
+//! boots and units, multi-line and binary fields, fields long enough to be
+//! compressed, compact and regular files, several files interleaved, a file read
+//! twice), damaged ones and one cut short. For each, journal-fmt on the files must
+//! give what `journalctl --file ... -o export | journal-fmt` gives, byte for byte, in
+//! export, json and human form.
+
+use relkit_tests::{assert_ok, require_peer, tool, Rng};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// An export stream of `count` entries: a few boots, units and identifiers, some
+/// multi-line messages, binary fields and long fields (journald compresses fields
+/// over 512 bytes), realtime increasing within each boot.
+fn export_stream(rng: &mut Rng, count: usize) -> Vec<u8> {
+    let boots = [
+        "3f1c9a7e5b2d4c6a8e0f1a2b3c4d5e6f",
+        "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5",
+        "b685072378798dd2e6e81200c496c363",
+    ];
+    let units = [
+        "billing_prod.service",
+        "billing_stage.service",
+        "nginx.service",
+    ];
+    let mut out = Vec::new();
+    let mut realtime = 1_795_000_000_000_000u64;
+    for i in 0..count {
+        let boot = i * boots.len() / count;
+        realtime += 1 + rng.below(5_000_000) as u64;
+        let monotonic = realtime - 1_794_990_000_000_000 + boot as u64 * 1000;
+        let unit = units[rng.below(units.len())];
+        let mut text = |name: &str, value: &str| {
+            out.extend_from_slice(format!("{name}={value}\n").as_bytes());
+        };
+        text("__REALTIME_TIMESTAMP", &realtime.to_string());
+        text("__MONOTONIC_TIMESTAMP", &monotonic.to_string());
+        text("_BOOT_ID", boots[boot]);
+        text("_SYSTEMD_UNIT", unit);
+        text(
+            "SYSLOG_IDENTIFIER",
+            unit.split(['_', '.']).next().unwrap_or("x"),
+        );
+        text("PRIORITY", &rng.below(8).to_string());
+        text("_PID", &(1000 + rng.below(5)).to_string());
+        let long = rng.chance(10);
+        let message = if long {
+            format!(
+                "[error] {}",
+                "a long crash report line ".repeat(40 + rng.below(40))
+            )
+        } else {
+            format!("[info] request {i} done in {}ms", rng.below(900))
+        };
+        if rng.chance(15) {
+            // A multi-line or binary value: the export format's length-prefixed form.
+            let mut value = message.into_bytes();
+            value.extend_from_slice(b"\n    ** (RuntimeError) second line\n\x01\x02");
+            out.extend_from_slice(b"MESSAGE\n");
+            out.extend_from_slice(&(value.len() as u64).to_le_bytes());
+            out.extend_from_slice(&value);
+            out.push(b'\n');
+        } else {
+            text("MESSAGE", &message);
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Writes `export` to the journal file `file` with systemd-journal-remote.
+fn write_journal(remote: &Path, export: &[u8], file: &Path, env: &[(&str, &str)]) {
+    let input = file.with_extension("export");
+    std::fs::write(&input, export).unwrap();
+    let out = Command::new(remote)
+        .arg("-o")
+        .arg(file)
+        .arg(&input)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert_ok(&out, "systemd-journal-remote");
+}
+
+/// journalctl's export of the files, through journal-fmt `args`.
+fn through_journalctl(journalctl: &Path, files: &[PathBuf], args: &[&str]) -> Vec<u8> {
+    let mut cmd = Command::new(journalctl);
+    for f in files {
+        cmd.arg("--file").arg(f);
+    }
+    let export = cmd.args(["-o", "export"]).output().unwrap();
+    assert!(!export.stdout.is_empty(), "journalctl read nothing");
+    let out = tool("journal-fmt")
+        .args(args)
+        .write_stdin(export.stdout)
+        .output()
+        .unwrap();
+    assert_ok(&out, "journal-fmt on journalctl's export");
+    out.stdout
+}
+
+/// journal-fmt reading the files itself.
+fn direct(files: &[PathBuf], args: &[&str]) -> (Vec<u8>, String) {
+    let mut cmd = tool("journal-fmt");
+    for f in files {
+        cmd.arg("--file").arg(f);
+    }
+    let out = cmd.args(args).output().unwrap();
+    assert_ok(&out, "journal-fmt --file");
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const FORMS: [&[&str]; 4] = [
+    &["-o", "export"],
+    // Read and formatted on one thread (the others read on a thread of their own).
+    &["--threads", "1", "-o", "export"],
+    &["-o", "json"],
+    &["--utc", "--color", "always", "-o", "short-iso"],
+];
+
+fn require_same(journalctl: &Path, files: &[PathBuf], what: &str) {
+    for args in FORMS {
+        let want = through_journalctl(journalctl, files, args);
+        let (got, _) = direct(files, args);
+        assert!(
+            got == want,
+            "{what} {args:?}: journal-fmt's own reading differs from journalctl's ({} bytes against {})",
+            got.len(),
+            want.len()
+        );
+    }
+}
+
+#[test]
+fn one_file_compact_and_regular_reads_as_journalctl_reads_it() {
+    let (Some(remote), Some(journalctl)) = (
+        require_peer("systemd-journal-remote"),
+        require_peer("journalctl"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x6a09_e667_f3bc_c908);
+    let export = export_stream(&mut rng, 3000);
+    for (name, env) in [
+        ("compact.journal", &[][..]),
+        (
+            "regular.journal",
+            &[
+                ("SYSTEMD_JOURNAL_COMPACT", "0"),
+                ("SYSTEMD_JOURNAL_KEYED_HASH", "0"),
+            ][..],
+        ),
+    ] {
+        let file = dir.path().join(name);
+        write_journal(&remote, &export, &file, env);
+        require_same(&journalctl, &[file], name);
+    }
+}
+
+#[test]
+fn several_files_interleave_and_a_copy_is_read_once() {
+    let (Some(remote), Some(journalctl)) = (
+        require_peer("systemd-journal-remote"),
+        require_peer("journalctl"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0xbb67_ae85_84ca_a73b);
+    // Entries dealt at random to three files, each written by its own writer (so
+    // each has its own sequence-number source): the order comes from the boots and
+    // the clocks.
+    let export = export_stream(&mut rng, 2400);
+    let mut parts = [Vec::new(), Vec::new(), Vec::new()];
+    for entry in split_entries(&export) {
+        parts[rng.below(3)].extend_from_slice(entry);
+    }
+    let mut files = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let file = dir.path().join(format!("part{i}.journal"));
+        write_journal(&remote, part, &file, &[]);
+        files.push(file);
+    }
+    require_same(&journalctl, &files, "three files");
+    // The same file twice (a copy beside the original): each entry once.
+    let copy = dir.path().join("copy.journal");
+    std::fs::copy(&files[0], &copy).unwrap();
+    files.push(copy);
+    require_same(&journalctl, &files, "three files and a copy");
+    // -D reads the directory as journalctl -D does.
+    let out = tool("journal-fmt")
+        .arg("-D")
+        .arg(dir.path())
+        .args(["-o", "export"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "journal-fmt -D");
+    assert_eq!(
+        out.stdout,
+        through_journalctl(&journalctl, &files, &["-o", "export"])
+    );
+}
+
+/// The entries of an export stream, each with its closing empty line. A binary
+/// value may hold "\n\n", so entries are cut where a field starts a line after one.
+fn split_entries(export: &[u8]) -> Vec<&[u8]> {
+    let mut entries = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at < export.len() {
+        // Each field: NAME=value\n, or NAME\n + le64 size + value + \n.
+        let line_end = at + export[at..].iter().position(|&b| b == b'\n').unwrap();
+        if line_end == at {
+            entries.push(&export[start..=at]);
+            at += 1;
+            start = at;
+            continue;
+        }
+        if export[at..line_end].contains(&b'=') {
+            at = line_end + 1;
+        } else {
+            let size = u64::from_le_bytes(export[line_end + 1..line_end + 9].try_into().unwrap());
+            at = line_end + 9 + size as usize + 1;
+        }
+    }
+    entries
+}
+
+#[test]
+fn a_damaged_file_gives_what_journalctl_gives_and_says_where() {
+    let (Some(remote), Some(journalctl)) = (
+        require_peer("systemd-journal-remote"),
+        require_peer("journalctl"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x3c6e_f372_fe94_f82b);
+    let export = export_stream(&mut rng, 4000);
+    let clean = dir.path().join("clean.journal");
+    write_journal(&remote, &export, &clean, &[]);
+    let bytes = std::fs::read(&clean).unwrap();
+    let used = bytes.iter().rposition(|&b| b != 0).unwrap();
+    let mut warned = 0;
+    for round in 0..6 {
+        let mut damaged = bytes.clone();
+        // Garbage over a few spots past the header: entries, fields, arrays.
+        for _ in 0..8 {
+            let at = 272 + rng.below(used - 400);
+            for b in &mut damaged[at..at + 48] {
+                *b = rng.below(256) as u8;
+            }
+        }
+        let file = dir.path().join(format!("damaged{round}.journal"));
+        std::fs::write(&file, &damaged).unwrap();
+        let want = through_journalctl(&journalctl, std::slice::from_ref(&file), &["-o", "export"]);
+        let (got, stderr) = direct(std::slice::from_ref(&file), &["-o", "export"]);
+        assert!(
+            got == want,
+            "round {round}: not what journalctl reads: {stderr}"
+        );
+        if !stderr.is_empty() {
+            warned += 1;
+            assert!(
+                stderr
+                    .lines()
+                    .all(|l| l.starts_with("journal-fmt: warning: ")
+                        && l.contains("damaged")
+                        && (l.contains("at offset ") || l.contains("more damaged entries"))),
+                "{stderr}"
+            );
+        }
+    }
+    assert!(warned > 0, "no round hit anything that matters");
+}
+
+#[test]
+fn a_file_cut_short_gives_its_whole_entries_and_a_warning() {
+    let Some(remote) = require_peer("systemd-journal-remote") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0xa54f_f53a_5f1d_36f1);
+    let export = export_stream(&mut rng, 3000);
+    let whole = dir.path().join("whole.journal");
+    write_journal(&remote, &export, &whole, &[]);
+    let (all, _) = direct(std::slice::from_ref(&whole), &["-o", "export"]);
+    let bytes = std::fs::read(&whole).unwrap();
+    let used = bytes.iter().rposition(|&b| b != 0).unwrap();
+    // Cut between the first entry array (the list of entries starts there, after
+    // the hash tables) and the end of what was written.
+    let first_array = u64::from_le_bytes(bytes[176..184].try_into().unwrap()) as usize;
+    let cut = dir.path().join("cut.journal");
+    std::fs::write(&cut, &bytes[..first_array + (used - first_array) * 2 / 3]).unwrap();
+    let (some, stderr) = direct(std::slice::from_ref(&cut), &["-o", "export"]);
+    // journalctl refuses such a file; journal-fmt gives the entries before the cut.
+    assert!(!some.is_empty() && some.len() < all.len());
+    assert!(
+        all.starts_with(&some),
+        "the entries read are the file's first ones"
+    );
+    assert!(
+        stderr.contains("cut.journal: at offset")
+            && stderr.contains("the entries before it are shown"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_a_warning_and_the_others_are_read() {
+    let Some(remote) = require_peer("systemd-journal-remote") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x510e_527f_ade6_82d1);
+    let good = dir.path().join("good.journal");
+    write_journal(&remote, &export_stream(&mut rng, 50), &good, &[]);
+    let junk = dir.path().join("junk.journal");
+    std::fs::write(
+        &junk,
+        b"not a journal at all, but long enough to have a header's size; \
+        not a journal at all, but long enough to have a header's size; \
+        not a journal at all, but long enough to have a header's size; \
+        not a journal at all, but long enough to have a header's size",
+    )
+    .unwrap();
+    let (out, stderr) = direct(&[good.clone(), junk], &["-o", "export"]);
+    let (alone, _) = direct(&[good], &["-o", "export"]);
+    assert_eq!(out, alone);
+    assert!(
+        stderr.contains("junk.journal: at offset 0: not a journal file"),
+        "{stderr}"
+    );
+}
