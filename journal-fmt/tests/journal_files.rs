@@ -114,7 +114,21 @@ fn direct(files: &[PathBuf], args: &[&str]) -> (Vec<u8>, String) {
     )
 }
 
-const FORMS: [&[&str]; 4] = [
+const FORMS: [&[&str]; 8] = [
+    // Filters the files' indexes answer (-u, -t), and one they cannot (a glob).
+    &["-o", "export", "-u", "billing_stage"],
+    &[
+        "-o",
+        "export",
+        "-u",
+        "nginx",
+        "-u",
+        "billing_prod",
+        "-p",
+        "err",
+    ],
+    &["-o", "export", "-t", "billing"],
+    &["-o", "export", "-u", "billing_*"],
     &["-o", "export"],
     // Read and formatted on one thread (the others read on a thread of their own).
     &["--threads", "1", "-o", "export"],

@@ -166,6 +166,11 @@ fn tell<W: Write, E: Write>(
                 "journal-fmt: warning: {}: {damage}; that entry is left out{more}",
                 path.display()
             )?,
+            Trouble::IndexUnusable(path, damage) => writeln!(
+                sink.err,
+                "journal-fmt: warning: {}: its index is damaged {damage}; the whole file is read instead{more}",
+                path.display()
+            )?,
             Trouble::FieldSkipped(path, damage) => writeln!(
                 sink.err,
                 "journal-fmt: warning: {}: {damage}; the entry is shown without that field{more}",

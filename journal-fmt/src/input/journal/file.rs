@@ -72,6 +72,9 @@ fn damage<T>(offset: u64, what: impl Into<String>) -> Result<T, Damage> {
 #[derive(Debug, Clone)]
 pub struct Header {
     pub incompatible: u32,
+    pub file_id: [u8; 16],
+    pub data_hash_table_offset: u64,
+    pub data_hash_table_size: u64,
     pub state: u8,
     pub seqnum_id: [u8; 16],
     pub header_size: u64,
@@ -105,6 +108,9 @@ pub struct JournalFile {
     item: u64,
     items: u64,
     given: u64,
+    /// When filters named fields the index can find: only these entries, in order,
+    /// and the next one to give.
+    only: Option<(Vec<u64>, usize)>,
 }
 
 /// Whether `bytes` start as a journal file does.
@@ -148,6 +154,9 @@ impl JournalFile {
         }
         let header = Header {
             incompatible,
+            file_id: id_at(&head, 24),
+            data_hash_table_offset: u64_at(&head, 104),
+            data_hash_table_size: u64_at(&head, 112),
             state: head[16],
             seqnum_id: id_at(&head, 72),
             header_size: u64_at(&head, 88),
@@ -174,6 +183,7 @@ impl JournalFile {
             item: 0,
             items: 0,
             given: 0,
+            only: None,
             header,
             windows,
         }))
@@ -213,6 +223,11 @@ impl JournalFile {
 
     /// The offset of the next entry in the file's order, `None` at the end.
     pub fn next_offset(&mut self) -> Result<Option<u64>, Damage> {
+        if let Some((offsets, next)) = &mut self.only {
+            let offset = offsets.get(*next).copied();
+            *next += 1;
+            return Ok(offset);
+        }
         let width: u64 = if self.compact { 4 } else { 8 };
         loop {
             if self.given >= self.header.n_entries {
@@ -264,6 +279,115 @@ impl JournalFile {
                 return damage(next, "an empty entry array");
             }
         }
+    }
+
+    /// Reads only the entries that hold one of `fields` (`NAME=value` each), found
+    /// through the file's data hash table and each field's list of entries, as
+    /// journalctl reads `-u` and `_SYSTEMD_UNIT=...` matches.
+    pub fn restrict_to(&mut self, fields: &[Vec<u8>]) -> Result<(), Damage> {
+        let mut offsets = Vec::new();
+        for field in fields {
+            if let Some(data) = self.find_data(field)? {
+                offsets.extend(self.entries_of(data)?);
+            }
+        }
+        offsets.sort_unstable();
+        offsets.dedup();
+        self.only = Some((offsets, 0));
+        Ok(())
+    }
+
+    /// The DATA object whose payload is `payload`, found through the hash table.
+    fn find_data(&mut self, payload: &[u8]) -> Result<Option<u64>, Damage> {
+        let (table, size) = (
+            self.header.data_hash_table_offset,
+            self.header.data_hash_table_size,
+        );
+        let buckets = size / 16;
+        if buckets == 0 {
+            return Ok(None);
+        }
+        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
+            return damage(104, "a data hash table outside the file");
+        }
+        let hash = if self.header.incompatible & INCOMPATIBLE_KEYED_HASH != 0 {
+            super::hash::siphash24(payload, &self.header.file_id)
+        } else {
+            super::hash::jenkins(payload)
+        };
+        let bucket = table + (hash % buckets) * 16;
+        let mut at = self
+            .windows
+            .u64_at(bucket)
+            .or_else(|_| damage(bucket, "a hash table cut short"))?;
+        let mut steps = 0u64;
+        let mut found = Vec::new();
+        while at != 0 {
+            steps += 1;
+            if steps > self.end / 64 {
+                return damage(at, "a hash chain that runs in a circle");
+            }
+            let header = DATA_HEADER + if self.compact { 8 } else { 0 };
+            self.object(at, OBJECT_DATA, header)?;
+            let (stored_hash, next) = {
+                let bytes = self
+                    .windows
+                    .bytes(at + 16, 16)
+                    .or_else(|_| damage(at, "a field cut short"))?;
+                (u64_at(bytes, 0), u64_at(bytes, 8))
+            };
+            if stored_hash == hash {
+                found.clear();
+                if self.data_into(at, &mut found).is_ok() && found == payload {
+                    return Ok(Some(at));
+                }
+            }
+            at = next;
+        }
+        Ok(None)
+    }
+
+    /// The entries that hold the DATA object at `data`, in file order: the first
+    /// one stored in the object, the rest in its chain of entry arrays.
+    fn entries_of(&mut self, data: u64) -> Result<Vec<u64>, Damage> {
+        let bytes = self
+            .windows
+            .bytes(data + 40, 24)
+            .or_else(|_| damage(data, "a field cut short"))?;
+        let (first, mut array, count) = (u64_at(bytes, 0), u64_at(bytes, 8), u64_at(bytes, 16));
+        let mut out = Vec::new();
+        if first != 0 {
+            out.push(first);
+        }
+        let width: u64 = if self.compact { 4 } else { 8 };
+        while array != 0 && (out.len() as u64) < count {
+            let (_, size) = self.object(array, OBJECT_ENTRY_ARRAY, 24)?;
+            let items = (size - 24) / width;
+            let bytes = self
+                .windows
+                .bytes(array + 24, (items * width) as usize)
+                .or_else(|_| damage(array, "an entry array cut short"))?;
+            for i in 0..items as usize {
+                let offset = if self.compact {
+                    u64::from(u32_at(bytes, i * 4))
+                } else {
+                    u64_at(bytes, i * 8)
+                };
+                if offset == 0 || out.len() as u64 >= count {
+                    break;
+                }
+                out.push(offset);
+            }
+            let next = self
+                .windows
+                .u64_at(array + OBJECT_HEADER)
+                .or_else(|_| damage(array, "an entry array cut short"))?;
+            if next <= array {
+                break;
+            }
+            array = next;
+        }
+        Ok(out)
     }
 
     /// The ENTRY object at `offset`.

@@ -3,6 +3,7 @@
 //! ([`set`]).
 
 pub mod file;
+pub mod hash;
 pub mod set;
 pub mod window;
 

@@ -21,6 +21,8 @@ pub enum Trouble {
     EntrySkipped(PathBuf, Damage),
     /// A field of an entry cannot be read: the entry is shown without it.
     FieldSkipped(PathBuf, Damage),
+    /// The file's index is damaged: the whole file is read instead.
+    IndexUnusable(PathBuf, Damage),
 }
 
 impl Trouble {
@@ -30,7 +32,8 @@ impl Trouble {
             Trouble::Unreadable(p, _)
             | Trouble::Damaged(p, _)
             | Trouble::EntrySkipped(p, _)
-            | Trouble::FieldSkipped(p, _) => p,
+            | Trouble::FieldSkipped(p, _)
+            | Trouble::IndexUnusable(p, _) => p,
         }
     }
 }
@@ -77,6 +80,13 @@ impl JournalSet {
     /// Opens every file; one that cannot be read or is not a journal file is a
     /// trouble, and the others are still read.
     pub fn open(paths: &[PathBuf]) -> JournalSet {
+        JournalSet::open_matching(paths, None)
+    }
+
+    /// Opens every file, to read only the entries holding one of `fields`
+    /// (`NAME=value`) when they are given, found through each file's index. A file
+    /// whose index is damaged is read whole, as if no field had been named.
+    pub fn open_matching(paths: &[PathBuf], fields: Option<&[Vec<u8>]>) -> JournalSet {
         let mut set = JournalSet {
             files: Vec::new(),
             troubles: Vec::new(),
@@ -87,7 +97,25 @@ impl JournalSet {
             match JournalFile::open(path) {
                 Err(e) => set.troubles.push(Trouble::Unreadable(path.clone(), e)),
                 Ok(Err(d)) => set.troubles.push(Trouble::Damaged(path.clone(), d)),
-                Ok(Ok(file)) => set.files.push((file, None)),
+                Ok(Ok(mut file)) => {
+                    let restricted = fields.map_or(Ok(()), |fields| file.restrict_to(fields));
+                    if let Err(d) = restricted {
+                        set.troubles.push(Trouble::IndexUnusable(path.clone(), d));
+                        // The whole file instead: the filters still apply.
+                        match JournalFile::open(path) {
+                            Ok(Ok(whole)) => file = whole,
+                            Ok(Err(d)) => {
+                                set.troubles.push(Trouble::Damaged(path.clone(), d));
+                                continue;
+                            }
+                            Err(e) => {
+                                set.troubles.push(Trouble::Unreadable(path.clone(), e));
+                                continue;
+                            }
+                        }
+                    }
+                    set.files.push((file, None));
+                }
             }
         }
         for i in 0..set.files.len() {
