@@ -3,6 +3,7 @@
 
 use crate::codes::TOOL;
 use crate::input::journal::{files_in, is_journal, JournalSet};
+use crate::run::boots::{boots_table, pick_boot};
 use crate::run::journal::run_journal;
 use crate::run::processor::Processor;
 use crate::run::processor::{Format, Output, Settings};
@@ -34,6 +35,7 @@ it, so -p err finds every error.",
   journal-fmt -u billing_prod --since today -p warning   # the system journal, read directly
   journal-fmt --file '/var/log/journal/*/*.journal' -p err
   journal-fmt -D /srv/copied-journals/web1 --since yesterday
+  journal-fmt -b -1 -u billing_prod -p err               # the boot before this one
   journalctl -o json -u billing_prod --since today | journal-fmt -p warning
   journal-fmt -u billing_prod -f                  # runs journalctl -o json -f itself
   journal-fmt -p err -o json saved.json | jq -r .MESSAGE
@@ -50,6 +52,17 @@ pub struct Cli {
     /// ...), or journal files themselves (`*.journal`, read without journalctl); `-`
     /// is stdin. None: stdin when it is piped, else the system journal.
     files: Vec<PathBuf>,
+
+    /// Show only the entries of one boot of the journal files: 0 (the default) the
+    /// last, -1 the one before, 1 the first; or a boot ID, optionally with an offset
+    /// from it (`ID-1`), as journalctl -b.
+    #[arg(short = 'b', long, value_name = "ID|OFFSET", num_args = 0..=1,
+          default_missing_value = "0", allow_negative_numbers = true)]
+    boot: Option<String>,
+
+    /// List the boots of the journal files, as journalctl --list-boots, and exit.
+    #[arg(long)]
+    list_boots: bool,
 
     /// Read these journal files, as `journalctl --file` (a glob; repeatable).
     #[arg(long = "file", value_name = "GLOB")]
@@ -281,7 +294,24 @@ fn settings(cli: &Cli) -> Result<Settings> {
 }
 
 fn run(cli: Cli) -> Result<Status> {
-    let settings = Arc::new(settings(&cli)?);
+    let mut settings = settings(&cli)?;
+    if cli.list_boots || cli.boot.is_some() {
+        let paths = boot_paths(&cli)?;
+        let boots = JournalSet::open(&paths).boots();
+        if cli.list_boots {
+            let mut out = std::io::stdout().lock();
+            out.write_all(boots_table(&boots, cli.utc).as_bytes())?;
+            out.flush()?;
+            return Ok(Status::Clean);
+        }
+        let wanted = cli.boot.as_deref().unwrap_or("0");
+        let boot = pick_boot(&boots, wanted)?;
+        settings
+            .filter
+            .fields
+            .push(("_BOOT_ID".into(), vec![boot.into_bytes()]));
+    }
+    let settings = Arc::new(settings);
     let stdout_terminal = std::io::stdout().is_terminal();
     let eager = cli.follow || cli.line_buffered || stdout_terminal;
     let out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
@@ -406,7 +436,8 @@ fn starts_as_journal(path: &std::path::Path) -> bool {
 
 /// The fields whose entries are all the filters can let through, when the files'
 /// indexes can find them: each unit named without a wildcard in each field `-u`
-/// reads, else each `-t` identifier. None: every entry is read.
+/// reads, else each `-t` identifier, else the boot of `-b`. None: every entry is
+/// read.
 fn index_fields(filter: &Filter) -> Option<Vec<Vec<u8>>> {
     let exact = |value: &str| !value.contains(['*', '?', '[']);
     if !filter.units.is_empty() && filter.units.iter().all(|u| exact(u)) {
@@ -431,7 +462,36 @@ fn index_fields(filter: &Filter) -> Option<Vec<Vec<u8>>> {
                 .collect(),
         );
     }
-    None
+    // The boot -b picked (a journal field; Logger metadata never names one).
+    filter
+        .fields
+        .iter()
+        .find(|(key, _)| key == "_BOOT_ID")
+        .map(|(key, values)| {
+            values
+                .iter()
+                .map(|v| [key.as_bytes(), b"=", v].concat())
+                .collect()
+        })
+}
+
+/// The journal files -b and --list-boots read: --file and -D, journal files named as
+/// inputs, else the system journal.
+fn boot_paths(cli: &Cli) -> Result<Vec<PathBuf>> {
+    let mut paths = journal_files(cli)?;
+    for path in &cli.files {
+        if path.as_os_str() == "-" || !starts_as_journal(path) {
+            bail!(
+                "{}: -b and --list-boots read journal files (--file, -D, the system journal), not journalctl's output",
+                path.display()
+            );
+        }
+        paths.push(path.clone());
+    }
+    if paths.is_empty() && cli.journal_files.is_empty() && cli.directory.is_none() {
+        paths = system_journal();
+    }
+    Ok(paths)
 }
 
 /// A warning on stderr, in the tools' form.

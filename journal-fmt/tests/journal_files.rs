@@ -351,3 +351,86 @@ fn an_unreadable_file_is_a_warning_and_the_others_are_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn boots_are_listed_and_picked_as_journalctl_does() {
+    let (Some(remote), Some(journalctl)) = (
+        require_peer("systemd-journal-remote"),
+        require_peer("journalctl"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x9b05_688c_2b3e_6c1f);
+    let export = export_stream(&mut rng, 900);
+    let mut parts = [Vec::new(), Vec::new()];
+    for entry in split_entries(&export) {
+        parts[rng.below(2)].extend_from_slice(entry);
+    }
+    let mut files = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let file = dir.path().join(format!("boots{i}.journal"));
+        write_journal(&remote, part, &file, &[]);
+        files.push(file);
+    }
+    for zone in ["UTC", "Europe/Berlin"] {
+        let mut theirs = Command::new(&journalctl);
+        let mut ours = tool("journal-fmt");
+        for f in &files {
+            theirs.arg("--file").arg(f);
+            ours.arg("--file").arg(f);
+        }
+        let want = theirs.arg("--list-boots").env("TZ", zone).output().unwrap();
+        let got = ours.arg("--list-boots").env("TZ", zone).output().unwrap();
+        assert_ok(&got, "journal-fmt --list-boots");
+        assert_eq!(
+            String::from_utf8_lossy(&got.stdout),
+            String::from_utf8_lossy(&want.stdout),
+            "--list-boots in {zone}"
+        );
+        assert_eq!(String::from_utf8_lossy(&want.stdout).lines().count(), 4);
+    }
+    for boot in [
+        "",
+        "0",
+        "-1",
+        "-2",
+        "1",
+        "2",
+        "3",
+        "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5",
+        "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5-1",
+        "6a1e0c3f2b8d4e5fa7c9d0e1f2a3b4c5+1",
+    ] {
+        let mut args = vec!["-o", "export", "-b"];
+        if !boot.is_empty() {
+            args.push(boot);
+        }
+        let mut cmd = Command::new(&journalctl);
+        for f in &files {
+            cmd.arg("--file").arg(f);
+        }
+        let export = cmd
+            .args(["-o", "export", "-b"])
+            .args((!boot.is_empty()).then_some(boot))
+            .output()
+            .unwrap();
+        assert_ok(&export, format_args!("journalctl -b {boot}"));
+        let want = tool("journal-fmt")
+            .args(["-o", "export"])
+            .write_stdin(export.stdout)
+            .output()
+            .unwrap();
+        let (got, _) = direct(&files, &args);
+        assert!(!got.is_empty(), "-b {boot}: nothing");
+        assert!(got == want.stdout, "-b {boot}: not journalctl's entries");
+    }
+    // A boot the files do not hold is an error that says how many they hold.
+    let mut cmd = tool("journal-fmt");
+    for f in &files {
+        cmd.arg("--file").arg(f);
+    }
+    let out = cmd.args(["-b", "-3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hold 3 boots"));
+}

@@ -3,6 +3,7 @@
 //! processors over blocks in order or on threads, [`sink`] writes and reports,
 //! [`detect`] picks the input form, [`follow`] runs `journalctl -f`.
 
+pub mod boots;
 pub mod detect;
 pub mod engine;
 pub mod follow;

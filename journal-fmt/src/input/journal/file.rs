@@ -16,7 +16,7 @@ pub const SIGNATURE: &[u8; 8] = b"LPKSHHRH";
 
 const INCOMPATIBLE_XZ: u32 = 1 << 0;
 const INCOMPATIBLE_LZ4: u32 = 1 << 1;
-const INCOMPATIBLE_KEYED_HASH: u32 = 1 << 2;
+pub(super) const INCOMPATIBLE_KEYED_HASH: u32 = 1 << 2;
 const INCOMPATIBLE_ZSTD: u32 = 1 << 3;
 const INCOMPATIBLE_COMPACT: u32 = 1 << 4;
 const INCOMPATIBLE_KNOWN: u32 = INCOMPATIBLE_XZ
@@ -25,20 +25,20 @@ const INCOMPATIBLE_KNOWN: u32 = INCOMPATIBLE_XZ
     | INCOMPATIBLE_ZSTD
     | INCOMPATIBLE_COMPACT;
 
-const OBJECT_DATA: u8 = 1;
+pub(super) const OBJECT_DATA: u8 = 1;
 const OBJECT_ENTRY: u8 = 3;
-const OBJECT_ENTRY_ARRAY: u8 = 6;
+pub(super) const OBJECT_ENTRY_ARRAY: u8 = 6;
 
 const COMPRESSED_XZ: u8 = 1 << 0;
 const COMPRESSED_LZ4: u8 = 1 << 1;
 const COMPRESSED_ZSTD: u8 = 1 << 2;
 
 /// The object header: type, flags, reserved, size.
-const OBJECT_HEADER: u64 = 16;
+pub(super) const OBJECT_HEADER: u64 = 16;
 /// ENTRY: the object header, seqnum, realtime, monotonic, boot ID, xor hash.
 const ENTRY_HEADER: u64 = OBJECT_HEADER + 8 + 8 + 8 + 16 + 8;
 /// DATA: the object header, hash, next hash, next field, entry, entry array, count.
-const DATA_HEADER: u64 = OBJECT_HEADER + 6 * 8;
+pub(super) const DATA_HEADER: u64 = OBJECT_HEADER + 6 * 8;
 /// The header fields every version of the format has (up to `n_data`).
 const HEADER_MIN: u64 = 208;
 /// The largest field a journal file is read with (journald itself stores at most
@@ -61,7 +61,7 @@ impl fmt::Display for Damage {
     }
 }
 
-fn damage<T>(offset: u64, what: impl Into<String>) -> Result<T, Damage> {
+pub(super) fn damage<T>(offset: u64, what: impl Into<String>) -> Result<T, Damage> {
     Err(Damage {
         offset,
         what: what.into(),
@@ -98,10 +98,10 @@ pub struct RawEntry {
 pub struct JournalFile {
     pub path: PathBuf,
     pub header: Header,
-    windows: Windows,
-    compact: bool,
+    pub(super) windows: Windows,
+    pub(super) compact: bool,
     /// The end of the part of the file objects may be in.
-    end: u64,
+    pub(super) end: u64,
     /// Walking the global entry array chain: the array, the next item in it, how
     /// many items it has, and how many entries have been given.
     array: u64,
@@ -110,7 +110,7 @@ pub struct JournalFile {
     given: u64,
     /// When filters named fields the index can find: only these entries, in order,
     /// and the next one to give.
-    only: Option<(Vec<u64>, usize)>,
+    pub(super) only: Option<(Vec<u64>, usize)>,
 }
 
 /// Whether `bytes` start as a journal file does.
@@ -118,11 +118,11 @@ pub fn is_journal(bytes: &[u8]) -> bool {
     bytes.starts_with(SIGNATURE)
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
+pub(super) fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or([0; 4]))
 }
 
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
+pub(super) fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]))
 }
 
@@ -191,7 +191,7 @@ impl JournalFile {
 
     /// The type, flags and size of the object at `offset`, checked to lie whole in
     /// the arena and to be of `kind`.
-    fn object(&mut self, offset: u64, kind: u8, min: u64) -> Result<(u8, u64), Damage> {
+    pub(super) fn object(&mut self, offset: u64, kind: u8, min: u64) -> Result<(u8, u64), Damage> {
         if !offset.is_multiple_of(8) || offset < self.header.header_size || offset >= self.end {
             return damage(offset, "an object offset outside the file");
         }
@@ -279,115 +279,6 @@ impl JournalFile {
                 return damage(next, "an empty entry array");
             }
         }
-    }
-
-    /// Reads only the entries that hold one of `fields` (`NAME=value` each), found
-    /// through the file's data hash table and each field's list of entries, as
-    /// journalctl reads `-u` and `_SYSTEMD_UNIT=...` matches.
-    pub fn restrict_to(&mut self, fields: &[Vec<u8>]) -> Result<(), Damage> {
-        let mut offsets = Vec::new();
-        for field in fields {
-            if let Some(data) = self.find_data(field)? {
-                offsets.extend(self.entries_of(data)?);
-            }
-        }
-        offsets.sort_unstable();
-        offsets.dedup();
-        self.only = Some((offsets, 0));
-        Ok(())
-    }
-
-    /// The DATA object whose payload is `payload`, found through the hash table.
-    fn find_data(&mut self, payload: &[u8]) -> Result<Option<u64>, Damage> {
-        let (table, size) = (
-            self.header.data_hash_table_offset,
-            self.header.data_hash_table_size,
-        );
-        let buckets = size / 16;
-        if buckets == 0 {
-            return Ok(None);
-        }
-        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
-            return damage(104, "a data hash table outside the file");
-        }
-        let hash = if self.header.incompatible & INCOMPATIBLE_KEYED_HASH != 0 {
-            super::hash::siphash24(payload, &self.header.file_id)
-        } else {
-            super::hash::jenkins(payload)
-        };
-        let bucket = table + (hash % buckets) * 16;
-        let mut at = self
-            .windows
-            .u64_at(bucket)
-            .or_else(|_| damage(bucket, "a hash table cut short"))?;
-        let mut steps = 0u64;
-        let mut found = Vec::new();
-        while at != 0 {
-            steps += 1;
-            if steps > self.end / 64 {
-                return damage(at, "a hash chain that runs in a circle");
-            }
-            let header = DATA_HEADER + if self.compact { 8 } else { 0 };
-            self.object(at, OBJECT_DATA, header)?;
-            let (stored_hash, next) = {
-                let bytes = self
-                    .windows
-                    .bytes(at + 16, 16)
-                    .or_else(|_| damage(at, "a field cut short"))?;
-                (u64_at(bytes, 0), u64_at(bytes, 8))
-            };
-            if stored_hash == hash {
-                found.clear();
-                if self.data_into(at, &mut found).is_ok() && found == payload {
-                    return Ok(Some(at));
-                }
-            }
-            at = next;
-        }
-        Ok(None)
-    }
-
-    /// The entries that hold the DATA object at `data`, in file order: the first
-    /// one stored in the object, the rest in its chain of entry arrays.
-    fn entries_of(&mut self, data: u64) -> Result<Vec<u64>, Damage> {
-        let bytes = self
-            .windows
-            .bytes(data + 40, 24)
-            .or_else(|_| damage(data, "a field cut short"))?;
-        let (first, mut array, count) = (u64_at(bytes, 0), u64_at(bytes, 8), u64_at(bytes, 16));
-        let mut out = Vec::new();
-        if first != 0 {
-            out.push(first);
-        }
-        let width: u64 = if self.compact { 4 } else { 8 };
-        while array != 0 && (out.len() as u64) < count {
-            let (_, size) = self.object(array, OBJECT_ENTRY_ARRAY, 24)?;
-            let items = (size - 24) / width;
-            let bytes = self
-                .windows
-                .bytes(array + 24, (items * width) as usize)
-                .or_else(|_| damage(array, "an entry array cut short"))?;
-            for i in 0..items as usize {
-                let offset = if self.compact {
-                    u64::from(u32_at(bytes, i * 4))
-                } else {
-                    u64_at(bytes, i * 8)
-                };
-                if offset == 0 || out.len() as u64 >= count {
-                    break;
-                }
-                out.push(offset);
-            }
-            let next = self
-                .windows
-                .u64_at(array + OBJECT_HEADER)
-                .or_else(|_| damage(array, "an entry array cut short"))?;
-            if next <= array {
-                break;
-            }
-            array = next;
-        }
-        Ok(out)
     }
 
     /// The ENTRY object at `offset`.
@@ -576,6 +467,13 @@ pub fn entry_of<'b>(buf: &'b [u8], spans: &[Span]) -> Entry<'b> {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// An ID as journalctl writes it: 32 lowercase hex digits.
+pub fn hex_id(id: &[u8; 16]) -> String {
+    let mut buf = Vec::with_capacity(32);
+    push_id(&mut buf, id);
+    String::from_utf8(buf).unwrap_or_default()
+}
 
 /// An ID as journalctl writes it: 32 lowercase hex digits.
 fn push_id(buf: &mut Vec<u8>, id: &[u8; 16]) {

@@ -4,8 +4,9 @@
 
 pub mod file;
 pub mod hash;
+pub mod index;
 pub mod set;
 pub mod window;
 
 pub use file::{is_journal, Damage, JournalFile};
-pub use set::{files_in, JournalSet, Trouble};
+pub use set::{files_in, Boot, JournalSet, Trouble};

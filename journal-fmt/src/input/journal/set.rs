@@ -177,56 +177,60 @@ impl JournalSet {
         found.then(|| entry_of(&self.buf, &self.spans))
     }
 
+    /// The next entry of the set in journalctl's order, unread (which file holds
+    /// it, and its ENTRY object), or `None` when every file is done.
+    fn next_raw(&mut self) -> Option<(usize, RawEntry)> {
+        let mut best: Option<usize> = None;
+        for i in 0..self.files.len() {
+            let Some(entry) = &self.files[i].1 else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let (bf, be) = (&self.files[b].0, self.files[b].1.as_ref());
+                    be.is_none_or(|be| {
+                        compare(
+                            entry,
+                            &self.files[i].0.header.seqnum_id,
+                            be,
+                            &bf.header.seqnum_id,
+                        ) == Ordering::Less
+                    })
+                }
+            };
+            if better {
+                best = Some(i);
+            }
+        }
+        let b = best?;
+        let raw = self.files[b].1.clone()?;
+        let source = self.files[b].0.header.seqnum_id;
+        // The same entry in other files is given once.
+        for i in 0..self.files.len() {
+            if i == b {
+                continue;
+            }
+            let dup = self.files[i]
+                .1
+                .as_ref()
+                .is_some_and(|e| same(e, &self.files[i].0.header.seqnum_id, &raw, &source));
+            if dup {
+                self.advance(i);
+            }
+        }
+        self.advance(b);
+        Some((b, raw))
+    }
+
     /// Appends the next entry of the set to `buf` and its fields to `spans`; false
     /// when every file is done.
     pub fn next_into(&mut self, buf: &mut Vec<u8>, spans: &mut Vec<Span>) -> bool {
         loop {
-            let mut best: Option<usize> = None;
-            for i in 0..self.files.len() {
-                let Some(entry) = &self.files[i].1 else {
-                    continue;
-                };
-                let better = match best {
-                    None => true,
-                    Some(b) => {
-                        let (bf, be) = (&self.files[b].0, self.files[b].1.as_ref());
-                        be.is_none_or(|be| {
-                            compare(
-                                entry,
-                                &self.files[i].0.header.seqnum_id,
-                                be,
-                                &bf.header.seqnum_id,
-                            ) == Ordering::Less
-                        })
-                    }
-                };
-                if better {
-                    best = Some(i);
-                }
-            }
-            let Some(b) = best else {
+            let Some((b, raw)) = self.next_raw() else {
                 return false;
             };
-            let Some(raw) = self.files[b].1.clone() else {
-                return false;
-            };
-            let source = self.files[b].0.header.seqnum_id;
-            // The same entry in other files is given once.
-            for i in 0..self.files.len() {
-                if i == b {
-                    continue;
-                }
-                let dup = self.files[i]
-                    .1
-                    .as_ref()
-                    .is_some_and(|e| same(e, &self.files[i].0.header.seqnum_id, &raw, &source));
-                if dup {
-                    self.advance(i);
-                }
-            }
-            let read = self.files[b].0.read_entry_into(&raw, buf, spans);
-            self.advance(b);
-            match read {
+            match self.files[b].0.read_entry_into(&raw, buf, spans) {
                 Ok(skipped) => {
                     if let Some(d) = skipped {
                         let path = self.files[b].0.path.clone();
@@ -241,6 +245,35 @@ impl JournalSet {
             }
         }
     }
+
+    /// The boots the set holds, in the order their first entries come, each with
+    /// the times of its first and last entry (as `journalctl --list-boots`).
+    pub fn boots(&mut self) -> Vec<Boot> {
+        let mut boots: Vec<Boot> = Vec::new();
+        while let Some((_, raw)) = self.next_raw() {
+            match boots.iter_mut().rev().find(|b| b.id == raw.boot_id) {
+                Some(boot) => {
+                    boot.first = boot.first.min(raw.realtime);
+                    boot.last = boot.last.max(raw.realtime);
+                }
+                None => boots.push(Boot {
+                    id: raw.boot_id,
+                    first: raw.realtime,
+                    last: raw.realtime,
+                }),
+            }
+        }
+        boots
+    }
+}
+
+/// One boot in a set of journal files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Boot {
+    pub id: [u8; 16],
+    /// Microseconds since the epoch of its first and last entries.
+    pub first: u64,
+    pub last: u64,
 }
 
 /// The journal files of a directory as `journalctl -D` reads them: `*.journal` and

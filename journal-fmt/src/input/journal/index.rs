@@ -1,0 +1,116 @@
+//! A journal file's index: the data hash table that finds a `FIELD=value`, and the
+//! list of entries each field keeps, so that `-u`, `-t` and `-b` read only the
+//! entries they can let through, as journalctl's matches do.
+
+use super::file::*;
+
+impl JournalFile {
+    /// Reads only the entries that hold one of `fields` (`NAME=value` each), found
+    /// through the file's data hash table and each field's list of entries, as
+    /// journalctl reads `-u` and `_SYSTEMD_UNIT=...` matches.
+    pub fn restrict_to(&mut self, fields: &[Vec<u8>]) -> Result<(), Damage> {
+        let mut offsets = Vec::new();
+        for field in fields {
+            if let Some(data) = self.find_data(field)? {
+                offsets.extend(self.entries_of(data)?);
+            }
+        }
+        offsets.sort_unstable();
+        offsets.dedup();
+        self.only = Some((offsets, 0));
+        Ok(())
+    }
+
+    /// The DATA object whose payload is `payload`, found through the hash table.
+    fn find_data(&mut self, payload: &[u8]) -> Result<Option<u64>, Damage> {
+        let (table, size) = (
+            self.header.data_hash_table_offset,
+            self.header.data_hash_table_size,
+        );
+        let buckets = size / 16;
+        if buckets == 0 {
+            return Ok(None);
+        }
+        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
+            return damage(104, "a data hash table outside the file");
+        }
+        let hash = if self.header.incompatible & INCOMPATIBLE_KEYED_HASH != 0 {
+            super::hash::siphash24(payload, &self.header.file_id)
+        } else {
+            super::hash::jenkins(payload)
+        };
+        let bucket = table + (hash % buckets) * 16;
+        let mut at = self
+            .windows
+            .u64_at(bucket)
+            .or_else(|_| damage(bucket, "a hash table cut short"))?;
+        let mut steps = 0u64;
+        let mut found = Vec::new();
+        while at != 0 {
+            steps += 1;
+            if steps > self.end / 64 {
+                return damage(at, "a hash chain that runs in a circle");
+            }
+            let header = DATA_HEADER + if self.compact { 8 } else { 0 };
+            self.object(at, OBJECT_DATA, header)?;
+            let (stored_hash, next) = {
+                let bytes = self
+                    .windows
+                    .bytes(at + 16, 16)
+                    .or_else(|_| damage(at, "a field cut short"))?;
+                (u64_at(bytes, 0), u64_at(bytes, 8))
+            };
+            if stored_hash == hash {
+                found.clear();
+                if self.data_into(at, &mut found).is_ok() && found == payload {
+                    return Ok(Some(at));
+                }
+            }
+            at = next;
+        }
+        Ok(None)
+    }
+
+    /// The entries that hold the DATA object at `data`, in file order: the first
+    /// one stored in the object, the rest in its chain of entry arrays.
+    fn entries_of(&mut self, data: u64) -> Result<Vec<u64>, Damage> {
+        let bytes = self
+            .windows
+            .bytes(data + 40, 24)
+            .or_else(|_| damage(data, "a field cut short"))?;
+        let (first, mut array, count) = (u64_at(bytes, 0), u64_at(bytes, 8), u64_at(bytes, 16));
+        let mut out = Vec::new();
+        if first != 0 {
+            out.push(first);
+        }
+        let width: u64 = if self.compact { 4 } else { 8 };
+        while array != 0 && (out.len() as u64) < count {
+            let (_, size) = self.object(array, OBJECT_ENTRY_ARRAY, 24)?;
+            let items = (size - 24) / width;
+            let bytes = self
+                .windows
+                .bytes(array + 24, (items * width) as usize)
+                .or_else(|_| damage(array, "an entry array cut short"))?;
+            for i in 0..items as usize {
+                let offset = if self.compact {
+                    u64::from(u32_at(bytes, i * 4))
+                } else {
+                    u64_at(bytes, i * 8)
+                };
+                if offset == 0 || out.len() as u64 >= count {
+                    break;
+                }
+                out.push(offset);
+            }
+            let next = self
+                .windows
+                .u64_at(array + OBJECT_HEADER)
+                .or_else(|_| damage(array, "an entry array cut short"))?;
+            if next <= array {
+                break;
+            }
+            array = next;
+        }
+        Ok(out)
+    }
+}
