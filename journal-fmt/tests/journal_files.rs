@@ -83,6 +83,39 @@ fn write_journal(remote: &Path, export: &[u8], file: &Path, env: &[(&str, &str)]
     assert_ok(&out, "systemd-journal-remote");
 }
 
+/// systemd-journal-remote and journalctl, or None (the test is skipped, loudly).
+fn peers() -> Option<(PathBuf, PathBuf)> {
+    Some((
+        require_peer("systemd-journal-remote")?,
+        require_peer("journalctl")?,
+    ))
+}
+
+/// The entries of `export` dealt at random to `count` files in `dir`, each written
+/// by its own systemd-journal-remote (so each has its own sequence-number source).
+fn dealt(
+    remote: &Path,
+    dir: &Path,
+    rng: &mut Rng,
+    export: &[u8],
+    count: usize,
+    name: &str,
+) -> Vec<PathBuf> {
+    let mut parts = vec![Vec::new(); count];
+    for entry in split_entries(export) {
+        parts[rng.below(count)].extend_from_slice(entry);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let file = dir.join(format!("{name}{i}.journal"));
+            write_journal(remote, part, &file, &[]);
+            file
+        })
+        .collect()
+}
+
 /// journalctl's export of the files, through journal-fmt `args`.
 fn through_journalctl(journalctl: &Path, files: &[PathBuf], args: &[&str]) -> Vec<u8> {
     let mut cmd = Command::new(journalctl);
@@ -151,10 +184,7 @@ fn require_same(journalctl: &Path, files: &[PathBuf], what: &str) {
 
 #[test]
 fn one_file_compact_and_regular_reads_as_journalctl_reads_it() {
-    let (Some(remote), Some(journalctl)) = (
-        require_peer("systemd-journal-remote"),
-        require_peer("journalctl"),
-    ) else {
+    let Some((remote, journalctl)) = peers() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -178,10 +208,7 @@ fn one_file_compact_and_regular_reads_as_journalctl_reads_it() {
 
 #[test]
 fn several_files_interleave_and_a_copy_is_read_once() {
-    let (Some(remote), Some(journalctl)) = (
-        require_peer("systemd-journal-remote"),
-        require_peer("journalctl"),
-    ) else {
+    let Some((remote, journalctl)) = peers() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -190,16 +217,7 @@ fn several_files_interleave_and_a_copy_is_read_once() {
     // each has its own sequence-number source): the order comes from the boots and
     // the clocks.
     let export = export_stream(&mut rng, 2400);
-    let mut parts = [Vec::new(), Vec::new(), Vec::new()];
-    for entry in split_entries(&export) {
-        parts[rng.below(3)].extend_from_slice(entry);
-    }
-    let mut files = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        let file = dir.path().join(format!("part{i}.journal"));
-        write_journal(&remote, part, &file, &[]);
-        files.push(file);
-    }
+    let mut files = dealt(&remote, dir.path(), &mut rng, &export, 3, "part");
     require_same(&journalctl, &files, "three files");
     // The same file twice (a copy beside the original): each entry once.
     let copy = dir.path().join("copy.journal");
@@ -247,10 +265,7 @@ fn split_entries(export: &[u8]) -> Vec<&[u8]> {
 
 #[test]
 fn a_damaged_file_gives_what_journalctl_gives_and_says_where() {
-    let (Some(remote), Some(journalctl)) = (
-        require_peer("systemd-journal-remote"),
-        require_peer("journalctl"),
-    ) else {
+    let Some((remote, journalctl)) = peers() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -354,25 +369,13 @@ fn an_unreadable_file_is_a_warning_and_the_others_are_read() {
 
 #[test]
 fn boots_are_listed_and_picked_as_journalctl_does() {
-    let (Some(remote), Some(journalctl)) = (
-        require_peer("systemd-journal-remote"),
-        require_peer("journalctl"),
-    ) else {
+    let Some((remote, journalctl)) = peers() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x9b05_688c_2b3e_6c1f);
     let export = export_stream(&mut rng, 900);
-    let mut parts = [Vec::new(), Vec::new()];
-    for entry in split_entries(&export) {
-        parts[rng.below(2)].extend_from_slice(entry);
-    }
-    let mut files = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        let file = dir.path().join(format!("boots{i}.journal"));
-        write_journal(&remote, part, &file, &[]);
-        files.push(file);
-    }
+    let files = dealt(&remote, dir.path(), &mut rng, &export, 2, "boots");
     for zone in ["UTC", "Europe/Berlin"] {
         let mut theirs = Command::new(&journalctl);
         let mut ours = tool("journal-fmt");
