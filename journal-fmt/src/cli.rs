@@ -348,7 +348,7 @@ fn run(cli: Cli) -> Result<Status> {
         inputs.push(if std::io::stdin().is_terminal() {
             let files = system_journal();
             if files.is_empty() {
-                eprintln_warning("no journal files of this machine in /var/log/journal or /run/log/journal (or none readable: journalctl shows them to root and the systemd-journal and adm groups); pipe `journalctl -o json` in, or name files with --file or -D");
+                warn(cli.quiet, "no journal files of this machine in /var/log/journal or /run/log/journal (or none readable: journalctl shows them to root and the systemd-journal and adm groups); pipe `journalctl -o json` in, or name files with --file or -D");
             }
             Input::Journals(files)
         } else {
@@ -494,9 +494,12 @@ fn boot_paths(cli: &Cli) -> Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-/// A warning on stderr, in the tools' form.
-fn eprintln_warning(what: &str) {
-    let _ = writeln!(std::io::stderr(), "journal-fmt: warning: {what}");
+/// A warning on stderr, in the tools' form; `-q` silences it as it does the
+/// reports about bad input.
+fn warn(quiet: bool, what: &str) {
+    if !quiet {
+        let _ = writeln!(std::io::stderr(), "journal-fmt: warning: {what}");
+    }
 }
 
 /// The files of `--file` globs and `-D` (without --follow).
@@ -518,10 +521,10 @@ fn journal_files(cli: &Cli) -> Result<Vec<PathBuf>> {
         })?;
         if files.is_empty() {
             // As journalctl -D: nothing to show is not a failure.
-            eprintln_warning(&format!(
-                "{}: no journal files in it (*.journal)",
-                dir.display()
-            ));
+            warn(
+                cli.quiet,
+                &format!("{}: no journal files in it (*.journal)", dir.display()),
+            );
         }
         found.extend(files);
     }

@@ -19,18 +19,18 @@ pub fn run_journal<W: Write, E: Write>(
     processor: &mut Processor,
     sink: &mut Sink<W, E>,
 ) -> anyhow::Result<()> {
-    let mut troubles = Vec::new();
+    let mut teller = Teller::default();
     if threads <= 1 || sink.eager {
         let mut batch = Batch::default();
-        let mut told = 0;
-        while batch.fill(&mut set) {
-            troubles.append(&mut batch.troubles);
+        loop {
+            let more = batch.fill(&mut set);
             format(&batch, processor, sink)?;
-            tell(&troubles, &mut told, sink)?;
+            teller.tell(batch.troubles.drain(..), sink)?;
+            if !more {
+                break;
+            }
         }
-        troubles.append(&mut batch.troubles);
-        tell(&troubles, &mut told, sink)?;
-        tell_rest(&troubles, sink)?;
+        teller.finish(sink)?;
         return write_open_events(processor, sink);
     }
     let (filled, to_fill) = (
@@ -54,11 +54,9 @@ pub fn run_journal<W: Write, E: Write>(
                 }
             }
         });
-        let mut told = 0;
         while let Ok(mut batch) = get_filled.recv() {
-            troubles.append(&mut batch.troubles);
-            let result =
-                format(&batch, processor, sink).and_then(|()| tell(&troubles, &mut told, sink));
+            let result = format(&batch, processor, sink)
+                .and_then(|()| teller.tell(batch.troubles.drain(..), sink));
             if result.is_err() {
                 // Stop the reader: dropping the channel ends its loop.
                 drop(send_empty);
@@ -67,8 +65,7 @@ pub fn run_journal<W: Write, E: Write>(
             let _ = send_empty.send(batch);
         }
         drop(send_empty);
-        tell(&troubles, &mut told, sink)?;
-        tell_rest(&troubles, sink)
+        teller.finish(sink)
     })?;
     write_open_events(processor, sink)
 }
@@ -130,77 +127,76 @@ fn format<W: Write, E: Write>(
 /// At most this many warnings per file; the rest are counted.
 const TOLD_PER_FILE: usize = 5;
 
-/// Writes the troubles not yet told (the first few of each file, then a count);
-/// how many have been looked at.
-fn tell<W: Write, E: Write>(
-    troubles: &[Trouble],
-    told: &mut usize,
-    sink: &mut Sink<W, E>,
-) -> anyhow::Result<()> {
-    for (i, trouble) in troubles.iter().enumerate().skip(*told) {
-        let path = trouble.path();
-        let before = troubles[..i].iter().filter(|t| t.path() == path).count();
-        if before >= TOLD_PER_FILE {
-            continue;
-        }
-        sink.out.flush()?;
-        let more = if before + 1 == TOLD_PER_FILE {
-            "; further damage in this file is counted at the end"
-        } else {
-            ""
-        };
-        match trouble {
-            Trouble::Unreadable(path, e) => writeln!(
-                sink.err,
-                "journal-fmt: warning: cannot read {}: {}; the other files are read",
-                path.display(),
-                relkit_common::input::describe_io_error(e)
-            )?,
-            Trouble::Damaged(path, damage) => writeln!(
-                sink.err,
-                "journal-fmt: warning: {}: {damage}; the entries before it are shown, the rest of the file is not read{more}",
-                path.display()
-            )?,
-            Trouble::EntrySkipped(path, damage) => writeln!(
-                sink.err,
-                "journal-fmt: warning: {}: {damage}; that entry is left out{more}",
-                path.display()
-            )?,
-            Trouble::IndexUnusable(path, damage) => writeln!(
-                sink.err,
-                "journal-fmt: warning: {}: its index is damaged {damage}; the whole file is read instead{more}",
-                path.display()
-            )?,
-            Trouble::FieldSkipped(path, damage) => writeln!(
-                sink.err,
-                "journal-fmt: warning: {}: {damage}; the entry is shown without that field{more}",
-                path.display()
-            )?,
-        }
-    }
-    *told = troubles.len();
-    Ok(())
+/// What the files met, said on stderr as it comes: the first few of each file, then
+/// a count at the end.
+#[derive(Default)]
+struct Teller {
+    /// How many troubles each file has had.
+    counts: std::collections::BTreeMap<std::path::PathBuf, usize>,
 }
 
-/// The count of warnings not shown, per file, once at the end.
-fn tell_rest<W: Write, E: Write>(
-    troubles: &[Trouble],
-    sink: &mut Sink<W, E>,
-) -> anyhow::Result<()> {
-    let mut paths: Vec<&std::path::Path> = troubles.iter().map(Trouble::path).collect();
-    paths.dedup();
-    paths.sort();
-    paths.dedup();
-    for path in paths {
-        let count = troubles.iter().filter(|t| t.path() == path).count();
-        if count > TOLD_PER_FILE {
-            writeln!(
-                sink.err,
-                "journal-fmt: warning: {}: {} more damaged entries or fields were left out",
-                path.display(),
-                count - TOLD_PER_FILE
-            )?;
+impl Teller {
+    fn tell<W: Write, E: Write>(
+        &mut self,
+        troubles: impl Iterator<Item = Trouble>,
+        sink: &mut Sink<W, E>,
+    ) -> anyhow::Result<()> {
+        for trouble in troubles {
+            let count = self.counts.entry(trouble.path().to_path_buf()).or_default();
+            *count += 1;
+            if *count > TOLD_PER_FILE {
+                continue;
+            }
+            let more = if *count == TOLD_PER_FILE {
+                "; further damage in this file is counted at the end"
+            } else {
+                ""
+            };
+            sink.out.flush()?;
+            match &trouble {
+                Trouble::Unreadable(path, e) => writeln!(
+                    sink.err,
+                    "journal-fmt: warning: cannot read {}: {}; the other files are read",
+                    path.display(),
+                    relkit_common::input::describe_io_error(e)
+                )?,
+                Trouble::Damaged(path, damage) => writeln!(
+                    sink.err,
+                    "journal-fmt: warning: {}: {damage}; the entries before it are shown, the rest of the file is not read{more}",
+                    path.display()
+                )?,
+                Trouble::EntrySkipped(path, damage) => writeln!(
+                    sink.err,
+                    "journal-fmt: warning: {}: {damage}; that entry is left out{more}",
+                    path.display()
+                )?,
+                Trouble::IndexUnusable(path, damage) => writeln!(
+                    sink.err,
+                    "journal-fmt: warning: {}: its index is damaged {damage}; the whole file is read instead{more}",
+                    path.display()
+                )?,
+                Trouble::FieldSkipped(path, damage) => writeln!(
+                    sink.err,
+                    "journal-fmt: warning: {}: {damage}; the entry is shown without that field{more}",
+                    path.display()
+                )?,
+            }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// The count of warnings not shown, per file, once at the end.
+    fn finish<W: Write, E: Write>(&self, sink: &mut Sink<W, E>) -> anyhow::Result<()> {
+        for (path, &count) in &self.counts {
+            if count > TOLD_PER_FILE {
+                writeln!(
+                    sink.err,
+                    "journal-fmt: warning: {}: {} more damaged entries or fields were left out",
+                    path.display(),
+                    count - TOLD_PER_FILE
+                )?;
+            }
+        }
+        Ok(())
+    }
 }

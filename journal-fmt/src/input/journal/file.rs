@@ -75,7 +75,6 @@ pub struct Header {
     pub file_id: [u8; 16],
     pub data_hash_table_offset: u64,
     pub data_hash_table_size: u64,
-    pub state: u8,
     pub seqnum_id: [u8; 16],
     pub header_size: u64,
     pub arena_size: u64,
@@ -86,7 +85,6 @@ pub struct Header {
 /// An ENTRY object's own fields and the offsets of its DATA objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawEntry {
-    pub offset: u64,
     pub seqnum: u64,
     pub realtime: u64,
     pub monotonic: u64,
@@ -157,7 +155,6 @@ impl JournalFile {
             file_id: id_at(&head, 24),
             data_hash_table_offset: u64_at(&head, 104),
             data_hash_table_size: u64_at(&head, 112),
-            state: head[16],
             seqnum_id: id_at(&head, 72),
             header_size: u64_at(&head, 88),
             arena_size: u64_at(&head, 96),
@@ -314,7 +311,6 @@ impl JournalFile {
             })
             .collect();
         Ok(RawEntry {
-            offset,
             seqnum,
             realtime,
             monotonic,
@@ -379,7 +375,7 @@ impl JournalFile {
         raw: &RawEntry,
         buf: &mut Vec<u8>,
         spans: &mut Vec<Span>,
-    ) -> Result<Option<Damage>, Damage> {
+    ) -> Option<Damage> {
         let mut field = |buf: &mut Vec<u8>, name: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
             let name_at = buf.len();
             buf.extend_from_slice(name);
@@ -439,7 +435,7 @@ impl JournalFile {
                 value: start + eq + 1..buf.len(),
             });
         }
-        Ok(skipped)
+        skipped
     }
 }
 

@@ -226,24 +226,14 @@ impl JournalSet {
     /// Appends the next entry of the set to `buf` and its fields to `spans`; false
     /// when every file is done.
     pub fn next_into(&mut self, buf: &mut Vec<u8>, spans: &mut Vec<Span>) -> bool {
-        loop {
-            let Some((b, raw)) = self.next_raw() else {
-                return false;
-            };
-            match self.files[b].0.read_entry_into(&raw, buf, spans) {
-                Ok(skipped) => {
-                    if let Some(d) = skipped {
-                        let path = self.files[b].0.path.clone();
-                        self.troubles.push(Trouble::FieldSkipped(path, d));
-                    }
-                    return true;
-                }
-                Err(d) => {
-                    let path = self.files[b].0.path.clone();
-                    self.troubles.push(Trouble::EntrySkipped(path, d));
-                }
-            }
+        let Some((b, raw)) = self.next_raw() else {
+            return false;
+        };
+        if let Some(d) = self.files[b].0.read_entry_into(&raw, buf, spans) {
+            let path = self.files[b].0.path.clone();
+            self.troubles.push(Trouble::FieldSkipped(path, d));
         }
+        true
     }
 
     /// The boots the set holds, in the order their first entries come, each with
