@@ -376,7 +376,7 @@ fn run(cli: Cli) -> Result<Status> {
             Input::Journals(paths) => {
                 sink.source = "journal".into();
                 let set =
-                    JournalSet::open_matching(&paths, index_fields(&settings.filter).as_deref());
+                    JournalSet::open_matching(&paths, settings.filter.index_fields().as_deref());
                 let mut processor = Processor::new(Arc::clone(&settings));
                 run_journal(set, threads, &mut processor, &mut sink)?;
                 continue;
@@ -432,47 +432,6 @@ fn starts_as_journal(path: &std::path::Path) -> bool {
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok()
         && is_journal(&head)
-}
-
-/// The fields whose entries are all the filters can let through, when the files'
-/// indexes can find them: each unit named without a wildcard in each field `-u`
-/// reads, else each `-t` identifier, else the boot of `-b`. None: every entry is
-/// read.
-fn index_fields(filter: &Filter) -> Option<Vec<Vec<u8>>> {
-    let exact = |value: &str| !value.contains(['*', '?', '[']);
-    if !filter.units.is_empty() && filter.units.iter().all(|u| exact(u)) {
-        return Some(
-            filter
-                .units
-                .iter()
-                .flat_map(|unit| {
-                    crate::filter::UNIT_FIELDS
-                        .iter()
-                        .map(move |field| format!("{field}={unit}").into_bytes())
-                })
-                .collect(),
-        );
-    }
-    if !filter.identifiers.is_empty() {
-        return Some(
-            filter
-                .identifiers
-                .iter()
-                .map(|id| format!("SYSLOG_IDENTIFIER={id}").into_bytes())
-                .collect(),
-        );
-    }
-    // The boot -b picked (a journal field; Logger metadata never names one).
-    filter
-        .fields
-        .iter()
-        .find(|(key, _)| key == "_BOOT_ID")
-        .map(|(key, values)| {
-            values
-                .iter()
-                .map(|v| [key.as_bytes(), b"=", v].concat())
-                .collect()
-        })
 }
 
 /// The journal files -b and --list-boots read: --file and -D, journal files named as

@@ -32,6 +32,44 @@ pub(crate) const UNIT_FIELDS: [&str; 5] = [
 ];
 
 impl Filter {
+    /// The fields whose entries are all the filters can let through, when the files'
+    /// indexes can find them: each unit named without a wildcard in each field `-u`
+    /// reads, else each `-t` identifier, else the boot of `-b`. None: every entry is
+    /// read.
+    pub fn index_fields(&self) -> Option<Vec<Vec<u8>>> {
+        let exact = |value: &str| !value.contains(['*', '?', '[']);
+        if !self.units.is_empty() && self.units.iter().all(|u| exact(u)) {
+            return Some(
+                self.units
+                    .iter()
+                    .flat_map(|unit| {
+                        UNIT_FIELDS
+                            .iter()
+                            .map(move |field| format!("{field}={unit}").into_bytes())
+                    })
+                    .collect(),
+            );
+        }
+        if !self.identifiers.is_empty() {
+            return Some(
+                self.identifiers
+                    .iter()
+                    .map(|id| format!("SYSLOG_IDENTIFIER={id}").into_bytes())
+                    .collect(),
+            );
+        }
+        // The boot -b picked (a journal field; Logger metadata never names one).
+        self.fields
+            .iter()
+            .find(|(key, _)| key == "_BOOT_ID")
+            .map(|(key, values)| {
+                values
+                    .iter()
+                    .map(|v| [key.as_bytes(), b"=", v].concat())
+                    .collect()
+            })
+    }
+
     /// `-u billing_prod` means `billing_prod.service`, as journalctl reads it.
     pub fn unit_pattern(name: &str) -> String {
         if name.contains('.') || name.contains('*') {
