@@ -4,7 +4,7 @@
 use crate::codes::TOOL;
 use crate::input::journal::{files_in, is_journal, JournalSet};
 use crate::run::boots::{boots_table, pick_boot};
-use crate::run::journal::run_journal;
+use crate::run::journal::{run_journal, Reading};
 use crate::run::processor::Processor;
 use crate::run::processor::{Format, Output, Settings};
 use crate::run::sink::Sink;
@@ -36,6 +36,7 @@ it, so -p err finds every error.",
   journal-fmt --file '/var/log/journal/*/*.journal' -p err
   journal-fmt -D /srv/copied-journals/web1 --since yesterday
   journal-fmt -b -1 -u billing_prod -p err               # the boot before this one
+  journal-fmt -r -n 20 -u billing_prod                  # the last 20, newest first
   journalctl -o json -u billing_prod --since today | journal-fmt -p warning
   journal-fmt -u billing_prod -f                  # runs journalctl -o json -f itself
   journal-fmt -p err -o json saved.json | jq -r .MESSAGE
@@ -138,9 +139,15 @@ pub struct Cli {
     #[arg(short, long)]
     follow: bool,
 
-    /// With --follow: how many past entries journalctl shows first.
-    #[arg(short = 'n', long, value_name = "N", requires = "follow")]
+    /// Show the last N entries the filters let through (10 when N is left out),
+    /// as journalctl -n; with --since the first N from there. Journal files and
+    /// --follow only.
+    #[arg(short = 'n', long, value_name = "N", num_args = 0..=1, default_missing_value = "10")]
     lines: Option<u64>,
+
+    /// Show the newest entries first, as journalctl -r. Journal files only.
+    #[arg(short = 'r', long)]
+    reverse: bool,
 
     /// Read the journal files in DIR (as journalctl -D) rather than the system
     /// journal.
@@ -338,6 +345,9 @@ fn run(cli: Cli) -> Result<Status> {
         return Ok(Status::Clean);
     }
     let threads = cli.threads.count();
+    if cli.merge && (cli.reverse || cli.lines.is_some()) {
+        bail!("--merge joins an event's lines in the order they were written: it cannot be used with -r or -n");
+    }
     let journals = journal_files(&cli)?;
     let mut inputs: Vec<Input> = cli.files.iter().map(|p| Input::Named(p.clone())).collect();
     let asked_for_journals =
@@ -377,12 +387,30 @@ fn run(cli: Cli) -> Result<Status> {
                 sink.source = "journal".into();
                 let set =
                     JournalSet::open_matching(&paths, settings.filter.index_fields().as_deref());
-                let mut processor = Processor::new(Arc::clone(&settings));
-                run_journal(set, threads, &mut processor, &mut sink)?;
+                let reading = Reading {
+                    since: settings.filter.since.map(|t| t.max(0) as u64),
+                    until: settings.filter.until.map(|t| t.max(0) as u64),
+                    reverse: cli.reverse,
+                    lines: cli.lines,
+                };
+                // The times bound the reading, as journalctl's do, rather than
+                // filter each entry.
+                let mut by_reading = (*settings).clone();
+                by_reading.filter.since = None;
+                by_reading.filter.until = None;
+                let mut processor = Processor::new(Arc::new(by_reading));
+                run_journal(set, reading, threads, &mut processor, &mut sink)?;
                 continue;
             }
             Input::Named(path) => path,
         };
+        if cli.reverse || cli.lines.is_some() {
+            bail!(
+                "{}: -r and -n read journal files (--file, -D, the system journal) from their end; \
+                 journalctl's output is read as it comes (use journalctl -r or -n before the pipe)",
+                if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string() }
+            );
+        }
         let path = &path;
         let (name, reader): (String, Box<dyn std::io::Read + Send>) = if path.as_os_str() == "-" {
             ("<stdin>".into(), Box::new(std::io::stdin()))

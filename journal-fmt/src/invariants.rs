@@ -171,10 +171,13 @@ pub fn exercise_journal_file(data: &[u8]) {
     if std::fs::write(&path, data).is_err() {
         return;
     }
-    let mut set = crate::input::journal::JournalSet::open(std::slice::from_ref(&path));
+    use crate::input::journal::{JournalSet, Seek};
+    let mut set = JournalSet::open(std::slice::from_ref(&path));
     let mut given = 0;
+    let mut cursors = Vec::new();
     while let Some(entry) = set.next_entry() {
         given += 1;
+        cursors.push(entry.get("__CURSOR").flatten().map(|c| c.to_vec()));
         let names: Vec<&str> = entry
             .fields
             .iter()
@@ -195,6 +198,30 @@ pub fn exercise_journal_file(data: &[u8]) {
             given <= data.len() / 64 + 1,
             "more entries than the file can hold"
         );
+    }
+    let forward_clean = set.troubles.is_empty();
+    // Newest first (-r): where neither way met damage, the same entries reversed.
+    let mut backward = JournalSet::open(std::slice::from_ref(&path));
+    backward.start(Seek::Tail, true, None);
+    let mut reversed = Vec::new();
+    while let Some(entry) = backward.next_entry() {
+        reversed.push(entry.get("__CURSOR").flatten().map(|c| c.to_vec()));
+        assert!(reversed.len() <= given + data.len() / 64 + 1);
+    }
+    if forward_clean && backward.troubles.is_empty() {
+        reversed.reverse();
+        assert!(reversed == cursors, "read newest first, the entries differ");
+    }
+    // From a time (--since, -r --until): no panic, no more entries than there are.
+    for after in [false, true] {
+        let mut from = JournalSet::open(std::slice::from_ref(&path));
+        let usec = 1_700_000_000_000_000 + data.len() as u64;
+        from.start(Seek::Time { usec, after }, after, None);
+        let mut n = 0;
+        while from.next_entry().is_some() {
+            n += 1;
+            assert!(n <= given + data.len() / 64 + 1);
+        }
     }
     // Through the index, as -u and -t read: no panic, and no entry the whole read
     // lacks (the index can only narrow).

@@ -437,3 +437,210 @@ fn boots_are_listed_and_picked_as_journalctl_does() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hold 3 boots"));
 }
+
+/// A time for --since or --until near the entries of `export`: an entry's own time
+/// (to the microsecond), one just after it, or a whole second between.
+fn time_near(rng: &mut Rng, times: &[u64]) -> String {
+    let t = times[rng.below(times.len())];
+    match rng.below(3) {
+        0 => format!("@{}.{:06}", t / 1_000_000, t % 1_000_000),
+        1 => format!("@{}.{:06}", (t + 1) / 1_000_000, (t + 1) % 1_000_000),
+        _ => format!("@{}", t / 1_000_000),
+    }
+}
+
+#[test]
+fn lines_reverse_and_times_select_what_journalctl_selects() {
+    let Some((remote, journalctl)) = peers() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x3c6e_f372_fe94_f82b);
+    let export = export_stream(&mut rng, 1500);
+    let times: Vec<u64> = split_entries(&export)
+        .iter()
+        .filter_map(|e| {
+            let text = String::from_utf8_lossy(e);
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("__REALTIME_TIMESTAMP="))?;
+            line["__REALTIME_TIMESTAMP=".len()..].parse().ok()
+        })
+        .collect();
+    let mut files = dealt(&remote, dir.path(), &mut rng, &export, 3, "sel");
+    let copy = dir.path().join("copy.journal");
+    std::fs::copy(&files[1], &copy).unwrap();
+    files.push(copy);
+    // Selections drawn at random: -n, -r, --since, --until, and the filters
+    // journalctl also answers through the files' indexes (-u, -t, -b).
+    for round in 0..160 {
+        let mut selection: Vec<String> = Vec::new();
+        if rng.chance(2) {
+            selection.push("-r".into());
+        }
+        match rng.below(4) {
+            0 => selection.push("-n".into()),
+            1 => selection.extend(["-n".into(), rng.below(40).to_string()]),
+            2 => selection.extend(["-n".into(), (1000 + rng.below(1000)).to_string()]),
+            _ => {}
+        }
+        let (mut since, mut until) = (None, None);
+        if rng.chance(2) {
+            since = Some(time_near(&mut rng, &times));
+        }
+        if rng.chance(2) {
+            until = Some(time_near(&mut rng, &times));
+        }
+        if let (Some(s), Some(u)) = (&since, &until) {
+            // journal-fmt refuses --since after --until (journalctl too).
+            let value = |t: &str| t[1..].parse::<f64>().unwrap_or(0.0);
+            if value(s) > value(u) {
+                std::mem::swap(&mut since, &mut until);
+            }
+        }
+        if let Some(s) = since {
+            selection.extend(["--since".into(), s]);
+        }
+        if let Some(u) = until {
+            selection.extend(["--until".into(), u]);
+        }
+        match rng.below(5) {
+            0 => selection.extend(["-u".into(), "billing_stage".into()]),
+            1 => selection.extend(["-t".into(), "nginx".into()]),
+            2 => selection.extend(["-b".into(), "-1".into()]),
+            _ => {}
+        }
+        let selection: Vec<&str> = selection.iter().map(String::as_str).collect();
+        let mut cmd = Command::new(&journalctl);
+        for f in &files {
+            cmd.arg("--file").arg(f);
+        }
+        let export = cmd
+            .args(["-o", "export"])
+            .args(&selection)
+            .env("TZ", "UTC")
+            .output()
+            .unwrap();
+        assert_ok(&export, format_args!("journalctl {selection:?}"));
+        let want = tool("journal-fmt")
+            .args(["-o", "export"])
+            .write_stdin(export.stdout)
+            .output()
+            .unwrap();
+        let mut args = vec!["-o", "export"];
+        args.extend(&selection);
+        let mut ours = tool("journal-fmt");
+        for f in &files {
+            ours.arg("--file").arg(f);
+        }
+        let got = ours.args(&args).env("TZ", "UTC").output().unwrap();
+        assert_ok(&got, format_args!("journal-fmt {args:?}"));
+        assert!(
+            got.stdout == want.stdout,
+            "round {round}, {selection:?}: journal-fmt gives {} entries, journalctl {}",
+            split_entries(&got.stdout).len(),
+            split_entries(&want.stdout).len()
+        );
+    }
+}
+
+/// An export stream of Elixir crash reports among info lines, one entry per line as
+/// journald stores a release's stdout: every line at PRIORITY=6, the report's
+/// frames taking the `[error]` level of its first line.
+fn crash_reports(rng: &mut Rng, count: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut realtime = 1_795_100_000_000_000u64;
+    let mut i = 0;
+    while i < count {
+        let lines: Vec<String> = if rng.chance(6) {
+            let mut report = vec![
+                format!("[error] GenServer Billing.Worker terminating (report {i})"),
+                "** (RuntimeError) boom".to_string(),
+            ];
+            for f in 0..rng.below(30) {
+                report.push(format!(
+                    "    (billing 0.1.0) lib/billing/worker.ex:{f}: Billing.Worker.handle_info/2"
+                ));
+            }
+            report.push("Last message: :tick".to_string());
+            report
+        } else {
+            vec![format!("[info] request {i} done")]
+        };
+        for line in lines {
+            realtime += 1 + rng.below(1000) as u64;
+            out.extend_from_slice(
+                format!(
+                    "__REALTIME_TIMESTAMP={realtime}\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID=3f1c9a7e5b2d4c6a8e0f1a2b3c4d5e6f\n_SYSTEMD_UNIT=billing_prod.service\nSYSLOG_IDENTIFIER=billing\n_PID=4242\nPRIORITY=6\nMESSAGE={line}\n\n",
+                    realtime - 1_795_000_000_000_000
+                )
+                .as_bytes(),
+            );
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn lines_and_reverse_keep_the_levels_a_report_passes_on() {
+    let Some((remote, _)) = peers() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0xa54f_f53a_5f1d_36f1);
+    // More entries than one window of reading from the end, so that windows start
+    // inside reports.
+    let file = dir.path().join("reports.journal");
+    write_journal(&remote, &crash_reports(&mut rng, 12_000), &file, &[]);
+    let files = [file];
+    let (all, _) = direct(&files, &["-o", "export", "-p", "err"]);
+    let all = split_entries(&all);
+    assert!(all.len() > 1000, "few error entries: {}", all.len());
+    for lines in [1, 7, 100, 2000, 5000, 100_000] {
+        let (got, _) = direct(
+            &files,
+            &["-o", "export", "-p", "err", "-n", &lines.to_string()],
+        );
+        let want = &all[all.len().saturating_sub(lines)..];
+        assert!(
+            split_entries(&got) == want,
+            "-n {lines}: not the last {lines} of the full reading"
+        );
+        let (got, _) = direct(
+            &files,
+            &["-o", "export", "-p", "err", "-r", "-n", &lines.to_string()],
+        );
+        let want: Vec<&[u8]> = all.iter().rev().take(lines).copied().collect();
+        assert!(
+            split_entries(&got) == want,
+            "-r -n {lines}: not the full reading reversed"
+        );
+    }
+    let (got, _) = direct(&files, &["-o", "export", "-p", "err", "-r"]);
+    let want: Vec<&[u8]> = all.iter().rev().copied().collect();
+    assert!(
+        split_entries(&got) == want,
+        "-r: not the full reading reversed"
+    );
+}
+
+#[test]
+fn lines_and_reverse_are_refused_where_they_cannot_hold() {
+    for args in [&["-n", "5"][..], &["-r"][..]] {
+        let out = tool("journal-fmt")
+            .args(args)
+            .arg("-")
+            .write_stdin("{\"MESSAGE\":\"x\"}\n")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?} on a pipe");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("journalctl -r or -n"));
+    }
+    let out = tool("journal-fmt")
+        .args(["--merge", "-r", "--file", "/nonexistent.journal"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--merge"));
+}

@@ -3,30 +3,74 @@
 //! damaged or cut short) said once per file on stderr, the run going on.
 
 use super::engine::write_open_events;
-use super::processor::Processor;
+use super::processor::{Outcome, Processor};
 use super::sink::Sink;
 use crate::entry::times::entry_time;
 use crate::input::journal::file::{entry_of, Span};
-use crate::input::journal::{JournalSet, Trouble};
+use crate::input::journal::{JournalSet, Seek, Trouble};
 use std::io::Write;
 
-/// Formats every entry of `set`, then reports its troubles. With `threads` over one
-/// the files are read on a thread of their own while this one formats, a batch at a
-/// time (a few batches in flight, so memory stays bounded).
+/// How journal files are read, from `--since`, `--until`, `-r` and `-n`, as
+/// journalctl reads them: where reading starts (the first entry at `--since`, or
+/// with `-r` the last at `--until`, else an end), which way it goes, the first
+/// entry past the other time ending it, and at most `lines` entries shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reading {
+    pub since: Option<u64>,
+    pub until: Option<u64>,
+    pub reverse: bool,
+    pub lines: Option<u64>,
+}
+
+/// Formats the entries of `set` that `reading` asks for, then reports its
+/// troubles. Read forwards from the start or `--since`, with `threads` over one
+/// the files are read on a thread of their own while this one formats, a batch at
+/// a time (a few batches in flight, so memory stays bounded). `-r`, and `-n`
+/// without `--since`, read from the end ([`super::tail`]).
 pub fn run_journal<W: Write, E: Write>(
     mut set: JournalSet,
+    reading: Reading,
     threads: usize,
     processor: &mut Processor,
     sink: &mut Sink<W, E>,
 ) -> anyhow::Result<()> {
     let mut teller = Teller::default();
+    if reading.reverse {
+        let start = match reading.until {
+            Some(until) => Seek::Time {
+                usec: until,
+                after: true,
+            },
+            None => Seek::Tail,
+        };
+        set.start(start, true, reading.since);
+        super::tail::newest_first(&mut set, reading.lines, processor, sink, &mut teller)?;
+        return teller.finish(sink);
+    }
+    match (reading.since, reading.lines) {
+        (None, Some(lines)) => {
+            set.start(Seek::Tail, true, None);
+            super::tail::last(&mut set, lines, reading.until, processor, sink, &mut teller)?;
+            return teller.finish(sink);
+        }
+        (Some(since), _) => set.start(
+            Seek::Time {
+                usec: since,
+                after: false,
+            },
+            false,
+            reading.until,
+        ),
+        (None, None) => set.start(Seek::Head, false, reading.until),
+    }
+    let mut left = reading.lines.unwrap_or(u64::MAX);
     if threads <= 1 || sink.eager {
         let mut batch = Batch::default();
         loop {
             let more = batch.fill(&mut set);
-            format(&batch, processor, sink)?;
+            format(&batch, processor, sink, &mut left)?;
             teller.tell(batch.troubles.drain(..), sink)?;
-            if !more {
+            if !more || left == 0 {
                 break;
             }
         }
@@ -55,16 +99,16 @@ pub fn run_journal<W: Write, E: Write>(
             }
         });
         while let Ok(mut batch) = get_filled.recv() {
-            let result = format(&batch, processor, sink)
+            let result = format(&batch, processor, sink, &mut left)
                 .and_then(|()| teller.tell(batch.troubles.drain(..), sink));
-            if result.is_err() {
+            if result.is_err() || left == 0 {
                 // Stop the reader: dropping the channel ends its loop.
                 drop(send_empty);
-                return result;
+                result?;
+                break;
             }
             let _ = send_empty.send(batch);
         }
-        drop(send_empty);
         teller.finish(sink)
     })?;
     write_open_events(processor, sink)
@@ -101,19 +145,26 @@ impl Batch {
     }
 }
 
-/// Formats the entries of a batch and writes them.
+/// Formats the entries of a batch and writes them, `left` counting down the
+/// entries that may still be shown (it stops at zero).
 fn format<W: Write, E: Write>(
     batch: &Batch,
     processor: &mut Processor,
     sink: &mut Sink<W, E>,
+    left: &mut u64,
 ) -> anyhow::Result<()> {
     let mut out = Vec::new();
     let mut start = 0;
     for &end in &batch.ends {
+        if *left == 0 {
+            break;
+        }
         let entry = entry_of(&batch.buf, &batch.spans[start..end]);
         start = end;
         let time = entry_time(&entry);
-        processor.entry(&entry, time, None, &mut out);
+        if processor.entry(&entry, time, None, &mut out) == Outcome::Shown {
+            *left -= 1;
+        }
         if sink.eager {
             sink.write(&out)?;
             sink.out.flush()?;
@@ -130,13 +181,13 @@ const TOLD_PER_FILE: usize = 5;
 /// What the files met, said on stderr as it comes: the first few of each file, then
 /// a count at the end.
 #[derive(Default)]
-struct Teller {
+pub(super) struct Teller {
     /// How many troubles each file has had.
     counts: std::collections::BTreeMap<std::path::PathBuf, usize>,
 }
 
 impl Teller {
-    fn tell<W: Write, E: Write>(
+    pub(super) fn tell<W: Write, E: Write>(
         &mut self,
         troubles: impl Iterator<Item = Trouble>,
         sink: &mut Sink<W, E>,
@@ -186,7 +237,7 @@ impl Teller {
     }
 
     /// The count of warnings not shown, per file, once at the end.
-    fn finish<W: Write, E: Write>(&self, sink: &mut Sink<W, E>) -> anyhow::Result<()> {
+    pub(super) fn finish<W: Write, E: Write>(&self, sink: &mut Sink<W, E>) -> anyhow::Result<()> {
         for (path, &count) in &self.counts {
             if count > TOLD_PER_FILE {
                 writeln!(

@@ -12,3 +12,4 @@ pub mod merge;
 pub mod output;
 pub mod processor;
 pub mod sink;
+mod tail;

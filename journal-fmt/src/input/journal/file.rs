@@ -6,6 +6,7 @@
 //! a file still being written, cut short by a crash or damaged gives its whole
 //! entries and a [`Damage`] saying where it stopped making sense.
 
+use super::list::{Chain, Walk};
 use super::window::Windows;
 use crate::entry::Entry;
 use std::fmt;
@@ -93,6 +94,18 @@ pub struct RawEntry {
     pub items: Vec<u64>,
 }
 
+/// Where a walk through a file's entries is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seek {
+    Head,
+    Tail,
+    /// Before the first entry received at `usec` or later (`after`: later only).
+    Time {
+        usec: u64,
+        after: bool,
+    },
+}
+
 pub struct JournalFile {
     pub path: PathBuf,
     pub header: Header,
@@ -100,15 +113,9 @@ pub struct JournalFile {
     pub(super) compact: bool,
     /// The end of the part of the file objects may be in.
     pub(super) end: u64,
-    /// Walking the global entry array chain: the array, the next item in it, how
-    /// many items it has, and how many entries have been given.
-    array: u64,
-    item: u64,
-    items: u64,
-    given: u64,
-    /// When filters named fields the index can find: only these entries, in order,
-    /// and the next one to give.
-    pub(super) only: Option<(Vec<u64>, usize)>,
+    /// Where reading stands in the file's list of entries (or, when filters named
+    /// fields the index can find, in the lists of the entries holding them).
+    pub(super) walk: Walk,
 }
 
 /// Whether `bytes` start as a journal file does.
@@ -172,18 +179,18 @@ impl JournalFile {
             .header_size
             .saturating_add(header.arena_size)
             .min(size);
-        Ok(Ok(JournalFile {
+        let mut file = JournalFile {
             path: path.to_path_buf(),
             compact: incompatible & INCOMPATIBLE_COMPACT != 0,
             end,
-            array: header.entry_array_offset,
-            item: 0,
-            items: 0,
-            given: 0,
-            only: None,
+            walk: Walk::default(),
             header,
             windows,
-        }))
+        };
+        let (array, count) = (file.header.entry_array_offset, file.header.n_entries);
+        let every = Chain::read(&mut file, None, array, count);
+        file.walk = Walk::over(vec![every]);
+        Ok(Ok(file))
     }
 
     /// The type, flags and size of the object at `offset`, checked to lie whole in
@@ -220,62 +227,63 @@ impl JournalFile {
 
     /// The offset of the next entry in the file's order, `None` at the end.
     pub fn next_offset(&mut self) -> Result<Option<u64>, Damage> {
-        if let Some((offsets, next)) = &mut self.only {
-            let offset = offsets.get(*next).copied();
-            *next += 1;
-            return Ok(offset);
-        }
-        let width: u64 = if self.compact { 4 } else { 8 };
-        loop {
-            if self.given >= self.header.n_entries {
-                return Ok(None);
-            }
-            if self.item < self.items {
-                let at = self.array + 24 + self.item * width;
-                let bytes = self
-                    .windows
-                    .bytes(at, width as usize)
-                    .or_else(|_| damage(at, "an entry array cut short"))?;
-                let offset = if self.compact {
-                    u64::from(u32_at(bytes, 0))
-                } else {
-                    u64_at(bytes, 0)
-                };
-                self.item += 1;
-                if offset == 0 {
-                    // Arrays are allocated ahead: the first zero ends the list.
-                    return Ok(None);
-                }
-                self.given += 1;
-                // An entry takes at least 64 bytes: more entries than that means
-                // the list runs in a circle.
-                if self.given > self.end / 64 {
-                    return damage(self.array, "an entry list that runs in a circle");
-                }
-                return Ok(Some(offset));
-            }
-            // On to the next array of the chain.
-            let next = if self.items == 0 && self.item == 0 {
-                self.array
-            } else {
-                self.windows
-                    .u64_at(self.array + OBJECT_HEADER)
-                    .or_else(|_| damage(self.array, "an entry array cut short"))?
-            };
-            if next == 0 {
-                return Ok(None);
-            }
-            let (_, size) = self.object(next, OBJECT_ENTRY_ARRAY, 24)?;
-            if next <= self.array && self.items != 0 {
-                return damage(next, "an entry array chain that runs back");
-            }
-            self.array = next;
-            self.item = 0;
-            self.items = (size - 24) / width;
-            if self.items == 0 {
-                return damage(next, "an empty entry array");
+        let mut walk = std::mem::take(&mut self.walk);
+        let next = walk.next(self);
+        self.walk = walk;
+        next
+    }
+
+    /// The offset of the entry before the walk's place, `None` at the start.
+    pub fn previous_offset(&mut self) -> Result<Option<u64>, Damage> {
+        let mut walk = std::mem::take(&mut self.walk);
+        let previous = walk.previous(self);
+        self.walk = walk;
+        previous
+    }
+
+    /// Places the walk before the first entry (`Seek::Head`), after the last, or
+    /// before the first entry received at or after a time (or after it).
+    pub fn seek(&mut self, to: Seek) {
+        match to {
+            Seek::Head => self.walk.rewind(),
+            Seek::Tail => self.walk.wind_to_end(),
+            Seek::Time { usec, after } => {
+                let mut walk = std::mem::take(&mut self.walk);
+                walk.wind_to_time(self, usec, after);
+                self.walk = walk;
             }
         }
+    }
+
+    /// Bytes per item of an entry array: 4 in compact files, else 8.
+    pub(super) fn item_width(&self) -> u64 {
+        if self.compact {
+            4
+        } else {
+            8
+        }
+    }
+
+    /// The entry offset stored at `place` in an entry array.
+    pub(super) fn item_at(&mut self, place: u64) -> Result<u64, Damage> {
+        let compact = self.compact;
+        let bytes = self
+            .windows
+            .bytes(place, if compact { 4 } else { 8 })
+            .or_else(|_| damage(place, "an entry array cut short"))?;
+        Ok(if compact {
+            u64::from(u32_at(bytes, 0))
+        } else {
+            u64_at(bytes, 0)
+        })
+    }
+
+    /// When the entry at `offset` was received (microseconds since the epoch).
+    pub(super) fn realtime_of(&mut self, offset: u64) -> Result<u64, Damage> {
+        self.object(offset, OBJECT_ENTRY, ENTRY_HEADER)?;
+        self.windows
+            .u64_at(offset + 24)
+            .or_else(|_| damage(offset, "an entry cut short"))
     }
 
     /// The ENTRY object at `offset`.

@@ -3,21 +3,26 @@
 //! entries they can let through, as journalctl's matches do.
 
 use super::file::*;
+use super::list::{Chain, Walk};
 
 impl JournalFile {
     /// Reads only the entries that hold one of `fields` (`NAME=value` each), found
     /// through the file's data hash table and each field's list of entries, as
     /// journalctl reads `-u` and `_SYSTEMD_UNIT=...` matches.
     pub fn restrict_to(&mut self, fields: &[Vec<u8>]) -> Result<(), Damage> {
-        let mut offsets = Vec::new();
+        let mut chains = Vec::new();
         for field in fields {
             if let Some(data) = self.find_data(field)? {
-                offsets.extend(self.entries_of(data)?);
+                let chain = self.entries_of(data)?;
+                if let Some(d) = chain.broken() {
+                    return Err(d.clone());
+                }
+                if !chain.is_empty() {
+                    chains.push(chain);
+                }
             }
         }
-        offsets.sort_unstable();
-        offsets.dedup();
-        self.only = Some((offsets, 0));
+        self.walk = Walk::over(chains);
         Ok(())
     }
 
@@ -73,44 +78,15 @@ impl JournalFile {
 
     /// The entries that hold the DATA object at `data`, in file order: the first
     /// one stored in the object, the rest in its chain of entry arrays.
-    fn entries_of(&mut self, data: u64) -> Result<Vec<u64>, Damage> {
+    fn entries_of(&mut self, data: u64) -> Result<Chain, Damage> {
         let bytes = self
             .windows
             .bytes(data + 40, 24)
             .or_else(|_| damage(data, "a field cut short"))?;
-        let (first, mut array, count) = (u64_at(bytes, 0), u64_at(bytes, 8), u64_at(bytes, 16));
-        let mut out = Vec::new();
-        if first != 0 {
-            out.push(first);
+        let (first, array, count) = (u64_at(bytes, 0), u64_at(bytes, 8), u64_at(bytes, 16));
+        if first == 0 {
+            return Ok(Chain::read(self, None, 0, 0));
         }
-        let width: u64 = if self.compact { 4 } else { 8 };
-        while array != 0 && (out.len() as u64) < count {
-            let (_, size) = self.object(array, OBJECT_ENTRY_ARRAY, 24)?;
-            let items = (size - 24) / width;
-            let bytes = self
-                .windows
-                .bytes(array + 24, (items * width) as usize)
-                .or_else(|_| damage(array, "an entry array cut short"))?;
-            for i in 0..items as usize {
-                let offset = if self.compact {
-                    u64::from(u32_at(bytes, i * 4))
-                } else {
-                    u64_at(bytes, i * 8)
-                };
-                if offset == 0 || out.len() as u64 >= count {
-                    break;
-                }
-                out.push(offset);
-            }
-            let next = self
-                .windows
-                .u64_at(array + OBJECT_HEADER)
-                .or_else(|_| damage(array, "an entry array cut short"))?;
-            if next <= array {
-                break;
-            }
-            array = next;
-        }
-        Ok(out)
+        Ok(Chain::read(self, Some(first), array, count))
     }
 }

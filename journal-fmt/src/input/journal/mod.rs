@@ -5,8 +5,9 @@
 pub mod file;
 pub mod hash;
 pub mod index;
+mod list;
 pub mod set;
 pub mod window;
 
-pub use file::{is_journal, Damage, JournalFile};
-pub use set::{files_in, Boot, JournalSet, Trouble};
+pub use file::{is_journal, Damage, JournalFile, Seek};
+pub use set::{files_in, Boot, JournalSet, Located, Trouble};

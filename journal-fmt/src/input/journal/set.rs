@@ -5,7 +5,7 @@
 //! read beside its successor) is given once. Which files a directory holds, as
 //! `journalctl -D` and the system journal find them.
 
-use super::file::{entry_of, Damage, JournalFile, RawEntry, Span};
+use super::file::{entry_of, Damage, JournalFile, RawEntry, Seek, Span};
 use crate::entry::Entry;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -45,6 +45,11 @@ pub struct JournalSet {
     /// The entry being given: its bytes and where its fields are in them.
     buf: Vec<u8>,
     spans: Vec<Span>,
+    /// Newest first (as `journalctl -r`).
+    reverse: bool,
+    /// The set ends at the first entry received after this time (before it, in
+    /// reverse), as journalctl's `--until` (`--since` with `-r`) stops reading.
+    bound: Option<u64>,
 }
 
 /// journalctl's order of two entries from files with these sequence-number sources.
@@ -92,6 +97,8 @@ impl JournalSet {
             troubles: Vec::new(),
             buf: Vec::new(),
             spans: Vec::new(),
+            reverse: false,
+            bound: None,
         };
         for path in paths {
             match JournalFile::open(path) {
@@ -124,18 +131,54 @@ impl JournalSet {
         set
     }
 
-    /// Moves file `i` to its next whole entry; damage ends the file (its entries
-    /// so far have been given).
+    /// Places every file's walk (`seek`) and sets the direction the set is read
+    /// in, as journalctl seeks before it reads; `bound` ends the set at the first
+    /// entry received after it (before it, in reverse).
+    pub fn start(&mut self, seek: Seek, reverse: bool, bound: Option<u64>) {
+        self.reverse = reverse;
+        self.bound = bound;
+        for i in 0..self.files.len() {
+            self.files[i].0.seek(seek);
+            self.advance(i);
+        }
+    }
+
+    /// Moves file `i` to its next whole entry (the previous one, in reverse);
+    /// damage ends the file (its entries so far have been given).
     fn advance(&mut self, i: usize) {
+        let reverse = self.reverse;
         let (file, head) = &mut self.files[i];
         *head = None;
         loop {
-            match file.next_offset() {
+            let step = if reverse {
+                file.previous_offset()
+            } else {
+                file.next_offset()
+            };
+            match step {
                 Ok(None) => return,
                 Err(d) => {
                     // The list of entries itself is broken: the file ends here.
                     self.troubles.push(Trouble::Damaged(file.path.clone(), d));
                     return;
+                }
+                Ok(Some(offset)) if offset >= file.end() && reverse => {
+                    // Read backwards, the entries past a cut come first: left out,
+                    // the cut told once.
+                    if !self
+                        .troubles
+                        .iter()
+                        .any(|t| matches!(t, Trouble::Damaged(p, _) if *p == file.path))
+                    {
+                        let d = Damage {
+                            offset,
+                            what: format!(
+                                "the file ends at {} bytes, before this entry (cut short)",
+                                file.end()
+                            ),
+                        };
+                        self.troubles.push(Trouble::Damaged(file.path.clone(), d));
+                    }
                 }
                 Ok(Some(offset)) if offset >= file.end() => {
                     // Entries lie in increasing order: the file was cut before this one.
@@ -179,6 +222,19 @@ impl JournalSet {
 
     /// The next entry of the set in journalctl's order, unread (which file holds
     /// it, and its ENTRY object), or `None` when every file is done.
+    pub fn next_located(&mut self) -> Option<Located> {
+        self.next_raw().map(|(file, raw)| Located { file, raw })
+    }
+
+    /// Appends the entry `at` to `buf` and its fields to `spans` (as
+    /// [`JournalSet::next_into`] does for the next one).
+    pub fn read_located(&mut self, at: &Located, buf: &mut Vec<u8>, spans: &mut Vec<Span>) {
+        if let Some(d) = self.files[at.file].0.read_entry_into(&at.raw, buf, spans) {
+            let path = self.files[at.file].0.path.clone();
+            self.troubles.push(Trouble::FieldSkipped(path, d));
+        }
+    }
+
     fn next_raw(&mut self) -> Option<(usize, RawEntry)> {
         let mut best: Option<usize> = None;
         for i in 0..self.files.len() {
@@ -189,13 +245,18 @@ impl JournalSet {
                 None => true,
                 Some(b) => {
                     let (bf, be) = (&self.files[b].0, self.files[b].1.as_ref());
+                    let wanted = if self.reverse {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    };
                     be.is_none_or(|be| {
                         compare(
                             entry,
                             &self.files[i].0.header.seqnum_id,
                             be,
                             &bf.header.seqnum_id,
-                        ) == Ordering::Less
+                        ) == wanted
                     })
                 }
             };
@@ -205,6 +266,20 @@ impl JournalSet {
         }
         let b = best?;
         let raw = self.files[b].1.clone()?;
+        if let Some(bound) = self.bound {
+            let past = if self.reverse {
+                raw.realtime < bound
+            } else {
+                raw.realtime > bound
+            };
+            if past {
+                // As journalctl: reading stops at the first entry past the bound.
+                for (_, head) in &mut self.files {
+                    *head = None;
+                }
+                return None;
+            }
+        }
         let source = self.files[b].0.header.seqnum_id;
         // The same entry in other files is given once.
         for i in 0..self.files.len() {
@@ -226,13 +301,10 @@ impl JournalSet {
     /// Appends the next entry of the set to `buf` and its fields to `spans`; false
     /// when every file is done.
     pub fn next_into(&mut self, buf: &mut Vec<u8>, spans: &mut Vec<Span>) -> bool {
-        let Some((b, raw)) = self.next_raw() else {
+        let Some(at) = self.next_located() else {
             return false;
         };
-        if let Some(d) = self.files[b].0.read_entry_into(&raw, buf, spans) {
-            let path = self.files[b].0.path.clone();
-            self.troubles.push(Trouble::FieldSkipped(path, d));
-        }
+        self.read_located(&at, buf, spans);
         true
     }
 
@@ -255,6 +327,13 @@ impl JournalSet {
         }
         boots
     }
+}
+
+/// An entry of the set, not read yet: which file holds it, and its ENTRY object.
+#[derive(Debug, Clone)]
+pub struct Located {
+    file: usize,
+    pub raw: RawEntry,
 }
 
 /// One boot in a set of journal files.
