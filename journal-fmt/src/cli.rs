@@ -2,13 +2,15 @@
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
 use crate::codes::TOOL;
-use crate::input::journal::{files_in, is_journal, JournalSet};
+use crate::input::journal::file::hex_id;
+use crate::input::journal::sources::{followed, starts_as_journal, system_journal, Named};
+use crate::input::journal::{files_in, JournalSet};
 use crate::run::boots::{boots_table, pick_boot};
 use crate::run::journal::{run_journal, Reading};
 use crate::run::processor::Processor;
 use crate::run::processor::{Format, Output, Settings};
 use crate::run::sink::Sink;
-use crate::{entry::level, filter::Filter, run::detect, run::follow, time::timespec};
+use crate::{entry::level, filter::Filter, run::detect, run::follow, run::watch, time::timespec};
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};
 use relkit_common::color::ColorWhen;
@@ -38,7 +40,7 @@ it, so -p err finds every error.",
   journal-fmt -b -1 -u billing_prod -p err               # the boot before this one
   journal-fmt -r -n 20 -u billing_prod                  # the last 20, newest first
   journalctl -o json -u billing_prod --since today | journal-fmt -p warning
-  journal-fmt -u billing_prod -f                  # runs journalctl -o json -f itself
+  journal-fmt -u billing_prod -f                         # follows the journal files
   journal-fmt -p err -o json saved.json | jq -r .MESSAGE
   journalctl -o short-iso | journal-fmt -g 'timeout|refused'
 
@@ -135,7 +137,10 @@ pub struct Cli {
     #[arg(long)]
     utc: bool,
 
-    /// Run `journalctl -o json --all -f` (with -u, -t, --since, -n) and format live.
+    /// Follow the journal files: the last 10 entries of the last boot (-n N, or
+    /// all from --since), then each new one as it is written, across rotation and
+    /// vacuum. journalctl -o json -f is run only when no journal file of this
+    /// machine can be read here.
     #[arg(short, long)]
     follow: bool,
 
@@ -303,7 +308,13 @@ fn settings(cli: &Cli) -> Result<Settings> {
 fn run(cli: Cli) -> Result<Status> {
     let mut settings = settings(&cli)?;
     if cli.list_boots || cli.boot.is_some() {
-        let paths = boot_paths(&cli)?;
+        let paths = if cli.follow {
+            followed(named(&cli))?
+                .map(|w| (w.list)())
+                .unwrap_or_default()
+        } else {
+            boot_paths(&cli)?
+        };
         let boots = JournalSet::open(&paths).boots();
         if cli.list_boots {
             let mut out = std::io::stdout().lock();
@@ -317,6 +328,16 @@ fn run(cli: Cli) -> Result<Status> {
             .filter
             .fields
             .push(("_BOOT_ID".into(), vec![boot.into_bytes()]));
+    } else if cli.follow {
+        // As journalctl -f: the last boot only (that of the newest entry).
+        if let Some(watched) = followed(named(&cli))? {
+            if let Some(boot) = JournalSet::open(&(watched.list)()).last_boot() {
+                settings
+                    .filter
+                    .fields
+                    .push(("_BOOT_ID".into(), vec![hex_id(&boot).into_bytes()]));
+            }
+        }
     }
     let settings = Arc::new(settings);
     let stdout_terminal = std::io::stdout().is_terminal();
@@ -330,15 +351,39 @@ fn run(cli: Cli) -> Result<Status> {
     let mut sink = Sink::new(out, err, eager, cli.strict);
     sink.live = cli.follow || cli.line_buffered;
     if cli.follow {
-        if !cli.files.is_empty() || !cli.journal_files.is_empty() {
-            bail!("--follow reads the journal through journalctl; give no files with it (or pipe `journalctl -o json -f` in)");
+        if cli.reverse || cli.until.is_some() {
+            bail!("--follow shows entries as they come: it cannot be used with -r or --until");
         }
+        if let Some(watched) = followed(named(&cli))? {
+            let mut processor = Processor::new(Arc::new(by_reading(&settings)));
+            let reading = Reading {
+                since: settings.filter.since.map(|t| t.max(0) as u64),
+                until: None,
+                reverse: false,
+                // As journalctl -f: the last 10 entries first, or all from --since.
+                lines: cli
+                    .lines
+                    .or(if cli.since.is_some() { None } else { Some(10) }),
+            };
+            sink.source = "journal".into();
+            let fields = settings.filter.index_fields();
+            watch::follow(
+                &watched,
+                fields.as_deref(),
+                reading,
+                &mut processor,
+                &mut sink,
+            )?;
+            sink.finish()?;
+            return Ok(Status::Clean);
+        }
+        warn(cli.quiet, "no journal files of this machine can be read here (/var/log/journal, /run/log/journal): following through `journalctl -o json -f`");
         let command = follow::journalctl_args(
             &cli.unit,
             &cli.identifier,
             cli.since.as_deref(),
             cli.lines,
-            cli.directory.as_deref(),
+            None,
         );
         follow::run(&command, Arc::clone(&settings), &mut sink)?;
         sink.finish()?;
@@ -385,7 +430,7 @@ fn run(cli: Cli) -> Result<Status> {
         let path = match input {
             Input::Journals(paths) => {
                 sink.source = "journal".into();
-                let set =
+                let mut set =
                     JournalSet::open_matching(&paths, settings.filter.index_fields().as_deref());
                 let reading = Reading {
                     since: settings.filter.since.map(|t| t.max(0) as u64),
@@ -393,13 +438,8 @@ fn run(cli: Cli) -> Result<Status> {
                     reverse: cli.reverse,
                     lines: cli.lines,
                 };
-                // The times bound the reading, as journalctl's do, rather than
-                // filter each entry.
-                let mut by_reading = (*settings).clone();
-                by_reading.filter.since = None;
-                by_reading.filter.until = None;
-                let mut processor = Processor::new(Arc::new(by_reading));
-                run_journal(set, reading, threads, &mut processor, &mut sink)?;
+                let mut processor = Processor::new(Arc::new(by_reading(&settings)));
+                run_journal(&mut set, reading, threads, &mut processor, &mut sink)?;
                 continue;
             }
             Input::Named(path) => path,
@@ -453,15 +493,6 @@ enum Input {
     Journals(Vec<PathBuf>),
 }
 
-/// Whether a file starts as a journal file does (read as one, whatever its name).
-fn starts_as_journal(path: &std::path::Path) -> bool {
-    let mut head = [0u8; 8];
-    std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .is_ok()
-        && is_journal(&head)
-}
-
 /// The journal files -b and --list-boots read: --file and -D, journal files named as
 /// inputs, else the system journal.
 fn boot_paths(cli: &Cli) -> Result<Vec<PathBuf>> {
@@ -479,6 +510,24 @@ fn boot_paths(cli: &Cli) -> Result<Vec<PathBuf>> {
         paths = system_journal();
     }
     Ok(paths)
+}
+
+/// The settings for reading journal files: the times bound the reading, as
+/// journalctl's do, rather than filter each entry.
+fn by_reading(settings: &Settings) -> Settings {
+    let mut settings = settings.clone();
+    settings.filter.since = None;
+    settings.filter.until = None;
+    settings
+}
+
+/// The journal files the command line names.
+fn named(cli: &Cli) -> Named<'_> {
+    Named {
+        inputs: &cli.files,
+        globs: &cli.journal_files,
+        directory: cli.directory.as_deref(),
+    }
 }
 
 /// A warning on stderr, in the tools' form; `-q` silences it as it does the
@@ -518,21 +567,6 @@ fn journal_files(cli: &Cli) -> Result<Vec<PathBuf>> {
     found.sort();
     found.dedup();
     Ok(found)
-}
-
-/// The journal files of this machine, as journalctl reads them by default: the
-/// persistent ones in /var/log/journal, then the volatile ones in /run/log/journal.
-fn system_journal() -> Vec<PathBuf> {
-    let machine = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
-    let machine = machine.trim();
-    let mut files = Vec::new();
-    for root in ["/var/log/journal", "/run/log/journal"] {
-        let dir = std::path::Path::new(root).join(machine);
-        if !machine.is_empty() && dir.is_dir() {
-            files.extend(files_in(&dir).unwrap_or_default());
-        }
-    }
-    files
 }
 
 /// The clap definition of the command line, for man pages and shell completions.

@@ -200,6 +200,13 @@ pub fn exercise_journal_file(data: &[u8]) {
         );
     }
     let forward_clean = set.troubles.is_empty();
+    // Looked at again (as -f does when the file changes): nothing new, no panic.
+    set.refresh();
+    let again = set.next_entry().is_some();
+    assert!(
+        !(forward_clean && set.troubles.is_empty() && again),
+        "an unchanged file gave an entry again"
+    );
     // Newest first (-r): where neither way met damage, the same entries reversed.
     let mut backward = JournalSet::open(std::slice::from_ref(&path));
     backward.start(Seek::Tail, true, None);

@@ -644,3 +644,189 @@ fn lines_and_reverse_are_refused_where_they_cannot_hold() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--merge"));
 }
+
+/// One export entry of the live tests: message `m{i}` of `unit`, one boot.
+fn live_entry(i: u64, unit: &str) -> Vec<u8> {
+    format!(
+        "__REALTIME_TIMESTAMP={}\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID=3f1c9a7e5b2d4c6a8e0f1a2b3c4d5e6f\n_SYSTEMD_UNIT={unit}.service\nSYSLOG_IDENTIFIER=billing\nPRIORITY=6\nMESSAGE=m{i}\n\n",
+        1_795_200_000_000_000 + i * 1000,
+        5_000_000 + i * 1000
+    )
+    .into_bytes()
+}
+
+/// Entries `range` written to `file` by one systemd-journal-remote reading its
+/// stdin, an entry at a time with a pause between: the file is being written while
+/// it is read.
+fn stream_entries(
+    remote: &Path,
+    file: &Path,
+    range: std::ops::Range<u64>,
+    unit: fn(u64) -> &'static str,
+) {
+    use std::io::Write;
+    let mut writer = Command::new(remote)
+        .arg("-o")
+        .arg(file)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = writer.stdin.take().unwrap();
+    for i in range {
+        stdin.write_all(&live_entry(i, unit(i))).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+    drop(stdin);
+    assert!(writer.wait().unwrap().success());
+}
+
+/// journal-fmt following `dir` with `args`, started.
+fn following(dir: &Path, args: &[&str], path: Option<&std::ffi::OsStr>) -> std::process::Child {
+    let mut cmd = Command::new(relkit_tests::tool_path("journal-fmt"));
+    cmd.args(["-f", "-o", "cat", "-D"])
+        .arg(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// journal-fmt following `dir` with `args`: its lines as they come.
+fn follower(
+    dir: &Path,
+    args: &[&str],
+    path: Option<&std::ffi::OsStr>,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = following(dir, args, path);
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// The lines `rx` gives until `last`, or a failure after 20 s without a line.
+fn lines_until(rx: &std::sync::mpsc::Receiver<String>, last: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no {last:?} within 20 s; so far {lines:?}"));
+        let done = line == last;
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+}
+
+#[test]
+fn follow_reads_new_entries_across_rotation_and_vacuum_without_journalctl() {
+    let Some((remote, _)) = peers() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let active = dir.path().join("system.journal");
+    let unit = |i: u64| {
+        if i.is_multiple_of(3) {
+            "billing_stage"
+        } else {
+            "billing_prod"
+        }
+    };
+    let prod_only = |i: u64| if i < 30 { "billing_prod" } else { unit(i) };
+    let mut before = Vec::new();
+    for i in 0..30 {
+        before.extend(live_entry(i, prod_only(i)));
+    }
+    write_journal(&remote, &before, &active, &[]);
+    // Without journalctl on PATH: the files are read here.
+    let path = std::env::var("PATH").unwrap_or_default();
+    let without_journalctl: Vec<&str> = path
+        .split(':')
+        .filter(|p| !Path::new(p).join("journalctl").exists())
+        .collect();
+    let without_journalctl = std::ffi::OsString::from(without_journalctl.join(":"));
+    let (mut all, all_rx) = follower(dir.path(), &["-n", "5"], Some(&without_journalctl));
+    // A unit whose first entry comes after the start: found through the index as
+    // the files grow.
+    let (mut stage, stage_rx) = follower(dir.path(), &["-u", "billing_stage"], None);
+    assert_eq!(
+        lines_until(&all_rx, "m29"),
+        ["m25", "m26", "m27", "m28", "m29"]
+    );
+    // Appended to the file while it is followed.
+    stream_entries(&remote, &active, 30..60, unit);
+    // Rotated as journald rotates: the active file archived under a new name, a new
+    // one started in its place.
+    let archived = dir
+        .path()
+        .join("system@3f1c9a7e5b2d4c6a8e0f1a2b3c4d5e6f-0000000000000001-0006000000000000.journal");
+    std::fs::rename(&active, &archived).unwrap();
+    stream_entries(&remote, &active, 60..80, unit);
+    // Vacuumed: the archived file deleted.
+    std::fs::remove_file(&archived).unwrap();
+    stream_entries(&remote, &active, 80..90, unit);
+    let want: Vec<String> = (30..90).map(|i| format!("m{i}")).collect();
+    assert_eq!(
+        lines_until(&all_rx, "m89"),
+        want,
+        "every new entry once, in order"
+    );
+    let want: Vec<String> = (30..90)
+        .filter(|i| i % 3 == 0)
+        .map(|i| format!("m{i}"))
+        .collect();
+    assert_eq!(
+        lines_until(&stage_rx, "m87"),
+        want,
+        "-u through the index while following"
+    );
+    for (child, signal) in [(&mut all, "-TERM"), (&mut stage, "-INT")] {
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "after kill {signal}");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.is_empty(), "{stderr}");
+    }
+    // The reader going away ends it too (journal-fmt -f | head -n 2).
+    let mut child = following(dir.path(), &["-n", "2"], None);
+    {
+        use std::io::BufRead;
+        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+        for want in ["m88\n", "m89\n"] {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            assert_eq!(line, want);
+        }
+    }
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(0));
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "still running with its reader gone"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

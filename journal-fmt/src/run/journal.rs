@@ -5,6 +5,7 @@
 use super::engine::write_open_events;
 use super::processor::{Outcome, Processor};
 use super::sink::Sink;
+use super::teller::Teller;
 use crate::entry::times::entry_time;
 use crate::input::journal::file::{entry_of, Span};
 use crate::input::journal::{JournalSet, Seek, Trouble};
@@ -28,7 +29,7 @@ pub struct Reading {
 /// a time (a few batches in flight, so memory stays bounded). `-r`, and `-n`
 /// without `--since`, read from the end ([`super::tail`]).
 pub fn run_journal<W: Write, E: Write>(
-    mut set: JournalSet,
+    set: &mut JournalSet,
     reading: Reading,
     threads: usize,
     processor: &mut Processor,
@@ -44,13 +45,13 @@ pub fn run_journal<W: Write, E: Write>(
             None => Seek::Tail,
         };
         set.start(start, true, reading.since);
-        super::tail::newest_first(&mut set, reading.lines, processor, sink, &mut teller)?;
+        super::tail::newest_first(set, reading.lines, processor, sink, &mut teller)?;
         return teller.finish(sink);
     }
     match (reading.since, reading.lines) {
         (None, Some(lines)) => {
             set.start(Seek::Tail, true, None);
-            super::tail::last(&mut set, lines, reading.until, processor, sink, &mut teller)?;
+            super::tail::last(set, lines, reading.until, processor, sink, &mut teller)?;
             return teller.finish(sink);
         }
         (Some(since), _) => set.start(
@@ -67,7 +68,7 @@ pub fn run_journal<W: Write, E: Write>(
     if threads <= 1 || sink.eager {
         let mut batch = Batch::default();
         loop {
-            let more = batch.fill(&mut set);
+            let more = batch.fill(set);
             format(&batch, processor, sink, &mut left)?;
             teller.tell(batch.troubles.drain(..), sink)?;
             if !more || left == 0 {
@@ -91,7 +92,7 @@ pub fn run_journal<W: Write, E: Write>(
         let get_filled = get_filled;
         scope.spawn(move || {
             while let Ok(mut batch) = get_empty.recv() {
-                let more = batch.fill(&mut set);
+                let more = batch.fill(set);
                 let last = !more;
                 if send_filled.send(batch).is_err() || last {
                     break;
@@ -173,81 +174,4 @@ fn format<W: Write, E: Write>(
     }
     sink.write(&out)?;
     Ok(())
-}
-
-/// At most this many warnings per file; the rest are counted.
-const TOLD_PER_FILE: usize = 5;
-
-/// What the files met, said on stderr as it comes: the first few of each file, then
-/// a count at the end.
-#[derive(Default)]
-pub(super) struct Teller {
-    /// How many troubles each file has had.
-    counts: std::collections::BTreeMap<std::path::PathBuf, usize>,
-}
-
-impl Teller {
-    pub(super) fn tell<W: Write, E: Write>(
-        &mut self,
-        troubles: impl Iterator<Item = Trouble>,
-        sink: &mut Sink<W, E>,
-    ) -> anyhow::Result<()> {
-        for trouble in troubles {
-            let count = self.counts.entry(trouble.path().to_path_buf()).or_default();
-            *count += 1;
-            if *count > TOLD_PER_FILE {
-                continue;
-            }
-            let more = if *count == TOLD_PER_FILE {
-                "; further damage in this file is counted at the end"
-            } else {
-                ""
-            };
-            sink.out.flush()?;
-            match &trouble {
-                Trouble::Unreadable(path, e) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: cannot read {}: {}; the other files are read",
-                    path.display(),
-                    relkit_common::input::describe_io_error(e)
-                )?,
-                Trouble::Damaged(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {damage}; the entries before it are shown, the rest of the file is not read{more}",
-                    path.display()
-                )?,
-                Trouble::EntrySkipped(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {damage}; that entry is left out{more}",
-                    path.display()
-                )?,
-                Trouble::IndexUnusable(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: its index is damaged {damage}; the whole file is read instead{more}",
-                    path.display()
-                )?,
-                Trouble::FieldSkipped(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {damage}; the entry is shown without that field{more}",
-                    path.display()
-                )?,
-            }
-        }
-        Ok(())
-    }
-
-    /// The count of warnings not shown, per file, once at the end.
-    pub(super) fn finish<W: Write, E: Write>(&self, sink: &mut Sink<W, E>) -> anyhow::Result<()> {
-        for (path, &count) in &self.counts {
-            if count > TOLD_PER_FILE {
-                writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {} more damaged entries or fields were left out",
-                    path.display(),
-                    count - TOLD_PER_FILE
-                )?;
-            }
-        }
-        Ok(())
-    }
 }

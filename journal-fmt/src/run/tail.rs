@@ -5,9 +5,9 @@
 //! (a crash report's stack frames take the level of its first line): each window
 //! starts [`LEAD`] entries early, and what those lead-in entries write is dropped.
 
-use super::journal::Teller;
 use super::processor::Processor;
 use super::sink::Sink;
+use super::teller::Teller;
 use crate::entry::times::entry_time;
 use crate::input::journal::file::entry_of;
 use crate::input::journal::{JournalSet, Located};

@@ -6,11 +6,12 @@
 //! a file still being written, cut short by a crash or damaged gives its whole
 //! entries and a [`Damage`] saying where it stopped making sense.
 
-use super::list::{Chain, Walk};
+use super::compress::{lz4, xz, zstd};
+pub use super::damage::{damage, Damage};
+use super::list::{Arrays, Chain, Walk};
 use super::window::Windows;
 use crate::entry::Entry;
-use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub const SIGNATURE: &[u8; 8] = b"LPKSHHRH";
@@ -45,29 +46,6 @@ const HEADER_MIN: u64 = 208;
 /// The largest field a journal file is read with (journald itself stores at most
 /// 768 MiB in one DATA object; a larger size is damage, not data).
 const MAX_FIELD: u64 = 768 << 20;
-/// The most a compressed field may grow to: a few bytes of zstd can claim gigabytes,
-/// and memory stays bounded whatever the file says.
-const MAX_DECOMPRESSED: u64 = 64 << 20;
-
-/// Where a file stopped making sense, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Damage {
-    pub offset: u64,
-    pub what: String,
-}
-
-impl fmt::Display for Damage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at offset {}: {}", self.offset, self.what)
-    }
-}
-
-pub(super) fn damage<T>(offset: u64, what: impl Into<String>) -> Result<T, Damage> {
-    Err(Damage {
-        offset,
-        what: what.into(),
-    })
-}
 
 /// What the header says that reading needs.
 #[derive(Debug, Clone)]
@@ -83,6 +61,38 @@ pub struct Header {
     pub entry_array_offset: u64,
 }
 
+impl Header {
+    /// The header's fields from its first bytes; a file that is not a journal
+    /// file, or uses a feature this reader does not know, is damage at offset 0.
+    fn read(head: &[u8]) -> Result<Header, Damage> {
+        if !is_journal(head) {
+            return damage(0, "not a journal file (no LPKSHHRH signature)");
+        }
+        let incompatible = u32_at(head, 12);
+        if incompatible & !INCOMPATIBLE_KNOWN != 0 {
+            return damage(
+                0,
+                format!("uses features this reader does not know (incompatible flags {incompatible:#x}); read it with journalctl"),
+            );
+        }
+        let header = Header {
+            incompatible,
+            file_id: id_at(head, 24),
+            data_hash_table_offset: u64_at(head, 104),
+            data_hash_table_size: u64_at(head, 112),
+            seqnum_id: id_at(head, 72),
+            header_size: u64_at(head, 88),
+            arena_size: u64_at(head, 96),
+            n_entries: u64_at(head, 152),
+            entry_array_offset: u64_at(head, 176),
+        };
+        if header.header_size < HEADER_MIN || !header.header_size.is_multiple_of(8) {
+            return damage(88, format!("a header size of {}", header.header_size));
+        }
+        Ok(header)
+    }
+}
+
 /// An ENTRY object's own fields and the offsets of its DATA objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawEntry {
@@ -92,6 +102,39 @@ pub struct RawEntry {
     pub boot_id: [u8; 16],
     pub xor_hash: u64,
     pub items: Vec<u64>,
+}
+
+impl Arrays for JournalFile {
+    fn entry_array(&mut self, at: u64) -> Result<(u64, u64), Damage> {
+        let (_, size) = self.object(at, OBJECT_ENTRY_ARRAY, OBJECT_HEADER + 8)?;
+        let width = if self.compact { 4 } else { 8 };
+        let next = self
+            .windows
+            .u64_at(at + OBJECT_HEADER)
+            .or_else(|_| damage(at, "an entry array cut short"))?;
+        Ok(((size - OBJECT_HEADER - 8) / width, next))
+    }
+
+    fn array_item(&mut self, array: u64, index: u64) -> Result<u64, Damage> {
+        let width = if self.compact { 4 } else { 8 };
+        let place = array + OBJECT_HEADER + 8 + index * width;
+        let bytes = self
+            .windows
+            .bytes(place, width as usize)
+            .or_else(|_| damage(place, "an entry array cut short"))?;
+        Ok(if self.compact {
+            u64::from(u32_at(bytes, 0))
+        } else {
+            u64_at(bytes, 0)
+        })
+    }
+
+    fn realtime_of(&mut self, offset: u64) -> Result<u64, Damage> {
+        self.object(offset, OBJECT_ENTRY, ENTRY_HEADER)?;
+        self.windows
+            .u64_at(offset + 24)
+            .or_else(|_| damage(offset, "an entry cut short"))
+    }
 }
 
 /// Where a walk through a file's entries is placed.
@@ -116,6 +159,8 @@ pub struct JournalFile {
     /// Where reading stands in the file's list of entries (or, when filters named
     /// fields the index can find, in the lists of the entries holding them).
     pub(super) walk: Walk,
+    /// The fields the walk is restricted to ([`JournalFile::restrict_to`]).
+    pub(super) fields: Option<Vec<Vec<u8>>>,
 }
 
 /// Whether `bytes` start as a journal file does.
@@ -147,33 +192,10 @@ impl JournalFile {
             return Ok(damage(0, "shorter than a journal file's header"));
         }
         let head = windows.bytes(0, HEADER_MIN as usize)?.to_vec();
-        if !is_journal(&head) {
-            return Ok(damage(0, "not a journal file (no LPKSHHRH signature)"));
-        }
-        let incompatible = u32_at(&head, 12);
-        if incompatible & !INCOMPATIBLE_KNOWN != 0 {
-            return Ok(damage(
-                0,
-                format!("uses features this reader does not know (incompatible flags {incompatible:#x}); read it with journalctl"),
-            ));
-        }
-        let header = Header {
-            incompatible,
-            file_id: id_at(&head, 24),
-            data_hash_table_offset: u64_at(&head, 104),
-            data_hash_table_size: u64_at(&head, 112),
-            seqnum_id: id_at(&head, 72),
-            header_size: u64_at(&head, 88),
-            arena_size: u64_at(&head, 96),
-            n_entries: u64_at(&head, 152),
-            entry_array_offset: u64_at(&head, 176),
+        let header = match Header::read(&head) {
+            Ok(header) => header,
+            Err(d) => return Ok(Err(d)),
         };
-        if header.header_size < HEADER_MIN || !header.header_size.is_multiple_of(8) {
-            return Ok(damage(
-                88,
-                format!("a header size of {}", header.header_size),
-            ));
-        }
         // Objects lie in the arena; a file cut short has fewer bytes than it says.
         let end = header
             .header_size
@@ -181,15 +203,14 @@ impl JournalFile {
             .min(size);
         let mut file = JournalFile {
             path: path.to_path_buf(),
-            compact: incompatible & INCOMPATIBLE_COMPACT != 0,
+            compact: header.incompatible & INCOMPATIBLE_COMPACT != 0,
+            fields: None,
             end,
             walk: Walk::default(),
             header,
             windows,
         };
-        let (array, count) = (file.header.entry_array_offset, file.header.n_entries);
-        let every = Chain::read(&mut file, None, array, count);
-        file.walk = Walk::over(vec![every]);
+        file.walk = file.every_entry();
         Ok(Ok(file))
     }
 
@@ -225,6 +246,71 @@ impl JournalFile {
         self.end
     }
 
+    /// A walk through every entry, at the start.
+    fn every_entry(&mut self) -> Walk {
+        let (array, count) = (self.header.entry_array_offset, self.header.n_entries);
+        Walk::over(vec![Chain::read(self, None, array, count)])
+    }
+
+    /// Reads the file again for what its writer added since it was opened (or last
+    /// refreshed): the header, the lists of entries, the walk kept where it stood.
+    pub fn refresh(&mut self) -> io::Result<Result<(), Damage>> {
+        let mut walk = std::mem::take(&mut self.walk);
+        let boundary = walk.boundary(self);
+        self.walk = walk;
+        let boundary = match boundary {
+            Ok(boundary) => boundary,
+            Err(d) => return Ok(Err(d)),
+        };
+        let kept = std::mem::take(&mut self.walk);
+        let grown = self.reread(boundary);
+        if let Ok(Err(_)) | Err(_) = &grown {
+            // Damage met while the writer is at work may be gone next time: the
+            // walk stays where it stood.
+            self.walk = kept;
+        }
+        grown
+    }
+
+    /// [`JournalFile::refresh`] past the walk's `boundary`.
+    fn reread(&mut self, boundary: Option<u64>) -> io::Result<Result<(), Damage>> {
+        self.windows.reload()?;
+        let size = self.windows.file_len();
+        if size < HEADER_MIN {
+            return Ok(damage(0, "shorter than a journal file's header"));
+        }
+        let head = self.windows.bytes(0, HEADER_MIN as usize)?.to_vec();
+        match Header::read(&head) {
+            Ok(header) => self.header = header,
+            Err(d) => return Ok(Err(d)),
+        }
+        self.end = self
+            .header
+            .header_size
+            .saturating_add(self.header.arena_size)
+            .min(size);
+        self.walk = self.every_entry();
+        if let Some(fields) = self.fields.clone() {
+            if let Err(d) = self.restrict_to(&fields) {
+                return Ok(Err(d));
+            }
+        }
+        if let Some(offset) = boundary {
+            let mut walk = std::mem::take(&mut self.walk);
+            let placed = walk.wind_past(self, offset);
+            self.walk = walk;
+            if let Err(d) = placed {
+                return Ok(Err(d));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// The file's device and inode: which file it is, whatever its name becomes.
+    pub fn identity(&self) -> io::Result<(u64, u64)> {
+        self.windows.identity()
+    }
+
     /// The offset of the next entry in the file's order, `None` at the end.
     pub fn next_offset(&mut self) -> Result<Option<u64>, Damage> {
         let mut walk = std::mem::take(&mut self.walk);
@@ -253,37 +339,6 @@ impl JournalFile {
                 self.walk = walk;
             }
         }
-    }
-
-    /// Bytes per item of an entry array: 4 in compact files, else 8.
-    pub(super) fn item_width(&self) -> u64 {
-        if self.compact {
-            4
-        } else {
-            8
-        }
-    }
-
-    /// The entry offset stored at `place` in an entry array.
-    pub(super) fn item_at(&mut self, place: u64) -> Result<u64, Damage> {
-        let compact = self.compact;
-        let bytes = self
-            .windows
-            .bytes(place, if compact { 4 } else { 8 })
-            .or_else(|_| damage(place, "an entry array cut short"))?;
-        Ok(if compact {
-            u64::from(u32_at(bytes, 0))
-        } else {
-            u64_at(bytes, 0)
-        })
-    }
-
-    /// When the entry at `offset` was received (microseconds since the epoch).
-    pub(super) fn realtime_of(&mut self, offset: u64) -> Result<u64, Damage> {
-        self.object(offset, OBJECT_ENTRY, ENTRY_HEADER)?;
-        self.windows
-            .u64_at(offset + 24)
-            .or_else(|_| damage(offset, "an entry cut short"))
     }
 
     /// The ENTRY object at `offset`.
@@ -495,88 +550,9 @@ fn push_hex(buf: &mut Vec<u8>, n: u64) {
     }
 }
 
-fn zstd(stored: &[u8]) -> Result<Vec<u8>, String> {
-    let mut decoder = ruzstd::decoding::StreamingDecoder::new(stored).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    (&mut decoder)
-        .take(MAX_DECOMPRESSED + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| e.to_string())?;
-    if out.len() as u64 > MAX_DECOMPRESSED {
-        return Err(format!("it grows past {} MiB", MAX_DECOMPRESSED >> 20));
-    }
-    Ok(out)
-}
-
-fn xz(stored: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Bounded(Vec::new());
-    lzma_rs::xz_decompress(&mut io::BufReader::new(stored), &mut out).map_err(|e| e.to_string())?;
-    Ok(out.0)
-}
-
-/// A buffer that refuses to grow past [`MAX_DECOMPRESSED`].
-struct Bounded(Vec<u8>);
-
-impl io::Write for Bounded {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if (self.0.len() + buf.len()) as u64 > MAX_DECOMPRESSED {
-            return Err(io::Error::other(format!(
-                "it grows past {} MiB",
-                MAX_DECOMPRESSED >> 20
-            )));
-        }
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// systemd's LZ4 form: the decompressed size as 64 bits, then one LZ4 block.
-fn lz4(stored: &[u8]) -> Result<Vec<u8>, String> {
-    if stored.len() < 8 {
-        return Err("shorter than its size".into());
-    }
-    let size = u64_at(stored, 0);
-    if size > MAX_DECOMPRESSED {
-        return Err(format!("a size of {size} bytes"));
-    }
-    lz4_flex::block::decompress(&stored[8..], size as usize).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn field() -> Vec<u8> {
-        let mut text = b"MESSAGE=".to_vec();
-        for i in 0..300 {
-            text.extend_from_slice(format!("line {i} of a crash report\n").as_bytes());
-        }
-        text
-    }
-
-    #[test]
-    fn the_three_compressions_decode_as_systemd_writes_them() {
-        let text = field();
-        let mut xz_bytes = Vec::new();
-        lzma_rs::xz_compress(&mut &text[..], &mut xz_bytes).unwrap();
-        assert_eq!(xz(&xz_bytes).unwrap(), text);
-        // systemd's LZ4: the size first, as 64 bits, then the block.
-        let mut lz4_bytes = (text.len() as u64).to_le_bytes().to_vec();
-        lz4_bytes.extend(lz4_flex::block::compress(&text));
-        assert_eq!(lz4(&lz4_bytes).unwrap(), text);
-        let zstd_bytes = ruzstd::encoding::compress_to_vec(
-            &text[..],
-            ruzstd::encoding::CompressionLevel::Fastest,
-        );
-        assert_eq!(zstd(&zstd_bytes).unwrap(), text);
-        assert!(lz4(&lz4_bytes[..4]).is_err());
-        assert!(xz(b"not xz").is_err());
-        assert!(zstd(b"not zstd").is_err());
-    }
 
     #[test]
     fn cursor_numbers_are_written_as_journalctl_writes_them() {

@@ -23,6 +23,7 @@ impl JournalFile {
             }
         }
         self.walk = Walk::over(chains);
+        self.fields = Some(fields.to_vec());
         Ok(())
     }
 

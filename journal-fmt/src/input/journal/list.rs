@@ -5,7 +5,18 @@
 //! time falls, as journalctl's seeks do. Only the arrays' headers are read to build
 //! a list (their sizes double, so there are few); items are read as they are needed.
 
-use super::file::*;
+use super::damage::Damage;
+
+/// What a list needs of its file.
+pub(super) trait Arrays {
+    /// How many items the entry array at `at` holds, and where the next array of
+    /// its chain is (0: none).
+    fn entry_array(&mut self, at: u64) -> Result<(u64, u64), Damage>;
+    /// Item `index` of the entry array at `array`.
+    fn array_item(&mut self, array: u64, index: u64) -> Result<u64, Damage>;
+    /// When the entry at `offset` was received (microseconds since the epoch).
+    fn realtime_of(&mut self, offset: u64) -> Result<u64, Damage>;
+}
 
 /// One array of a chain: where it is, the list index of its first item, and how
 /// many items it holds.
@@ -35,7 +46,7 @@ impl Chain {
     /// `array`, holding `count` entries in all. A broken array ends the list there;
     /// the damage is kept to be told when a walk reaches it.
     pub(super) fn read(
-        file: &mut JournalFile,
+        file: &mut impl Arrays,
         first: Option<u64>,
         array: u64,
         count: u64,
@@ -48,17 +59,15 @@ impl Chain {
             broken: None,
             hint: 0,
         };
-        let width = file.item_width();
         let (mut at, mut start) = (array, 0u64);
         while at != 0 && base + start < count {
-            let size = match file.object(at, OBJECT_ENTRY_ARRAY, OBJECT_HEADER + 8) {
-                Ok((_, size)) => size,
+            let (items, next) = match file.entry_array(at) {
+                Ok(found) => found,
                 Err(d) => {
                     chain.broken = Some(d);
                     break;
                 }
             };
-            let items = (size - OBJECT_HEADER - 8) / width;
             if items == 0 {
                 chain.broken = Some(Damage {
                     offset: at,
@@ -72,16 +81,6 @@ impl Chain {
                 items,
             });
             start += items;
-            let next = match file.windows.u64_at(at + OBJECT_HEADER) {
-                Ok(next) => next,
-                Err(_) => {
-                    chain.broken = Some(Damage {
-                        offset: at,
-                        what: "an entry array cut short".into(),
-                    });
-                    break;
-                }
-            };
             // Arrays are appended as the file grows: a link back is a loop.
             if next != 0 && next <= at {
                 chain.broken = Some(Damage {
@@ -107,7 +106,7 @@ impl Chain {
 
     /// The entry offset at `index`, `None` past the end. A zero item ends the list
     /// (arrays are allocated ahead of the entries that fill them).
-    fn item(&mut self, file: &mut JournalFile, index: u64) -> Result<Option<u64>, Damage> {
+    fn item(&mut self, file: &mut impl Arrays, index: u64) -> Result<Option<u64>, Damage> {
         if index >= self.len {
             return Ok(None);
         }
@@ -132,9 +131,7 @@ impl Chain {
             }
         };
         let segment = self.segments[at];
-        let width = file.item_width();
-        let place = segment.array + OBJECT_HEADER + 8 + (i - segment.start) * width;
-        let offset = file.item_at(place)?;
+        let offset = file.array_item(segment.array, i - segment.start)?;
         if offset == 0 {
             self.len = index;
             return Ok(None);
@@ -166,7 +163,7 @@ impl Walk {
 
     /// The next entry after the place, in file order, and the walk past it. At
     /// the end, the damage that cut a list short is told (once).
-    pub(super) fn next(&mut self, file: &mut JournalFile) -> Result<Option<u64>, Damage> {
+    pub(super) fn next(&mut self, file: &mut impl Arrays) -> Result<Option<u64>, Damage> {
         let mut best: Option<u64> = None;
         for c in 0..self.chains.len() {
             if let Some(offset) = self.chains[c].item(file, self.place[c])? {
@@ -186,7 +183,7 @@ impl Walk {
 
     /// The entry before the place, and the walk back over it. At the start, the
     /// damage that cut a list short is told (once): the entries before it were given.
-    pub(super) fn previous(&mut self, file: &mut JournalFile) -> Result<Option<u64>, Damage> {
+    pub(super) fn previous(&mut self, file: &mut impl Arrays) -> Result<Option<u64>, Damage> {
         let mut best: Option<u64> = None;
         for c in 0..self.chains.len() {
             // A zero item shortens the list: look again below the new end.
@@ -223,6 +220,38 @@ impl Walk {
         Ok(None)
     }
 
+    /// The offset of the last entry before the place (the largest of the chains'),
+    /// `None` when the place is at the start.
+    pub(super) fn boundary(&mut self, file: &mut impl Arrays) -> Result<Option<u64>, Damage> {
+        let mut last: Option<u64> = None;
+        for c in 0..self.chains.len() {
+            let place = self.place[c].min(self.chains[c].len);
+            if place > 0 {
+                if let Some(offset) = self.chains[c].item(file, place - 1)? {
+                    last = Some(last.map_or(offset, |l| l.max(offset)));
+                }
+            }
+        }
+        Ok(last)
+    }
+
+    /// To after every entry at or before `offset` (the lists are in offset order).
+    pub(super) fn wind_past(&mut self, file: &mut impl Arrays, offset: u64) -> Result<(), Damage> {
+        for c in 0..self.chains.len() {
+            let (mut low, mut high) = (0u64, self.chains[c].len);
+            while low < high {
+                let mid = low + (high - low) / 2;
+                match self.chains[c].item(file, mid)? {
+                    Some(item) if item <= offset => low = mid + 1,
+                    Some(_) => high = mid,
+                    None => high = mid.min(self.chains[c].len),
+                }
+            }
+            self.place[c] = low;
+        }
+        Ok(())
+    }
+
     /// To before the first entry.
     pub(super) fn rewind(&mut self) {
         self.place.iter_mut().for_each(|p| *p = 0);
@@ -238,7 +267,7 @@ impl Walk {
     /// To before the first entry received at or after `usec` (`after`: the first
     /// received after it), found by bisection as journalctl seeks: the lists are
     /// taken to be in time order. An entry that cannot be read counts as earlier.
-    pub(super) fn wind_to_time(&mut self, file: &mut JournalFile, usec: u64, after: bool) {
+    pub(super) fn wind_to_time(&mut self, file: &mut impl Arrays, usec: u64, after: bool) {
         for c in 0..self.chains.len() {
             let (mut low, mut high) = (0u64, self.chains[c].len);
             while low < high {

@@ -2,11 +2,14 @@
 //! few windows of its bytes ([`window`]), several interleaved in journalctl's order
 //! ([`set`]).
 
+mod compress;
+pub mod damage;
 pub mod file;
 pub mod hash;
 pub mod index;
 mod list;
 pub mod set;
+pub mod sources;
 pub mod window;
 
 pub use file::{is_journal, Damage, JournalFile, Seek};

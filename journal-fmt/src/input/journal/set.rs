@@ -50,6 +50,8 @@ pub struct JournalSet {
     /// The set ends at the first entry received after this time (before it, in
     /// reverse), as journalctl's `--until` (`--since` with `-r`) stops reading.
     bound: Option<u64>,
+    /// The fields each file's index narrows it to (`NAME=value`), if any.
+    fields: Option<Vec<Vec<u8>>>,
 }
 
 /// journalctl's order of two entries from files with these sequence-number sources.
@@ -99,36 +101,90 @@ impl JournalSet {
             spans: Vec::new(),
             reverse: false,
             bound: None,
+            fields: fields.map(<[Vec<u8>]>::to_vec),
         };
         for path in paths {
-            match JournalFile::open(path) {
-                Err(e) => set.troubles.push(Trouble::Unreadable(path.clone(), e)),
-                Ok(Err(d)) => set.troubles.push(Trouble::Damaged(path.clone(), d)),
-                Ok(Ok(mut file)) => {
-                    let restricted = fields.map_or(Ok(()), |fields| file.restrict_to(fields));
-                    if let Err(d) = restricted {
-                        set.troubles.push(Trouble::IndexUnusable(path.clone(), d));
-                        // The whole file instead: the filters still apply.
-                        match JournalFile::open(path) {
-                            Ok(Ok(whole)) => file = whole,
-                            Ok(Err(d)) => {
-                                set.troubles.push(Trouble::Damaged(path.clone(), d));
-                                continue;
-                            }
-                            Err(e) => {
-                                set.troubles.push(Trouble::Unreadable(path.clone(), e));
-                                continue;
-                            }
-                        }
-                    }
-                    set.files.push((file, None));
+            set.add(path);
+        }
+        set
+    }
+
+    /// Opens one more file, its walk at its start, its first entry next in line.
+    /// One that cannot be read is a trouble, and false.
+    pub fn add(&mut self, path: &Path) -> bool {
+        let path = path.to_path_buf();
+        let mut file = match JournalFile::open(&path) {
+            Err(e) => {
+                self.troubles.push(Trouble::Unreadable(path, e));
+                return false;
+            }
+            Ok(Err(d)) => {
+                self.troubles.push(Trouble::Damaged(path, d));
+                return false;
+            }
+            Ok(Ok(file)) => file,
+        };
+        let restricted = self
+            .fields
+            .as_deref()
+            .map_or(Ok(()), |fields| file.restrict_to(fields));
+        if let Err(d) = restricted {
+            self.troubles.push(Trouble::IndexUnusable(path.clone(), d));
+            // The whole file instead: the filters still apply.
+            match JournalFile::open(&path) {
+                Ok(Ok(whole)) => file = whole,
+                Ok(Err(d)) => {
+                    self.troubles.push(Trouble::Damaged(path, d));
+                    return false;
+                }
+                Err(e) => {
+                    self.troubles.push(Trouble::Unreadable(path, e));
+                    return false;
                 }
             }
         }
-        for i in 0..set.files.len() {
-            set.advance(i);
+        self.files.push((file, None));
+        self.advance(self.files.len() - 1);
+        true
+    }
+
+    /// The files read, each as its device and inode (which file it is, whatever
+    /// its name becomes), with its path.
+    pub fn identities(&self) -> Vec<((u64, u64), PathBuf)> {
+        self.files
+            .iter()
+            .filter_map(|(f, _)| Some((f.identity().ok()?, f.path.clone())))
+            .collect()
+    }
+
+    /// Stops reading the file that is `identity` (deleted: its entries were read).
+    pub fn remove(&mut self, identity: (u64, u64)) {
+        self.files
+            .retain(|(f, _)| f.identity().map_or(true, |id| id != identity));
+    }
+
+    /// Reads every file again for the entries its writer has added since: a file
+    /// that had none left has its next one in line again.
+    pub fn refresh(&mut self) {
+        let mut i = 0;
+        while i < self.files.len() {
+            let path = self.files[i].0.path.clone();
+            match self.files[i].0.refresh() {
+                Err(e) => {
+                    self.troubles.push(Trouble::Unreadable(path, e));
+                    self.files.remove(i);
+                    continue;
+                }
+                // Kept, where it stood: what its writer was doing may be done
+                // next time.
+                Ok(Err(d)) => self.troubles.push(Trouble::Damaged(path, d)),
+                Ok(Ok(())) => {}
+            }
+            if self.files[i].1.is_none() {
+                self.advance(i);
+            }
+            i += 1;
         }
-        set
     }
 
     /// Places every file's walk (`seek`) and sets the direction the set is read
@@ -306,6 +362,12 @@ impl JournalSet {
         };
         self.read_located(&at, buf, spans);
         true
+    }
+
+    /// The boot of the newest entry of the set, if it has any.
+    pub fn last_boot(&mut self) -> Option<[u8; 16]> {
+        self.start(Seek::Tail, true, None);
+        self.next_located().map(|at| at.raw.boot_id)
     }
 
     /// The boots the set holds, in the order their first entries come, each with

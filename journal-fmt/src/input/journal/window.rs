@@ -39,6 +39,23 @@ impl Windows {
         self.len
     }
 
+    /// Looks at the file again, for what its writer has added since: its length
+    /// anew, and no window kept (bytes already read may have changed: the header,
+    /// the last entry array's free items).
+    pub fn reload(&mut self) -> io::Result<()> {
+        self.len = self.file.metadata()?.len();
+        self.kept.clear();
+        self.last = 0;
+        Ok(())
+    }
+
+    /// The file's device and inode: the file whatever its name becomes.
+    pub fn identity(&self) -> io::Result<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = self.file.metadata()?;
+        Ok((meta.dev(), meta.ino()))
+    }
+
     /// `len` bytes at `offset`, or an error when they are not all in the file.
     pub fn bytes(&mut self, offset: u64, len: usize) -> io::Result<&[u8]> {
         let end = offset
