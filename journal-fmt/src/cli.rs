@@ -3,8 +3,10 @@
 
 use crate::codes::TOOL;
 use crate::input::journal::file::hex_id;
-use crate::input::journal::sources::{followed, starts_as_journal, system_journal, Named};
-use crate::input::journal::{files_in, JournalSet};
+use crate::input::journal::sources::{
+    followed, reads_every_journal, starts_as_journal, system_journal, Named, GROUPS_HINT,
+};
+use crate::input::journal::{files_in, JournalSet, Trouble};
 use crate::run::boots::{boots_table, pick_boot};
 use crate::run::journal::{run_journal, Reading};
 use crate::run::processor::Processor;
@@ -432,6 +434,19 @@ fn run(cli: Cli) -> Result<Status> {
                 sink.source = "journal".into();
                 let mut set =
                     JournalSet::open_matching(&paths, settings.filter.index_fields().as_deref());
+                let denied = set.troubles.iter().filter(|t| matches!(t, Trouble::Unreadable(_, e) if e.kind() == std::io::ErrorKind::PermissionDenied)).count();
+                if set.is_empty() && denied > 0 {
+                    // As journalctl: nothing to show for want of permission is a failure.
+                    let hint = if reads_every_journal() {
+                        String::new()
+                    } else {
+                        format!("; {GROUPS_HINT}")
+                    };
+                    bail!(
+                        "none of the {} journal files could be opened: permission denied{hint}",
+                        paths.len()
+                    );
+                }
                 let reading = Reading {
                     since: settings.filter.since.map(|t| t.max(0) as u64),
                     until: settings.filter.until.map(|t| t.max(0) as u64),

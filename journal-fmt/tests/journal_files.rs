@@ -830,3 +830,76 @@ fn follow_reads_new_entries_across_rotation_and_vacuum_without_journalctl() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_user_outside_the_journal_groups_sees_what_journalctl_shows_them() {
+    let Some((remote, journalctl)) = peers() else {
+        return;
+    };
+    let Some(setpriv) = require_peer("setpriv") else {
+        return;
+    };
+    if !running_as_root() {
+        eprintln!("skipped: changing to another user needs root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut rng = Rng(0x510e_527f_ade6_82d1);
+    let export = export_stream(&mut rng, 600);
+    let files = dealt(&remote, dir.path(), &mut rng, &export, 2, "perm");
+    std::fs::set_permissions(&files[0], std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&files[1], std::fs::Permissions::from_mode(0o640)).unwrap();
+    // As nobody, in no group that may read the journal.
+    let as_nobody = |program: &Path| {
+        let mut cmd = Command::new(&setpriv);
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(program)
+            .arg("-D")
+            .arg(dir.path());
+        cmd
+    };
+    let theirs = as_nobody(&journalctl)
+        .args(["-o", "export"])
+        .output()
+        .unwrap();
+    assert_ok(&theirs, "journalctl as nobody");
+    let want = tool("journal-fmt")
+        .args(["-o", "export"])
+        .write_stdin(theirs.stdout)
+        .output()
+        .unwrap();
+    let ours = as_nobody(&relkit_tests::tool_path("journal-fmt"))
+        .args(["-o", "export"])
+        .output()
+        .unwrap();
+    assert_ok(&ours, "journal-fmt as nobody");
+    assert!(!ours.stdout.is_empty());
+    assert!(
+        ours.stdout == want.stdout,
+        "not the entries journalctl shows nobody"
+    );
+    let stderr = String::from_utf8_lossy(&ours.stderr);
+    assert!(stderr.contains(&*files[1].to_string_lossy()), "{stderr}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert!(stderr.contains("'adm' and 'systemd-journal'"), "{stderr}");
+    // No file readable: a failure, as journalctl's.
+    std::fs::set_permissions(&files[0], std::fs::Permissions::from_mode(0o600)).unwrap();
+    let theirs = as_nobody(&journalctl).output().unwrap();
+    assert!(!theirs.status.success());
+    let ours = as_nobody(&relkit_tests::tool_path("journal-fmt"))
+        .output()
+        .unwrap();
+    assert_eq!(ours.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&ours.stderr)
+        .contains("none of the 2 journal files could be opened: permission denied"));
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"))
+}

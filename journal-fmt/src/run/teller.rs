@@ -2,6 +2,7 @@
 //! short), said on stderr as it comes: the first few of each file, then a count.
 
 use super::sink::Sink;
+use crate::input::journal::sources::{reads_every_journal, GROUPS_HINT};
 use crate::input::journal::Trouble;
 use std::io::Write;
 
@@ -14,6 +15,8 @@ const TOLD_PER_FILE: usize = 5;
 pub(super) struct Teller {
     /// How many troubles each file has had.
     counts: std::collections::BTreeMap<std::path::PathBuf, usize>,
+    /// Files this user may not read.
+    denied: usize,
 }
 
 impl Teller {
@@ -23,6 +26,11 @@ impl Teller {
         sink: &mut Sink<W, E>,
     ) -> anyhow::Result<()> {
         for trouble in troubles {
+            if let Trouble::Unreadable(_, e) = &trouble {
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    self.denied += 1;
+                }
+            }
             let count = self.counts.entry(trouble.path().to_path_buf()).or_default();
             *count += 1;
             if *count > TOLD_PER_FILE {
@@ -68,6 +76,9 @@ impl Teller {
 
     /// The count of warnings not shown, per file, once at the end.
     pub(super) fn finish<W: Write, E: Write>(&self, sink: &mut Sink<W, E>) -> anyhow::Result<()> {
+        if self.denied > 0 && !reads_every_journal() {
+            writeln!(sink.err, "journal-fmt: hint: {GROUPS_HINT}")?;
+        }
         for (path, &count) in &self.counts {
             if count > TOLD_PER_FILE {
                 writeln!(

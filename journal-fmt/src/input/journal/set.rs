@@ -148,6 +148,11 @@ impl JournalSet {
         true
     }
 
+    /// Whether no file could be opened.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// The files read, each as its device and inode (which file it is, whatever
     /// its name becomes), with its path.
     pub fn identities(&self) -> Vec<((u64, u64), PathBuf)> {

@@ -122,3 +122,28 @@ pub fn starts_as_journal(path: &std::path::Path) -> bool {
         .is_ok()
         && is_journal(&head)
 }
+
+/// What journalctl tells a user who cannot read every journal file.
+pub const GROUPS_HINT: &str = "users in the groups 'adm' and 'systemd-journal' can read every journal file (the system's and other users'): `usermod -aG systemd-journal USER`, then log in again";
+
+/// Whether this process may read every journal file journald writes: root, or a
+/// member of `adm` or `systemd-journal` (the groups journald's files and
+/// directories grant reading to).
+pub fn reads_every_journal() -> bool {
+    if rustix::process::geteuid().is_root() {
+        return true;
+    }
+    let groups = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let wanted: Vec<u32> = groups
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split(':');
+            let name = parts.next()?;
+            let gid = parts.nth(1)?.parse().ok()?;
+            ["adm", "systemd-journal"].contains(&name).then_some(gid)
+        })
+        .collect();
+    let mut mine = rustix::process::getgroups().unwrap_or_default();
+    mine.push(rustix::process::getegid());
+    mine.iter().any(|g| wanted.contains(&g.as_raw()))
+}
