@@ -9,7 +9,7 @@ use crate::input::journal::sources::{
 use crate::input::journal::{files_in, JournalSet, Trouble};
 use crate::run::boots::{boots_table, pick_boot};
 use crate::run::journal::{run_journal, Reading};
-use crate::run::processor::Processor;
+use crate::run::processor::{needed_fields, Processor};
 use crate::run::processor::{Format, Output, Settings};
 use crate::run::sink::Sink;
 use crate::{entry::level, filter::Filter, run::detect, run::follow, run::watch, time::timespec};
@@ -453,7 +453,9 @@ fn run(cli: Cli) -> Result<Status> {
                     reverse: cli.reverse,
                     lines: cli.lines,
                 };
-                let mut processor = Processor::new(Arc::new(by_reading(&settings)));
+                let settings = Arc::new(by_reading(&settings));
+                set.keep_only(needed_fields(&settings));
+                let mut processor = Processor::new(settings);
                 run_journal(&mut set, reading, threads, &mut processor, &mut sink)?;
                 continue;
             }

@@ -525,6 +525,19 @@ impl Processor {
 
 /// The fields human output reads: the level rule's, the line's, the filters'. The
 /// rest of a json line is checked but not kept.
+/// Which of an entry's fields are needed to show it, by name: every field for
+/// `-o json` and `-o export` (`None`); for human output, those the line, the level
+/// and the filters read.
+pub fn needed_fields(settings: &Arc<Settings>) -> crate::input::journal::file::Keep {
+    if !settings.output.is_human() {
+        return None;
+    }
+    let settings = Arc::clone(settings);
+    Some(Arc::new(move |name: &[u8]| {
+        std::str::from_utf8(name).is_ok_and(|name| shown_field(name, &settings.filter))
+    }))
+}
+
 fn shown_field(name: &str, filter: &Filter) -> bool {
     // By length first: most names are rejected without comparing a byte.
     let fixed = match name.len() {

@@ -10,7 +10,7 @@
 //! writer that does not. SIGINT, SIGTERM and a closed output end it with exit 0.
 
 use super::journal::{run_journal, Reading};
-use super::processor::{Outcome, Processor};
+use super::processor::{needed_fields, Outcome, Processor};
 use super::sink::Sink;
 use super::teller::Teller;
 use crate::entry::times::entry_time;
@@ -69,6 +69,7 @@ pub fn follow<W: Write, E: Write>(
     };
     watch_dirs(&mut watching);
     let mut set = JournalSet::open_matching(&(watched.list)(), fields);
+    set.keep_only(needed_fields(&processor.settings));
     run_journal(&mut set, reading, 1, processor, sink)?;
     sink.out.flush()?;
     set.start(Seek::Tail, false, None);

@@ -161,7 +161,29 @@ pub struct JournalFile {
     pub(super) walk: Walk,
     /// The fields the walk is restricted to ([`JournalFile::restrict_to`]).
     pub(super) fields: Option<Vec<Vec<u8>>>,
+    /// Which fields are read into entries (the others are left out).
+    pub keep: Keep,
+    /// Small fields read lately, by offset: most entries share most of their
+    /// fields (the unit, the host, the PID, the priority).
+    recent: Vec<Recent>,
 }
+
+/// Which fields are read into entries, by name (`None`: all).
+pub type Keep = Option<std::sync::Arc<dyn Fn(&[u8]) -> bool + Send + Sync>>;
+
+/// A field read lately: its DATA object's offset, whether it is kept, and its
+/// payload (`NAME=value`, decompressed), with where its name ends.
+#[derive(Default, Clone)]
+struct Recent {
+    offset: u64,
+    kept: bool,
+    eq: usize,
+    payload: Vec<u8>,
+}
+
+/// Fields remembered, and the largest remembered.
+const RECENT: usize = 2048;
+const RECENT_MAX: usize = 256;
 
 /// Whether `bytes` start as a journal file does.
 pub fn is_journal(bytes: &[u8]) -> bool {
@@ -205,6 +227,8 @@ impl JournalFile {
             path: path.to_path_buf(),
             compact: header.incompatible & INCOMPATIBLE_COMPACT != 0,
             fields: None,
+            keep: None,
+            recent: Vec::new(),
             end,
             walk: Walk::default(),
             header,
@@ -439,7 +463,12 @@ impl JournalFile {
         buf: &mut Vec<u8>,
         spans: &mut Vec<Span>,
     ) -> Option<Damage> {
+        let keep = self.keep.clone();
+        let kept = |name: &[u8]| keep.as_ref().is_none_or(|keep| keep(name));
         let mut field = |buf: &mut Vec<u8>, name: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
+            if !kept(name) {
+                return;
+            }
             let name_at = buf.len();
             buf.extend_from_slice(name);
             let value_at = buf.len();
@@ -471,28 +500,54 @@ impl JournalFile {
             buf.extend_from_slice(itoa::Buffer::new().format(raw.monotonic).as_bytes())
         });
         field(buf, b"_BOOT_ID", &|buf| push_id(buf, &raw.boot_id));
+        if self.recent.is_empty() {
+            self.recent = vec![Recent::default(); RECENT];
+        }
         let mut skipped = None;
         for &item in &raw.items {
+            let slot = (item >> 3) as usize % RECENT;
             let start = buf.len();
-            // As journalctl: a field whose object is broken is left out, the entry
-            // shown without it.
-            if let Err(d) = self.data_into(item, buf) {
-                buf.truncate(start);
-                skipped.get_or_insert(d);
-                continue;
-            }
-            let Some(eq) = memchr::memchr(b'=', &buf[start..]) else {
-                buf.truncate(start);
-                skipped.get_or_insert(Damage {
-                    offset: item,
-                    what: "a field without '='".into(),
-                });
-                continue;
+            let eq = if self.recent[slot].offset == item && item != 0 {
+                let recent = &self.recent[slot];
+                if !recent.kept {
+                    continue;
+                }
+                buf.extend_from_slice(&recent.payload);
+                recent.eq
+            } else {
+                // As journalctl: a field whose object is broken is left out, the
+                // entry shown without it.
+                if let Err(d) = self.data_into(item, buf) {
+                    buf.truncate(start);
+                    skipped.get_or_insert(d);
+                    continue;
+                }
+                let Some(eq) = memchr::memchr(b'=', &buf[start..]) else {
+                    buf.truncate(start);
+                    skipped.get_or_insert(Damage {
+                        offset: item,
+                        what: "a field without '='".into(),
+                    });
+                    continue;
+                };
+                // _BOOT_ID was given from the entry itself.
+                let is_kept =
+                    &buf[start..start + eq] != b"_BOOT_ID" && kept(&buf[start..start + eq]);
+                let payload = &buf[start..];
+                if payload.len() <= RECENT_MAX {
+                    let recent = &mut self.recent[slot];
+                    recent.offset = item;
+                    recent.kept = is_kept;
+                    recent.eq = eq;
+                    recent.payload.clear();
+                    recent.payload.extend_from_slice(payload);
+                }
+                if !is_kept {
+                    buf.truncate(start);
+                    continue;
+                }
+                eq
             };
-            if &buf[start..start + eq] == b"_BOOT_ID" {
-                buf.truncate(start);
-                continue;
-            }
             spans.push(Span {
                 name: start..start + eq,
                 value: start + eq + 1..buf.len(),

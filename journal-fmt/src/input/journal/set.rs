@@ -5,7 +5,7 @@
 //! read beside its successor) is given once. Which files a directory holds, as
 //! `journalctl -D` and the system journal find them.
 
-use super::file::{entry_of, Damage, JournalFile, RawEntry, Seek, Span};
+use super::file::{entry_of, Damage, JournalFile, Keep, RawEntry, Seek, Span};
 use crate::entry::Entry;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -52,6 +52,8 @@ pub struct JournalSet {
     bound: Option<u64>,
     /// The fields each file's index narrows it to (`NAME=value`), if any.
     fields: Option<Vec<Vec<u8>>>,
+    /// Which fields are read into entries.
+    keep: Keep,
 }
 
 /// journalctl's order of two entries from files with these sequence-number sources.
@@ -102,6 +104,7 @@ impl JournalSet {
             reverse: false,
             bound: None,
             fields: fields.map(<[Vec<u8>]>::to_vec),
+            keep: None,
         };
         for path in paths {
             set.add(path);
@@ -143,9 +146,19 @@ impl JournalSet {
                 }
             }
         }
+        file.keep = self.keep.clone();
         self.files.push((file, None));
         self.advance(self.files.len() - 1);
         true
+    }
+
+    /// Reads into entries only the fields `keep` names (by name; the others are
+    /// left out of every entry given from now on).
+    pub fn keep_only(&mut self, keep: Keep) {
+        for (file, _) in &mut self.files {
+            file.keep = keep.clone();
+        }
+        self.keep = keep;
     }
 
     /// Whether no file could be opened.

@@ -8,9 +8,9 @@ use std::os::unix::fs::FileExt;
 
 /// Bytes read at a time: most objects are far smaller, and entries that follow each
 /// other sit close together.
-const WINDOW: usize = 1 << 20;
+const WINDOW: usize = 1 << 16;
 /// Windows kept: the entry array, the entries, and the data objects they share.
-const KEPT: usize = 8;
+const KEPT: usize = 16;
 
 pub struct Windows {
     file: File,
@@ -80,21 +80,26 @@ impl Windows {
             let from = (offset - *start) as usize;
             return Ok(&bytes[from..from + len]);
         }
-        let size = (self.len - offset).min(WINDOW.max(len) as u64) as usize;
+        // Windows lie on multiples of their size, so that reading backwards (a
+        // list walked from its end) finds the bytes before in the same window.
+        let start = offset - offset % WINDOW as u64;
+        let size = (end - start).div_ceil(WINDOW as u64) * WINDOW as u64;
+        let size = size.min(self.len - start) as usize;
         let mut bytes = vec![0; size];
-        self.file.read_exact_at(&mut bytes, offset)?;
+        self.file.read_exact_at(&mut bytes, start)?;
+        let from = (offset - start) as usize;
         let slot = if self.kept.len() < KEPT {
-            self.kept.push((offset, bytes, clock));
+            self.kept.push((start, bytes, clock));
             self.kept.len() - 1
         } else {
             let oldest = (0..self.kept.len())
                 .min_by_key(|&i| self.kept[i].2)
                 .unwrap_or(0);
-            self.kept[oldest] = (offset, bytes, clock);
+            self.kept[oldest] = (start, bytes, clock);
             oldest
         };
         self.last = slot;
-        Ok(&self.kept[slot].1[..len])
+        Ok(&self.kept[slot].1[from..from + len])
     }
 
     pub fn u64_at(&mut self, offset: u64) -> io::Result<u64> {
