@@ -34,8 +34,8 @@ pub(crate) const UNIT_FIELDS: [&str; 5] = [
 impl Filter {
     /// The fields whose entries are all the filters can let through, when the files'
     /// indexes can find them: each unit named without a wildcard in each field `-u`
-    /// reads, else each `-t` identifier, else the boot of `-b`. None: every entry is
-    /// read.
+    /// reads, else each `-t` identifier, else the values of the first `--field` on a
+    /// journal field (the boot of `-b` is one). None: every entry is read.
     pub fn index_fields(&self) -> Option<Vec<Vec<u8>>> {
         let exact = |value: &str| !value.contains(['*', '?', '[']);
         if !self.units.is_empty() && self.units.iter().all(|u| exact(u)) {
@@ -58,10 +58,11 @@ impl Filter {
                     .collect(),
             );
         }
-        // The boot -b picked (a journal field; Logger metadata never names one).
+        // A --field (or the boot -b picked) on a journal field: Logger metadata
+        // names are lowercase, never one of journald's, so only the index holds it.
         self.fields
             .iter()
-            .find(|(key, _)| key == "_BOOT_ID")
+            .find(|(key, _)| is_journal_field_name(key))
             .map(|(key, values)| {
                 values
                     .iter()
@@ -194,8 +195,40 @@ pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
+/// Whether `name` is a field name journald stores and indexes: capitals, digits and
+/// `_`, not starting with a digit, nor with `__` (the cursor and the timestamps are
+/// the entry's own, not fields in the index).
+fn is_journal_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !name.starts_with("__")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_field_on_a_journal_name_narrows_through_the_index_and_metadata_does_not() {
+        let mut filter = Filter::default();
+        filter
+            .fields
+            .push(("request_id".into(), vec![b"FxK2".to_vec()]));
+        assert_eq!(filter.index_fields(), None);
+        filter
+            .fields
+            .push(("_PID".into(), vec![b"7".to_vec(), b"9".to_vec()]));
+        assert_eq!(
+            filter.index_fields(),
+            Some(vec![b"_PID=7".to_vec(), b"_PID=9".to_vec()])
+        );
+        assert!(!is_journal_field_name("__CURSOR"));
+        assert!(!is_journal_field_name("9LIVES"));
+        assert!(is_journal_field_name("MESSAGE_ID"));
+    }
+
     use super::*;
 
     #[test]

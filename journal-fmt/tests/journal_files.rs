@@ -147,7 +147,7 @@ fn direct(files: &[PathBuf], args: &[&str]) -> (Vec<u8>, String) {
     )
 }
 
-const FORMS: [&[&str]; 8] = [
+const FORMS: [&[&str]; 10] = [
     // Filters the files' indexes answer (-u, -t), and one they cannot (a glob).
     &["-o", "export", "-u", "billing_stage"],
     &[
@@ -162,6 +162,17 @@ const FORMS: [&[&str]; 8] = [
     ],
     &["-o", "export", "-t", "billing"],
     &["-o", "export", "-u", "billing_*"],
+    // --field on a journal field goes through the index too; on Logger metadata
+    // (lowercase) it cannot.
+    &[
+        "-o",
+        "export",
+        "--field",
+        "_PID=1002",
+        "--field",
+        "_PID=1004",
+    ],
+    &["-o", "export", "--field", "request_id=x", "-p", "err"],
     &["-o", "export"],
     // Read and formatted on one thread (the others read on a thread of their own).
     &["--threads", "1", "-o", "export"],
