@@ -163,6 +163,9 @@ pub struct JournalFile {
     pub(super) fields: Option<Vec<Vec<u8>>>,
     /// Which fields are read into entries (the others are left out).
     pub keep: Keep,
+    /// Whether the file's being cut short has been told (read backwards, the
+    /// entries past the cut come one after another).
+    pub(super) cut_told: bool,
     /// Small fields read lately, by offset: most entries share most of their
     /// fields (the unit, the host, the PID, the priority).
     recent: Vec<Recent>,
@@ -228,6 +231,7 @@ impl JournalFile {
             compact: header.incompatible & INCOMPATIBLE_COMPACT != 0,
             fields: None,
             keep: None,
+            cut_told: false,
             recent: Vec::new(),
             end,
             walk: Walk::default(),

@@ -236,14 +236,11 @@ impl JournalSet {
                     self.troubles.push(Trouble::Damaged(file.path.clone(), d));
                     return;
                 }
-                Ok(Some(offset)) if offset >= file.end() && reverse => {
-                    // Read backwards, the entries past a cut come first: left out,
-                    // the cut told once.
-                    if !self
-                        .troubles
-                        .iter()
-                        .any(|t| matches!(t, Trouble::Damaged(p, _) if *p == file.path))
-                    {
+                Ok(Some(offset)) if offset >= file.end() => {
+                    // Entries lie in increasing order: the file was cut before this
+                    // one. Read forwards, the file ends here; backwards, the entries
+                    // past the cut come first, and are left out (the cut told once).
+                    if !reverse || !std::mem::replace(&mut file.cut_told, true) {
                         let d = Damage {
                             offset,
                             what: format!(
@@ -253,18 +250,9 @@ impl JournalSet {
                         };
                         self.troubles.push(Trouble::Damaged(file.path.clone(), d));
                     }
-                }
-                Ok(Some(offset)) if offset >= file.end() => {
-                    // Entries lie in increasing order: the file was cut before this one.
-                    let d = Damage {
-                        offset,
-                        what: format!(
-                            "the file ends at {} bytes, before this entry (cut short)",
-                            file.end()
-                        ),
-                    };
-                    self.troubles.push(Trouble::Damaged(file.path.clone(), d));
-                    return;
+                    if !reverse {
+                        return;
+                    }
                 }
                 Ok(Some(offset)) => match file.entry(offset) {
                     Ok(entry) => {
