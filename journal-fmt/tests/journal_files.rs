@@ -349,6 +349,12 @@ fn a_file_cut_short_gives_its_whole_entries_and_a_warning() {
             && stderr.contains("the entries before it are shown"),
         "{stderr}"
     );
+    // Read newest first, the same entries in reverse, the cut told once.
+    let (newest_first, stderr) = direct(std::slice::from_ref(&cut), &["-o", "export", "-r"]);
+    let mut reversed = split_entries(&some);
+    reversed.reverse();
+    assert!(split_entries(&newest_first) == reversed, "-r on a cut file");
+    assert_eq!(stderr.matches("cut short").count(), 1, "{stderr}");
 }
 
 #[test]
