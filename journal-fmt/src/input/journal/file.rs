@@ -283,6 +283,18 @@ impl JournalFile {
     /// Reads the file again for what its writer added since it was opened (or last
     /// refreshed): the header, the lists of entries, the walk kept where it stood.
     pub fn refresh(&mut self) -> io::Result<Result<(), Damage>> {
+        // Most files do not change (archived ones never do): a look at the header
+        // alone tells, without dropping the windows or reading the lists again.
+        if let Ok(head) = self.windows.fresh(0, HEADER_MIN as usize) {
+            let same = Header::read(&head).is_ok_and(|now| {
+                now.n_entries == self.header.n_entries
+                    && now.arena_size == self.header.arena_size
+                    && now.entry_array_offset == self.header.entry_array_offset
+            });
+            if same {
+                return Ok(Ok(()));
+            }
+        }
         let mut walk = std::mem::take(&mut self.walk);
         let boundary = walk.boundary(self);
         self.walk = walk;

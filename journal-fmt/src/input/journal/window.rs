@@ -49,6 +49,14 @@ impl Windows {
         Ok(())
     }
 
+    /// `len` bytes at `offset` read from the file now, past the windows kept (and
+    /// not kept): a look at what may have changed.
+    pub fn fresh(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut bytes = vec![0; len];
+        self.file.read_exact_at(&mut bytes, offset)?;
+        Ok(bytes)
+    }
+
     /// The file's device and inode: the file whatever its name becomes.
     pub fn identity(&self) -> io::Result<(u64, u64)> {
         use std::os::unix::fs::MetadataExt;
