@@ -116,13 +116,30 @@ fn dealt(
         .collect()
 }
 
-/// journalctl's export of the files, through journal-fmt `args`.
-fn through_journalctl(journalctl: &Path, files: &[PathBuf], args: &[&str]) -> Vec<u8> {
+/// journalctl reading `files` (`--file` each).
+fn journalctl_on(journalctl: &Path, files: &[PathBuf]) -> Command {
     let mut cmd = Command::new(journalctl);
     for f in files {
         cmd.arg("--file").arg(f);
     }
-    let export = cmd.args(["-o", "export"]).output().unwrap();
+    cmd
+}
+
+/// journal-fmt reading `files` (`--file` each).
+fn journal_fmt_on(files: &[PathBuf]) -> assert_cmd::Command {
+    let mut cmd = tool("journal-fmt");
+    for f in files {
+        cmd.arg("--file").arg(f);
+    }
+    cmd
+}
+
+/// journalctl's export of the files, through journal-fmt `args`.
+fn through_journalctl(journalctl: &Path, files: &[PathBuf], args: &[&str]) -> Vec<u8> {
+    let export = journalctl_on(journalctl, files)
+        .args(["-o", "export"])
+        .output()
+        .unwrap();
     assert!(!export.stdout.is_empty(), "journalctl read nothing");
     let out = tool("journal-fmt")
         .args(args)
@@ -135,11 +152,7 @@ fn through_journalctl(journalctl: &Path, files: &[PathBuf], args: &[&str]) -> Ve
 
 /// journal-fmt reading the files itself.
 fn direct(files: &[PathBuf], args: &[&str]) -> (Vec<u8>, String) {
-    let mut cmd = tool("journal-fmt");
-    for f in files {
-        cmd.arg("--file").arg(f);
-    }
-    let out = cmd.args(args).output().unwrap();
+    let out = journal_fmt_on(files).args(args).output().unwrap();
     assert_ok(&out, "journal-fmt --file");
     (
         out.stdout,
@@ -394,12 +407,8 @@ fn boots_are_listed_and_picked_as_journalctl_does() {
     let export = export_stream(&mut rng, 900);
     let files = dealt(&remote, dir.path(), &mut rng, &export, 2, "boots");
     for zone in ["UTC", "Europe/Berlin"] {
-        let mut theirs = Command::new(&journalctl);
-        let mut ours = tool("journal-fmt");
-        for f in &files {
-            theirs.arg("--file").arg(f);
-            ours.arg("--file").arg(f);
-        }
+        let mut theirs = journalctl_on(&journalctl, &files);
+        let mut ours = journal_fmt_on(&files);
         let want = theirs.arg("--list-boots").env("TZ", zone).output().unwrap();
         let got = ours.arg("--list-boots").env("TZ", zone).output().unwrap();
         assert_ok(&got, "journal-fmt --list-boots");
@@ -426,10 +435,7 @@ fn boots_are_listed_and_picked_as_journalctl_does() {
         if !boot.is_empty() {
             args.push(boot);
         }
-        let mut cmd = Command::new(&journalctl);
-        for f in &files {
-            cmd.arg("--file").arg(f);
-        }
+        let mut cmd = journalctl_on(&journalctl, &files);
         let export = cmd
             .args(["-o", "export", "-b"])
             .args((!boot.is_empty()).then_some(boot))
@@ -446,11 +452,7 @@ fn boots_are_listed_and_picked_as_journalctl_does() {
         assert!(got == want.stdout, "-b {boot}: not journalctl's entries");
     }
     // A boot the files do not hold is an error that says how many they hold.
-    let mut cmd = tool("journal-fmt");
-    for f in &files {
-        cmd.arg("--file").arg(f);
-    }
-    let out = cmd.args(["-b", "-3"]).output().unwrap();
+    let out = journal_fmt_on(&files).args(["-b", "-3"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hold 3 boots"));
 }
@@ -528,10 +530,7 @@ fn lines_reverse_and_times_select_what_journalctl_selects() {
             _ => {}
         }
         let selection: Vec<&str> = selection.iter().map(String::as_str).collect();
-        let mut cmd = Command::new(&journalctl);
-        for f in &files {
-            cmd.arg("--file").arg(f);
-        }
+        let mut cmd = journalctl_on(&journalctl, &files);
         let export = cmd
             .args(["-o", "export"])
             .args(&selection)
@@ -546,10 +545,7 @@ fn lines_reverse_and_times_select_what_journalctl_selects() {
             .unwrap();
         let mut args = vec!["-o", "export"];
         args.extend(&selection);
-        let mut ours = tool("journal-fmt");
-        for f in &files {
-            ours.arg("--file").arg(f);
-        }
+        let mut ours = journal_fmt_on(&files);
         let got = ours.args(&args).env("TZ", "UTC").output().unwrap();
         assert_ok(&got, format_args!("journal-fmt {args:?}"));
         assert!(
