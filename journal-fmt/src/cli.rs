@@ -309,11 +309,15 @@ fn settings(cli: &Cli) -> Result<Settings> {
 
 fn run(cli: Cli) -> Result<Status> {
     let mut settings = settings(&cli)?;
+    // What -f follows, worked out once (None: journalctl is run instead).
+    let watched = if cli.follow {
+        followed(named(&cli))?
+    } else {
+        None
+    };
     if cli.list_boots || cli.boot.is_some() {
         let paths = if cli.follow {
-            followed(named(&cli))?
-                .map(|w| (w.list)())
-                .unwrap_or_default()
+            watched.as_ref().map(|w| (w.list)()).unwrap_or_default()
         } else {
             boot_paths(&cli)?
         };
@@ -332,7 +336,7 @@ fn run(cli: Cli) -> Result<Status> {
             .push(("_BOOT_ID".into(), vec![boot.into_bytes()]));
     } else if cli.follow {
         // As journalctl -f: the last boot only (that of the newest entry).
-        if let Some(watched) = followed(named(&cli))? {
+        if let Some(watched) = &watched {
             if let Some(boot) = JournalSet::open(&(watched.list)()).last_boot() {
                 settings
                     .filter
@@ -356,21 +360,20 @@ fn run(cli: Cli) -> Result<Status> {
         if cli.reverse || cli.until.is_some() {
             bail!("--follow shows entries as they come: it cannot be used with -r or --until");
         }
-        if let Some(watched) = followed(named(&cli))? {
+        if let Some(watched) = &watched {
             let mut processor = Processor::new(Arc::new(by_reading(&settings)));
             let reading = Reading {
-                since: settings.filter.since.map(|t| t.max(0) as u64),
                 until: None,
-                reverse: false,
                 // As journalctl -f: the last 10 entries first, or all from --since.
                 lines: cli
                     .lines
                     .or(if cli.since.is_some() { None } else { Some(10) }),
+                ..Reading::between(settings.filter.since, settings.filter.until)
             };
             sink.source = "journal".into();
             let fields = settings.filter.index_fields();
             watch::follow(
-                &watched,
+                watched,
                 fields.as_deref(),
                 reading,
                 &mut processor,
@@ -434,8 +437,7 @@ fn run(cli: Cli) -> Result<Status> {
                 sink.source = "journal".into();
                 let mut set =
                     JournalSet::open_matching(&paths, settings.filter.index_fields().as_deref());
-                let denied = set.troubles.iter().filter(|t| matches!(t, Trouble::Unreadable(_, e) if e.kind() == std::io::ErrorKind::PermissionDenied)).count();
-                if set.is_empty() && denied > 0 {
+                if set.is_empty() && set.troubles.iter().any(Trouble::is_permission_denied) {
                     // As journalctl: nothing to show for want of permission is a failure.
                     let hint = if reads_every_journal() {
                         String::new()
@@ -448,10 +450,9 @@ fn run(cli: Cli) -> Result<Status> {
                     );
                 }
                 let reading = Reading {
-                    since: settings.filter.since.map(|t| t.max(0) as u64),
-                    until: settings.filter.until.map(|t| t.max(0) as u64),
                     reverse: cli.reverse,
                     lines: cli.lines,
+                    ..Reading::between(settings.filter.since, settings.filter.until)
                 };
                 let settings = Arc::new(by_reading(&settings));
                 set.keep_only(needed_fields(&settings));

@@ -23,6 +23,19 @@ pub struct Reading {
     pub lines: Option<u64>,
 }
 
+impl Reading {
+    /// Forwards, every entry between the filter's times (microseconds since the
+    /// epoch; one before the epoch reads as the epoch).
+    pub fn between(since: Option<i64>, until: Option<i64>) -> Reading {
+        let micros = |t: i64| u64::try_from(t).unwrap_or(0);
+        Reading {
+            since: since.map(micros),
+            until: until.map(micros),
+            ..Reading::default()
+        }
+    }
+}
+
 /// Formats the entries of `set` that `reading` asks for, then reports its
 /// troubles. Read forwards from the start or `--since`, with `threads` over one
 /// the files are read on a thread of their own while this one formats, a batch at

@@ -26,11 +26,7 @@ impl Teller {
         sink: &mut Sink<W, E>,
     ) -> anyhow::Result<()> {
         for trouble in troubles {
-            if let Trouble::Unreadable(_, e) = &trouble {
-                if e.kind() == std::io::ErrorKind::PermissionDenied {
-                    self.denied += 1;
-                }
-            }
+            self.denied += usize::from(trouble.is_permission_denied());
             let count = self.counts.entry(trouble.path().to_path_buf()).or_default();
             *count += 1;
             if *count > TOLD_PER_FILE {
@@ -42,34 +38,36 @@ impl Teller {
                 ""
             };
             sink.out.flush()?;
-            match &trouble {
-                Trouble::Unreadable(path, e) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: cannot read {}: {}; the other files are read",
-                    path.display(),
-                    relkit_common::input::describe_io_error(e)
-                )?,
-                Trouble::Damaged(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {damage}; the entries before it are shown, the rest of the file is not read{more}",
-                    path.display()
-                )?,
-                Trouble::EntrySkipped(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {damage}; that entry is left out{more}",
-                    path.display()
-                )?,
-                Trouble::IndexUnusable(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: its index is damaged {damage}; the whole file is read instead{more}",
-                    path.display()
-                )?,
-                Trouble::FieldSkipped(path, damage) => writeln!(
-                    sink.err,
-                    "journal-fmt: warning: {}: {damage}; the entry is shown without that field{more}",
-                    path.display()
-                )?,
-            }
+            let (path, what) = match &trouble {
+                Trouble::Unreadable(path, e) => {
+                    let why = relkit_common::input::describe_io_error(e);
+                    let what = format!(
+                        "cannot read {}: {why}; the other files are read",
+                        path.display()
+                    );
+                    writeln!(sink.err, "journal-fmt: warning: {what}")?;
+                    continue;
+                }
+                Trouble::Damaged(path, d) => (
+                    path,
+                    format!(
+                        "{d}; the entries before it are shown, the rest of the file is not read"
+                    ),
+                ),
+                Trouble::EntrySkipped(path, d) => (path, format!("{d}; that entry is left out")),
+                Trouble::IndexUnusable(path, d) => (
+                    path,
+                    format!("its index is damaged {d}; the whole file is read instead"),
+                ),
+                Trouble::FieldSkipped(path, d) => {
+                    (path, format!("{d}; the entry is shown without that field"))
+                }
+            };
+            writeln!(
+                sink.err,
+                "journal-fmt: warning: {}: {what}{more}",
+                path.display()
+            )?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod file;
 pub mod hash;
 pub mod index;
 mod list;
+mod reread;
 pub mod set;
 pub mod sources;
 pub mod window;

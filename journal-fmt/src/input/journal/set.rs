@@ -26,6 +26,11 @@ pub enum Trouble {
 }
 
 impl Trouble {
+    /// A file this user may not read.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, Trouble::Unreadable(_, e) if e.kind() == std::io::ErrorKind::PermissionDenied)
+    }
+
     /// The file it is about.
     pub fn path(&self) -> &Path {
         match self {
