@@ -16,7 +16,7 @@ pub mod filter;
 pub mod input;
 #[doc(hidden)]
 pub mod invariants;
+mod lanes;
 pub mod render;
 pub mod run;
-mod swar;
 pub mod time;

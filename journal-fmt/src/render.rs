@@ -10,7 +10,7 @@
 //! sequences are dropped (as `journalctl -o short` does), other control bytes and
 //! invalid UTF-8 are written as `\xNN`. A message is never cut.
 
-use crate::swar;
+use crate::lanes;
 use std::borrow::Cow;
 
 use relkit_common::palette;
@@ -133,12 +133,7 @@ pub fn unparsed_style() -> &'static str {
 /// when it is plain ASCII without control bytes (but tab and newline), as almost
 /// every log line is.
 pub fn sanitize_bytes(message: &[u8]) -> Cow<'_, [u8]> {
-    // One branch-free pass (the compiler vectorises it): printable ASCII, tab and
-    // newline are plain; anything else (control, DEL, non-ASCII) needs a look.
-    let needs_look = message.iter().fold(false, |seen, &b| {
-        seen | ((b.wrapping_sub(0x20) > 0x5e) & (b != b'\t') & (b != b'\n'))
-    });
-    if !needs_look {
+    if is_plain(message) {
         return Cow::Borrowed(message);
     }
     match sanitize(message) {
@@ -147,14 +142,20 @@ pub fn sanitize_bytes(message: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
+/// Whether `bytes` are printable ASCII, tab and newline only (anything else:
+/// control, DEL, non-ASCII, needs a look), sixteen bytes at a time.
+pub(crate) fn is_plain(bytes: &[u8]) -> bool {
+    !lanes::any(bytes, |block| {
+        !(lanes::within(block, 0x20, 0x7e)
+            | lanes::equal(block, b'\t')
+            | lanes::equal(block, b'\n'))
+    })
+}
+
 /// The message as text a terminal shows as it is: ANSI sequences dropped, other
 /// control bytes (but tab and newline) and invalid UTF-8 as `\xNN`.
 pub fn sanitize(message: &[u8]) -> Cow<'_, str> {
-    // Branch-free, so the compiler vectorises it.
-    let unsafe_byte = message.iter().fold(false, |seen, &b| {
-        seen | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f)
-    });
-    if !unsafe_byte {
+    if !lanes::has_control(message) {
         if let Ok(text) = simdutf8::basic::from_utf8(message) {
             return Cow::Borrowed(text);
         }
@@ -268,11 +269,11 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
     let rest = &bytes[body..];
     let mut from = body;
     // Line shapes recognised by how they start.
-    if let Some(space) = crate::swar::find_byte(b' ', rest) {
+    if let Some(space) = lanes::find_byte(b' ', rest) {
         let first = &rest[..space];
         let after = &rest[space + 1..];
         if METHODS.contains(&first) && after.first() == Some(&b'/') {
-            let path_end = crate::swar::find_byte(b' ', after).unwrap_or(after.len());
+            let path_end = lanes::find_byte(b' ', after).unwrap_or(after.len());
             w.span(body, body + space, &ESCAPES.bold);
             w.span(body + space + 1, body + space + 1 + path_end, &ESCAPES.cyan);
             from = body + space + 1 + path_end;
@@ -301,7 +302,7 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
                 from = body + space + 1 + len;
             }
         } else if first == b"**" && after.first() == Some(&b'(') {
-            let close = memchr::memchr(b')', after).map_or(after.len(), |i| i + 1);
+            let close = lanes::find_one(b')', after).map_or(after.len(), |i| i + 1);
             w.span(body, body + space + 1 + close, &ESCAPES.red_bold);
             from = body + space + 1 + close;
         }
@@ -309,7 +310,7 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
     // Stack frames: `    (app 0.1.0) lib/app/file.ex:12: App.fun/2`.
     let indent = rest.iter().take_while(|&&b| b == b' ').count();
     if indent > 0 && rest.get(indent) == Some(&b'(') {
-        if let Some(close) = memchr::memchr(b')', &rest[indent..]) {
+        if let Some(close) = lanes::find_one(b')', &rest[indent..]) {
             let app_end = body + indent + close + 1;
             w.span(body + indent, app_end, &ESCAPES.dim);
             from = app_end;
@@ -320,26 +321,27 @@ fn body_spans(w: &mut Spans<'_, '_>, body: usize) {
 
 /// Highlight the words from `from` on. Only a word that starts with a digit, a capital,
 /// `h` or `(`, or holds a `=`, can be styled (see [`word`]); such words are found
-/// eight bytes at a time, so the common plain words cost no branch each.
+/// sixteen bytes at a time, so the common plain words cost no branch each.
 fn words(w: &mut Spans<'_, '_>, from: usize) {
     let bytes = w.text;
     // The end of the last word looked at: a candidate before it belongs to it.
     let mut done = from;
-    // Whether the byte before the current eight is a space (or `from` itself).
-    let mut after_space = 0x80;
+    // Whether the byte before the current sixteen is a space (or `from` itself).
+    let mut after_space = 1;
     let mut base = from;
     while base < bytes.len() {
-        let chunk = swar::load(&bytes[base..]);
-        let spaces = swar::equal(chunk, b' ');
-        let starts = ((spaces << 8) | after_space)
-            & (swar::within(chunk, b'0', b'9')
-                | swar::within(chunk, b'A', b'Z')
-                | swar::equal(chunk, b'h')
-                | swar::equal(chunk, b'('));
-        after_space = (spaces >> 56) & 0x80;
-        let mut candidates = starts | swar::equal(chunk, b'=');
+        let block = lanes::Block::at(bytes, base);
+        let text = block.lanes;
+        let spaces = block.bits(lanes::equal(text, b' '));
+        let class = lanes::within(text, b'0', b'9')
+            | lanes::within(text, b'A', b'Z')
+            | lanes::equal(text, b'h')
+            | lanes::equal(text, b'(');
+        let starts = ((spaces << 1) | after_space) & block.bits(class);
+        after_space = spaces >> (lanes::WIDTH - 1);
+        let mut candidates = starts | block.bits(lanes::equal(text, b'='));
         while candidates != 0 {
-            let at = base + (candidates.trailing_zeros() / 8) as usize;
+            let at = base + candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
             if at < done || at >= bytes.len() {
                 continue;
@@ -353,11 +355,11 @@ fn words(w: &mut Spans<'_, '_>, from: usize) {
             } else {
                 at
             };
-            let end = crate::swar::find_byte(b' ', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+            let end = lanes::find_byte(b' ', &bytes[at..]).map_or(bytes.len(), |n| at + n);
             word(w, start, end);
             done = end;
         }
-        base += 8;
+        base += lanes::WIDTH;
     }
 }
 
@@ -400,7 +402,7 @@ fn word(w: &mut Spans<'_, '_>, start: usize, end: usize) {
             w.span(start + 1, stop, &ESCAPES.magenta);
         }
         _ => {
-            if let Some(eq) = crate::swar::find_byte(b'=', core) {
+            if let Some(eq) = lanes::find_byte(b'=', core) {
                 let value = &core[eq + 1..];
                 let key = &core[..eq];
                 if key == b"source" {

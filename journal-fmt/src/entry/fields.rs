@@ -46,6 +46,12 @@ impl<'a> Entry<'a> {
         });
     }
 
+    /// An entry to be filled in `fields`' allocation (see [`recycled`]).
+    pub fn in_place(fields: Vec<Field<'a>>) -> Entry<'a> {
+        debug_assert!(fields.is_empty());
+        Entry { fields }
+    }
+
     /// The same entry owning its bytes.
     pub fn into_owned(self) -> Entry<'static> {
         Entry {
@@ -58,5 +64,35 @@ impl<'a> Entry<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+/// An emptied field list, for entries borrowing from other lines: the allocation is
+/// kept (collecting a vector's own emptied iterator into one of a type of the same
+/// size reuses it), so reading a line need not allocate.
+pub fn recycled<'b>(mut fields: Vec<Field<'_>>) -> Vec<Field<'b>> {
+    fields.clear();
+    // There are no fields left to map: only the element type changes.
+    fields
+        .into_iter()
+        .map(|_| Field {
+            name: Cow::Borrowed(""),
+            value: None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recycled_list_keeps_its_allocation() {
+        let line = b"value".to_vec();
+        let mut entry = Entry::in_place(Vec::with_capacity(32));
+        entry.push("MESSAGE", Some(&line[..]));
+        let spare: Vec<Field<'static>> = recycled(entry.fields);
+        assert!(spare.is_empty());
+        assert!(spare.capacity() >= 32, "capacity {}", spare.capacity());
     }
 }

@@ -6,7 +6,7 @@
 //! Strings are found with memchr and copied whole when they have no escapes.
 
 use crate::entry::Entry;
-use crate::swar::{self, first_below, first_equal};
+use crate::lanes::{self, below, equal};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -47,16 +47,29 @@ pub fn parse_line_keeping(
     line: &[u8],
     keep: impl Fn(&str) -> bool,
 ) -> Result<Entry<'_>, JsonError> {
-    parse_with(line, keep, true)
+    parse_with(line, keep, true, Vec::with_capacity(32))
+}
+
+/// [`parse_line_keeping`], into an empty field list (one [`recycled`] from the line
+/// before, so that a line costs no allocation).
+///
+/// [`recycled`]: crate::entry::fields::recycled
+pub fn parse_line_into<'a>(
+    line: &'a [u8],
+    keep: impl Fn(&str) -> bool,
+    fields: Vec<crate::entry::Field<'a>>,
+) -> Result<Entry<'a>, JsonError> {
+    parse_with(line, keep, true, fields)
 }
 
 /// [`parse_line_keeping`], with the quick string ends before the first escape
 /// (`quick`) or without them (to test that both read the same).
-fn parse_with(
-    line: &[u8],
+fn parse_with<'a>(
+    line: &'a [u8],
     keep: impl Fn(&str) -> bool,
     quick: bool,
-) -> Result<Entry<'_>, JsonError> {
+    fields: Vec<crate::entry::Field<'a>>,
+) -> Result<Entry<'a>, JsonError> {
     let line = line.strip_prefix(&[RS]).unwrap_or(line);
     // JSON is UTF-8: checked once for the line (a vector at a time), so a field
     // name is a slice of it with no check of its own.
@@ -68,11 +81,9 @@ fn parse_with(
         bytes: line,
         pos: 0,
         plain_until: if quick { plain_until(line) } else { 0 },
+        quotes: lanes::Marks::new(line, |b| equal(b, b'"')),
     };
-    // Journal entries have some 25 fields: one allocation, not five.
-    let mut entry = Entry {
-        fields: Vec::with_capacity(32),
-    };
+    let mut entry = Entry::in_place(fields);
     s.blank();
     s.expect(b'{', "expected '{' to start a journal entry")?;
     s.blank();
@@ -158,9 +169,7 @@ fn parse_with(
 }
 
 /// Where the first byte that ends a plain run of a JSON string is: a quote, a
-/// backslash or a control character. Eight bytes at a time: for each test, the
-/// lowest flagged byte of a word is a true one (a false flag can only sit above a
-/// true one), so the lowest of the three is the answer.
+/// backslash or a control character, sixteen bytes at a time.
 fn string_stop(bytes: &[u8]) -> Option<usize> {
     // Past 32 bytes (a cursor, a long message) memchr's wider vectors win; control
     // bytes are then looked for in what it passed over, also a vector at a time.
@@ -172,7 +181,7 @@ fn string_stop(bytes: &[u8]) -> Option<usize> {
         let rest = &bytes[WORDS..];
         let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
         let passed = &rest[..end];
-        if passed.iter().fold(false, |seen, &b| seen | (b < 0x20)) {
+        if lanes::any(passed, |b| below(b, 0x20)) {
             return passed.iter().position(|&b| b < 0x20).map(|i| WORDS + i);
         }
         return (end < rest.len()).then_some(WORDS + end);
@@ -180,10 +189,10 @@ fn string_stop(bytes: &[u8]) -> Option<usize> {
     string_stop_words(bytes)
 }
 
-/// [`string_stop`] eight bytes at a time, then a byte at a time.
+/// [`string_stop`] sixteen bytes at a time, then a byte at a time.
 fn string_stop_words(bytes: &[u8]) -> Option<usize> {
-    let stops = |w| first_equal(w, b'"') | first_equal(w, b'\\') | first_below(w, 0x20);
-    swar::find(bytes, bytes.len(), stops, |rest| {
+    let stops = |b| equal(b, b'"') | equal(b, b'\\') | below(b, 0x20);
+    lanes::find(bytes, bytes.len(), stops, |rest| {
         rest.iter()
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
     })
@@ -191,24 +200,24 @@ fn string_stop_words(bytes: &[u8]) -> Option<usize> {
 
 /// Where the first backslash or control byte of a line is (its length if none):
 /// before it, a string ends at the next quote. Journal lines have escapes, if at
-/// all, in their last field, MESSAGE. Control bytes are looked for a vector at a
-/// time (a fold with no early exit) and placed only when there is one.
+/// all, in their last field, MESSAGE. Control bytes are looked for sixteen bytes
+/// at a time with no early exit, and placed only when there is one.
 fn plain_until(line: &[u8]) -> usize {
     let backslash = memchr::memchr(b'\\', line).unwrap_or(line.len());
-    if line.iter().fold(false, |seen, &b| seen | (b < 0x20)) {
+    if lanes::any(line, |b| below(b, 0x20)) {
         let control = line.iter().position(|&b| b < 0x20).unwrap_or(line.len());
         return backslash.min(control);
     }
     backslash
 }
 
-/// Where the next quote is: eight bytes at a time in the first 32 (most strings
+/// Where the next quote is: sixteen bytes at a time in the first 32 (most strings
 /// are short), then memchr.
 fn next_quote(bytes: &[u8]) -> Option<usize> {
-    swar::find(
+    lanes::find(
         bytes,
         32,
-        |w| first_equal(w, b'"'),
+        |b| equal(b, b'"'),
         |rest| memchr::memchr(b'"', rest),
     )
 }
@@ -220,21 +229,23 @@ struct PlainField {
 }
 
 /// Where the first quote or backslash is (where a string's plain run ends, when
-/// its control bytes are left to a later check): eight bytes at a time in the first
-/// 32, then memchr2.
+/// its control bytes are left to a later check): sixteen bytes at a time in the
+/// first 32, then memchr2.
 pub(crate) fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    let stops = |w| first_equal(w, b'"') | first_equal(w, b'\\');
-    swar::find(bytes, 32, stops, |rest| memchr::memchr2(b'"', b'\\', rest))
+    let stops = |b| equal(b, b'"') | equal(b, b'\\');
+    lanes::find(bytes, 32, stops, |rest| memchr::memchr2(b'"', b'\\', rest))
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, Q> {
     bytes: &'a [u8],
     pos: usize,
     /// See [`plain_until`].
     plain_until: usize,
+    /// The line's quotes, for [`Scanner::plain_field`].
+    quotes: lanes::Marks<'a, Q>,
 }
 
-impl<'a> Scanner<'a> {
+impl<'a, Q: Fn(lanes::Lanes) -> lanes::Lanes> Scanner<'a, Q> {
     fn error(&self, what: &'static str) -> JsonError {
         JsonError {
             offset: self.pos,
@@ -277,12 +288,12 @@ impl<'a> Scanner<'a> {
         if bytes.get(at) != Some(&b'"') || at >= self.plain_until {
             return None;
         }
-        let name_end = at + 1 + next_quote(&bytes[at + 1..])?;
+        let name_end = self.quotes.next_from(at + 1)?;
         if bytes.get(name_end + 1..name_end + 3) != Some(b":\"") {
             return None;
         }
         let value_start = name_end + 3;
-        let value_end = value_start + next_quote(&bytes[value_start..])?;
+        let value_end = self.quotes.next_from(value_start)?;
         if value_end >= self.plain_until {
             return None;
         }
@@ -509,13 +520,9 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: Option<&[u8]>) {
 /// Whether journalctl writes a value as a JSON string (printable UTF-8: no control
 /// characters but tab and newline), rather than as an array of byte numbers.
 pub(crate) fn is_printable(value: &[u8]) -> bool {
-    // A byte at a time, branch-free (the compiler vectorises it), then the C1
-    // controls U+0080-U+009F, which UTF-8 writes as 0xC2 0x80-0x9F, only where a
-    // 0xC2 byte is.
-    let control = value.iter().fold(false, |seen, &b| {
-        seen | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f)
-    });
-    !control
+    // Then the C1 controls U+0080-U+009F, which UTF-8 writes as 0xC2 0x80-0x9F,
+    // only where a 0xC2 byte is.
+    !lanes::has_control(value)
         && simdutf8::basic::from_utf8(value).is_ok()
         && memchr::memchr_iter(0xc2, value).all(|at| value.get(at + 1).is_none_or(|&b| b >= 0xa0))
 }
@@ -548,12 +555,10 @@ pub(crate) fn write_string_body(out: &mut Vec<u8>, mut text: &[u8]) {
 }
 
 /// Where the first byte a JSON string must escape is (a quote, a backslash, a
-/// control byte or DEL), eight bytes at a time.
+/// control byte or DEL), sixteen bytes at a time.
 fn escape_stop(bytes: &[u8]) -> Option<usize> {
-    let stops = |w| {
-        first_equal(w, b'"') | first_equal(w, b'\\') | first_equal(w, 0x7f) | first_below(w, 0x20)
-    };
-    swar::find(bytes, bytes.len(), stops, |rest| {
+    let stops = |b| equal(b, b'"') | equal(b, b'\\') | equal(b, 0x7f) | below(b, 0x20);
+    lanes::find(bytes, bytes.len(), stops, |rest| {
         rest.iter()
             .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f))
     })

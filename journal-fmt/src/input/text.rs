@@ -37,12 +37,23 @@ pub fn cat_line(line: &[u8]) -> TextLine<'_> {
 /// `line` may be a record: the line and the lines after it that journalctl indented
 /// under it ([`record_end`]); they are the message's later lines.
 pub fn short_line<'a>(line: &'a [u8], clock: &mut Clock, now_micros: i64) -> Option<TextLine<'a>> {
+    short_line_into(line, clock, now_micros, Vec::with_capacity(4))
+}
+
+/// [`short_line`], into an empty field list (one [`recycled`] from the line before,
+/// so that a line costs no allocation).
+///
+/// [`recycled`]: crate::entry::fields::recycled
+pub fn short_line_into<'a>(
+    line: &'a [u8],
+    clock: &mut Clock,
+    now_micros: i64,
+    fields: Vec<crate::entry::Field<'a>>,
+) -> Option<TextLine<'a>> {
     let (time, rest) = timestamp(line, clock, now_micros)?;
     let rest = rest.strip_prefix(b" ")?;
     let (host, ident, pid, message) = origin(rest)?;
-    let mut entry = Entry {
-        fields: Vec::with_capacity(4),
-    };
+    let mut entry = Entry::in_place(fields);
     if let Some(host) = host {
         entry.push("_HOSTNAME", Some(host));
     }
@@ -50,7 +61,7 @@ pub fn short_line<'a>(line: &'a [u8], clock: &mut Clock, now_micros: i64) -> Opt
     if let Some(pid) = pid {
         entry.push("_PID", Some(pid));
     }
-    if memchr::memchr(b'\n', message).is_some() {
+    if crate::lanes::find_one(b'\n', message).is_some() {
         let indent = continuation_indent(line, ident, message);
         entry.push("MESSAGE", Some(unindent(message, indent)));
     } else {

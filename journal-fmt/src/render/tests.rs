@@ -83,7 +83,7 @@ fn words_bytewise(w: &mut Spans<'_, '_>, from: usize) {
             i += 1;
             continue;
         }
-        let end = crate::swar::find_byte(b' ', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+        let end = crate::lanes::find_byte(b' ', &bytes[i..]).map_or(bytes.len(), |n| i + n);
         word(w, i, end);
         i = end;
     }
@@ -146,26 +146,6 @@ fn word_scan_matches_the_bytewise_loop() {
                 "{:?} from {from}",
                 String::from_utf8_lossy(&message)
             );
-        }
-    }
-}
-
-#[test]
-fn byte_masks_are_exact() {
-    for a in 0..=255u8 {
-        for at in 0..8 {
-            // Neighbours that would carry or borrow into the tested byte if the
-            // arithmetic leaked across bytes.
-            for fill in [0x00, 0x20, 0x7f, 0x80, 0xff] {
-                let mut bytes = [fill; 8];
-                bytes[at] = a;
-                let chunk = swar::load(&bytes);
-                let bit = |mask: u64| mask >> (at * 8 + 7) & 1 == 1;
-                assert_eq!(bit(swar::equal(chunk, b'=')), a == b'=');
-                assert_eq!(bit(swar::equal(chunk, b' ')), a == b' ');
-                assert_eq!(bit(swar::within(chunk, b'0', b'9')), a.is_ascii_digit());
-                assert_eq!(bit(swar::within(chunk, b'A', b'Z')), a.is_ascii_uppercase());
-            }
         }
     }
 }

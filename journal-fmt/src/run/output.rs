@@ -142,7 +142,7 @@ impl Processor {
         match entry.get("MESSAGE") {
             Some(Some(message)) => {
                 let text = render::sanitize_bytes(message);
-                if memchr::memchr(b'\n', &text).is_none() {
+                if crate::lanes::find_one(b'\n', &text).is_none() {
                     self.message_line(out, &text, base);
                     out.push(b'\n');
                     return;

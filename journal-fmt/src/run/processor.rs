@@ -2,6 +2,7 @@
 //! form (human lines, journal JSON, export). A processor belongs to one thread; the
 //! runners in [`crate::run::engine`] decide which lines it sees and in what order.
 
+use crate::entry::fields::recycled;
 use crate::entry::level::{logger_metadata, Events, Facts, Role};
 use crate::entry::times::{entry_time, receive_time, with_time};
 use crate::entry::Entry;
@@ -105,6 +106,8 @@ pub struct Processor {
     /// Where the last [`Processor::write`] put things: what `--merge` needs to
     /// extend a written entry into an event.
     pub(super) marks: Marks,
+    /// The last line's field list, emptied: the next line's entry is read into it.
+    spare_fields: Vec<crate::entry::Field<'static>>,
 }
 
 /// What `-o json` adds to an entry's own fields: Elixir Logger metadata, and with
@@ -139,6 +142,7 @@ impl Processor {
             open: Vec::new(),
             spare: Vec::new(),
             marks: Marks::default(),
+            spare_fields: Vec::new(),
         }
     }
 
@@ -165,11 +169,12 @@ impl Processor {
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     return Outcome::Hidden;
                 }
+                let fields = recycled(std::mem::take(&mut self.spare_fields));
                 let parsed = if self.settings.output.is_human() {
                     let filter = &self.settings.filter;
-                    json::parse_line_keeping(line, |name| shown_field(name, filter))
+                    json::parse_line_into(line, |name| shown_field(name, filter), fields)
                 } else {
-                    json::parse_line(line)
+                    json::parse_line_into(line, |_| true, fields)
                 };
                 match parsed {
                     Err(e) if e.is_not_utf8() => {
@@ -177,7 +182,10 @@ impl Processor {
                     }
                     Ok(entry) => {
                         let time = entry_time(&entry);
-                        self.entry_from(&entry, time, Some(line), Some((format, line)), out)
+                        let outcome =
+                            self.entry_from(&entry, time, Some(line), Some((format, line)), out);
+                        self.spare_fields = recycled(entry.fields);
+                        outcome
                     }
                     Err(e) => self.bad(line, Problem::MalformedJson, e.to_string(), out),
                 }
@@ -186,9 +194,18 @@ impl Processor {
                 if text::is_meta_line(line) {
                     return Outcome::Hidden;
                 }
-                match text::short_line(line, &mut self.clock, self.settings.now) {
+                let fields = recycled(std::mem::take(&mut self.spare_fields));
+                match text::short_line_into(line, &mut self.clock, self.settings.now, fields) {
                     Some(parsed) => {
-                        self.entry_from(&parsed.entry, parsed.time, None, Some((format, line)), out)
+                        let outcome = self.entry_from(
+                            &parsed.entry,
+                            parsed.time,
+                            None,
+                            Some((format, line)),
+                            out,
+                        );
+                        self.spare_fields = recycled(parsed.entry.fields);
+                        outcome
                     }
                     None => {
                         let parsed = text::cat_line(line);
@@ -538,6 +555,7 @@ pub fn needed_fields(settings: &Arc<Settings>) -> crate::input::journal::file::K
     }))
 }
 
+#[inline(always)]
 fn shown_field(name: &str, filter: &Filter) -> bool {
     // By length first: most names are rejected without comparing a byte.
     let fixed = match name.len() {
@@ -552,7 +570,14 @@ fn shown_field(name: &str, filter: &Filter) -> bool {
         _ => false,
     };
     fixed
-        || (!filter.units.is_empty() && crate::filter::UNIT_FIELDS.contains(&name))
+        || ((!filter.units.is_empty() || !filter.fields.is_empty()) && filtered_field(name, filter))
+}
+
+/// The fields `-u` and `--field` read (kept out of [`shown_field`], which is inlined
+/// into the json scanner's loop).
+#[inline(never)]
+fn filtered_field(name: &str, filter: &Filter) -> bool {
+    (!filter.units.is_empty() && crate::filter::UNIT_FIELDS.contains(&name))
         || filter.fields.iter().any(|(key, _)| key == name)
 }
 

@@ -188,8 +188,8 @@ fn quick_and_careful_string_ends_agree() {
             line.extend_from_slice(pieces[next(pieces.len())]);
         }
         line.extend_from_slice(b"\"Z\":\"end\"}");
-        let quick = parse_with(&line, |_| true, true);
-        let careful = parse_with(&line, |_| true, false);
+        let quick = parse_with(&line, |_| true, true, Vec::new());
+        let careful = parse_with(&line, |_| true, false, Vec::new());
         assert_eq!(quick, careful, "{}", String::from_utf8_lossy(&line));
         agreed += usize::from(quick.is_ok());
     }
