@@ -111,20 +111,17 @@ impl<'a, F: Fn(Lanes) -> Lanes> Marks<'a, F> {
             let at = |n: usize| u64::from(bits((self.flags)(load(&whole[n * WIDTH..]))));
             return at(0) | at(1) << 16 | at(2) << 32 | at(3) << 48;
         }
-        self.short_window(rest)
+        self.short_window(base)
     }
 
+    /// The window at the end of the bytes, shorter than 64: [`Block`]s, which leave
+    /// out what lies past the end.
     #[cold]
-    fn short_window(&self, rest: &[u8]) -> u64 {
+    fn short_window(&self, base: usize) -> u64 {
         let mut marks = 0;
-        for (n, block) in rest.chunks(WIDTH).take(4).enumerate() {
-            // A short last block reads spaces past the end: they must not count.
-            let real = if block.len() == WIDTH {
-                u32::MAX
-            } else {
-                (1 << block.len()) - 1
-            };
-            marks |= u64::from(bits((self.flags)(load(block))) & real) << (n * WIDTH);
+        for (n, at) in (base..self.bytes.len()).step_by(WIDTH).enumerate() {
+            let block = Block::at(self.bytes, at);
+            marks |= u64::from(block.bits((self.flags)(block.lanes))) << (n * WIDTH);
         }
         marks
     }
@@ -143,23 +140,18 @@ impl<'a, F: Fn(Lanes) -> Lanes> Marks<'a, F> {
         self.next_beyond(at)
     }
 
-    /// [`Marks::next_from`] past the window it has.
-    fn next_beyond(&mut self, at: usize) -> Option<usize> {
-        if at < self.base || at >= self.base + 64 {
+    /// [`Marks::next_from`] past the window it has: the windows from `at` on.
+    fn next_beyond(&mut self, mut at: usize) -> Option<usize> {
+        while at < self.bytes.len() {
             self.base = at & !63;
             self.marks = self.window(self.base);
-        }
-        loop {
-            let ahead = self.marks & (u64::MAX << (at.max(self.base) - self.base));
+            let ahead = self.marks & (u64::MAX << (at - self.base));
             if ahead != 0 {
                 return Some(self.base + ahead.trailing_zeros() as usize);
             }
-            if self.base + 64 >= self.bytes.len() {
-                return None;
-            }
-            self.base += 64;
-            self.marks = self.window(self.base);
+            at = self.base + 64;
         }
+        None
     }
 }
 
