@@ -19,6 +19,7 @@ pub mod palette;
 pub mod progress;
 pub mod report;
 pub mod secret;
+pub mod shell;
 pub mod syntax;
 pub mod text;
 pub mod threads;

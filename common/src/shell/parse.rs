@@ -1,0 +1,1039 @@
+//! The shell grammar, as far as a start script's environment file uses it: simple
+//! commands with assignments, quoting and expansions, `&&`/`||` lists, `if`, `case`,
+//! and the constructs read only to be set aside (functions, loops, subshells, brace
+//! groups, here-documents). Errors are the ones sh itself stops at: an unterminated
+//! quote or expansion, an `if` without `fi`, a `case` without `esac`.
+
+use crate::syntax::{Position, SyntaxError};
+
+/// One part of a word.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal bytes; `quoted` ones are not split, globbed or read as patterns.
+    Text { bytes: Vec<u8>, quoted: bool },
+    /// `$NAME`, `${NAME}`, `${NAME:-word}`...: `op` is the operator (`:-`, `-`, `:=`,
+    /// `=`, `:+`, `+`, `:?`, `?`) and its word.
+    Param {
+        name: String,
+        op: Option<(String, Word)>,
+        quoted: bool,
+    },
+    /// `${#NAME}`, `${NAME%pat}` and the other forms the model does not compute.
+    OtherParam { source: String, quoted: bool },
+    /// `$(...)`, `` `...` ``, `$((...))`: a value sh computes by running something.
+    Command { source: String, quoted: bool },
+}
+
+pub type Word = Vec<Part>;
+
+/// Where a command starts: 1-based line and column.
+pub type At = Position;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// Words of a simple command (assignments first), redirections left out.
+    Simple { words: Vec<(Word, At)>, at: At },
+    /// `a && b`, `a || b`: `rest` holds each operator (`true` for `&&`) and command.
+    List {
+        first: Box<Node>,
+        rest: Vec<(bool, Node)>,
+    },
+    If {
+        branches: Vec<(Vec<Node>, Vec<Node>)>,
+        otherwise: Option<Vec<Node>>,
+        at: At,
+    },
+    Case {
+        subject: Word,
+        arms: Vec<(Vec<Word>, Vec<Node>)>,
+        at: At,
+    },
+    /// A construct whose effect the model does not follow (a function definition, a
+    /// loop, a subshell, a pipeline, a background job): what it is, and the names it
+    /// may assign.
+    Opaque {
+        what: String,
+        assigns: Vec<String>,
+        at: At,
+    },
+}
+
+pub fn parse(text: &[u8]) -> Result<Vec<Node>, SyntaxError> {
+    let mut p = Parser {
+        text,
+        at: 0,
+        heredocs: Vec::new(),
+    };
+    let nodes = p.commands(&[])?;
+    if p.at < text.len() {
+        return Err(p.error(p.at, format!("unexpected `{}`", p.peek_word())));
+    }
+    Ok(nodes)
+}
+
+struct Parser<'t> {
+    text: &'t [u8],
+    at: usize,
+    /// Here-documents opened on the current line: where, the delimiter, and whether
+    /// leading tabs are stripped (`<<-`).
+    heredocs: Vec<(usize, String, bool)>,
+}
+
+const RESERVED_ENDS: [&str; 8] = ["then", "elif", "else", "fi", "esac", "do", "done", "}"];
+
+fn is_name(s: &[u8]) -> bool {
+    !s.is_empty()
+        && (s[0].is_ascii_alphabetic() || s[0] == b'_')
+        && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// The name of an assignment word (`NAME=...`), if it is one.
+pub fn assignment_name(word: &Word) -> Option<(String, Word)> {
+    let Some(Part::Text {
+        bytes,
+        quoted: false,
+    }) = word.first()
+    else {
+        return None;
+    };
+    let eq = bytes.iter().position(|&b| b == b'=')?;
+    if !is_name(&bytes[..eq]) {
+        return None;
+    }
+    let mut value = word.clone();
+    value[0] = Part::Text {
+        bytes: bytes[eq + 1..].to_vec(),
+        quoted: false,
+    };
+    Some((String::from_utf8_lossy(&bytes[..eq]).into_owned(), value))
+}
+
+/// A word's text when it is plain (no expansion), quotes taken off.
+pub fn literal(word: &Word) -> Option<String> {
+    let mut out = Vec::new();
+    for part in word {
+        match part {
+            Part::Text { bytes, .. } => out.extend_from_slice(bytes),
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+impl<'t> Parser<'t> {
+    fn position(&self, offset: usize) -> At {
+        Position::of_offset(self.text, offset.min(self.text.len()))
+    }
+
+    fn error(&self, offset: usize, message: impl Into<String>) -> SyntaxError {
+        SyntaxError::new(self.position(offset), message)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn peek_word(&self) -> String {
+        let rest = &self.text[self.at..];
+        let end = rest
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        String::from_utf8_lossy(&rest[..end.max(1).min(rest.len())]).into_owned()
+    }
+
+    /// Blanks, comments and `\`-newlines (not newlines).
+    fn skip_blanks(&mut self) {
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                b'\\' if self.text.get(self.at + 1) == Some(&b'\n') => self.at += 2,
+                b'#' => {
+                    while self.peek().is_some_and(|b| b != b'\n') {
+                        self.at += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Blanks, newlines and `;` between commands (and the here-documents the line
+    /// before opened).
+    fn skip_separators(&mut self) -> Result<(), SyntaxError> {
+        loop {
+            self.skip_blanks();
+            match self.peek() {
+                Some(b'\n') => {
+                    self.at += 1;
+                    self.skip_heredocs()?;
+                }
+                Some(b';') if self.text.get(self.at + 1) != Some(&b';') => self.at += 1,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// The reserved word at the cursor, if one starts a command here.
+    fn reserved(&self) -> Option<&'static str> {
+        let rest = &self.text[self.at..];
+        [
+            "if", "then", "elif", "else", "fi", "case", "esac", "for", "while", "until", "do",
+            "done", "{", "}", "!",
+        ]
+        .into_iter()
+        .find(|w| {
+            rest.starts_with(w.as_bytes())
+                && rest.get(w.len()).is_none_or(|b| {
+                    b.is_ascii_whitespace() || matches!(b, b';' | b'&' | b'|' | b')' | b'(')
+                })
+        })
+    }
+
+    /// Commands up to one of `ends` (not consumed) or the end of the text.
+    fn commands(&mut self, ends: &[&str]) -> Result<Vec<Node>, SyntaxError> {
+        let mut nodes = Vec::new();
+        loop {
+            self.skip_separators()?;
+            if self.at >= self.text.len() {
+                return Ok(nodes);
+            }
+            if let Some(word) = self.reserved() {
+                if ends.contains(&word) {
+                    return Ok(nodes);
+                }
+                if RESERVED_ENDS.contains(&word) {
+                    return Err(self.error(self.at, format!("unexpected `{word}`")));
+                }
+            }
+            if ends.contains(&";;") && self.text[self.at..].starts_with(b";;") {
+                return Ok(nodes);
+            }
+            if ends.contains(&")") && self.peek() == Some(b')') {
+                return Ok(nodes);
+            }
+            if ends.contains(&"esac-arm") && self.reserved() == Some("esac") {
+                return Ok(nodes);
+            }
+            nodes.push(self.and_or()?);
+        }
+    }
+
+    fn and_or(&mut self) -> Result<Node, SyntaxError> {
+        let first = self.pipeline()?;
+        let mut rest = Vec::new();
+        loop {
+            self.skip_blanks();
+            let and = if self.text[self.at..].starts_with(b"&&") {
+                true
+            } else if self.text[self.at..].starts_with(b"||") {
+                false
+            } else {
+                break;
+            };
+            self.at += 2;
+            self.skip_separators()?;
+            rest.push((and, self.pipeline()?));
+        }
+        self.skip_blanks();
+        if self.peek() == Some(b'&') {
+            // A background job runs in a subshell: nothing it assigns stays.
+            self.at += 1;
+            return Ok(Node::Opaque {
+                what: "a background job".into(),
+                assigns: Vec::new(),
+                at: node_at(&first),
+            });
+        }
+        Ok(if rest.is_empty() {
+            first
+        } else {
+            Node::List {
+                first: Box::new(first),
+                rest,
+            }
+        })
+    }
+
+    fn pipeline(&mut self) -> Result<Node, SyntaxError> {
+        self.skip_blanks();
+        let start = self.at;
+        let bang = self.reserved() == Some("!");
+        if bang {
+            self.at += 1;
+        }
+        let first = self.command()?;
+        let mut piped = false;
+        loop {
+            self.skip_blanks();
+            if self.peek() == Some(b'|') && self.text.get(self.at + 1) != Some(&b'|') {
+                self.at += 1;
+                self.skip_separators()?;
+                self.command()?;
+                piped = true;
+            } else {
+                break;
+            }
+        }
+        if piped || bang {
+            // Each part of a pipeline runs in a subshell (dash, bash without
+            // lastpipe); a negated command's assignments do stay, but its status is
+            // what decides, and the model leaves that unknown.
+            return Ok(Node::Opaque {
+                what: if piped {
+                    "a pipeline"
+                } else {
+                    "a negated command"
+                }
+                .into(),
+                assigns: if piped {
+                    Vec::new()
+                } else {
+                    assigns_of(&first)
+                },
+                at: self.position(start),
+            });
+        }
+        Ok(first)
+    }
+
+    fn command(&mut self) -> Result<Node, SyntaxError> {
+        self.skip_blanks();
+        let start = self.at;
+        match self.reserved() {
+            Some("if") => return self.if_clause(),
+            Some("case") => return self.case_clause(),
+            Some(kind @ ("for" | "while" | "until")) => {
+                self.at += kind.len();
+                let inner = self.skip_to_done(start)?;
+                return Ok(Node::Opaque {
+                    what: format!("a `{kind}` loop"),
+                    assigns: inner,
+                    at: self.position(start),
+                });
+            }
+            Some("{") => {
+                self.at += 1;
+                let body = self.commands(&["}"])?;
+                self.expect(&["}"], start, "`{` without its `}`")?;
+                return Ok(Node::Opaque {
+                    what: "a brace group".into(),
+                    assigns: body.iter().flat_map(assigns_of).collect(),
+                    at: self.position(start),
+                });
+            }
+            _ => {}
+        }
+        if self.peek() == Some(b'(') {
+            self.at += 1;
+            self.commands(&[")"])?;
+            if self.peek() != Some(b')') {
+                return Err(self.error(start, "`(` without its `)`"));
+            }
+            self.at += 1;
+            self.skip_redirections()?;
+            return Ok(Node::Opaque {
+                what: "a subshell".into(),
+                assigns: Vec::new(),
+                at: self.position(start),
+            });
+        }
+        let mut words: Vec<(Word, At)> = Vec::new();
+        loop {
+            self.skip_blanks();
+            if self.skip_redirection()? {
+                continue;
+            }
+            match self.peek() {
+                None | Some(b'\n' | b';' | b'&' | b'|' | b')') => break,
+                Some(b'(') if words.len() == 1 => {
+                    // NAME () compound: a function definition.
+                    let name = literal(&words[0].0).unwrap_or_default();
+                    self.at += 1;
+                    self.skip_blanks();
+                    if self.peek() != Some(b')') {
+                        return Err(
+                            self.error(self.at, "expected `)` after `(` in a function definition")
+                        );
+                    }
+                    self.at += 1;
+                    self.skip_separators()?;
+                    let body = self.command()?;
+                    return Ok(Node::Opaque {
+                        what: format!("the function `{name}`"),
+                        assigns: assigns_of(&body),
+                        at: self.position(start),
+                    });
+                }
+                Some(b'(') => return Err(self.error(self.at, "unexpected `(`")),
+                Some(_) => {
+                    let at = self.position(self.at);
+                    let word = self.word()?;
+                    words.push((word, at));
+                }
+            }
+        }
+        Ok(Node::Simple {
+            words,
+            at: self.position(start),
+        })
+    }
+
+    fn expect(
+        &mut self,
+        words: &[&str],
+        start: usize,
+        missing: &str,
+    ) -> Result<&'static str, SyntaxError> {
+        self.skip_separators()?;
+        match self.reserved() {
+            Some(w) if words.contains(&w) => {
+                self.at += w.len();
+                Ok(w)
+            }
+            _ => Err(self.error(start, missing.to_string())),
+        }
+    }
+
+    fn if_clause(&mut self) -> Result<Node, SyntaxError> {
+        let start = self.at;
+        self.at += 2;
+        let mut branches = Vec::new();
+        let mut otherwise = None;
+        loop {
+            let condition = self.commands(&["then"])?;
+            self.expect(&["then"], start, "`if` without `then`")?;
+            let body = self.commands(&["elif", "else", "fi"])?;
+            branches.push((condition, body));
+            match self.expect(&["elif", "else", "fi"], start, "`if` without its `fi`")? {
+                "elif" => continue,
+                "else" => {
+                    otherwise = Some(self.commands(&["fi"])?);
+                    self.expect(&["fi"], start, "`if` without its `fi`")?;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        self.skip_redirections()?;
+        Ok(Node::If {
+            branches,
+            otherwise,
+            at: self.position(start),
+        })
+    }
+
+    fn case_clause(&mut self) -> Result<Node, SyntaxError> {
+        let start = self.at;
+        self.at += 4;
+        self.skip_blanks();
+        let subject = self.word()?;
+        self.skip_separators()?;
+        if !(self.text[self.at..].starts_with(b"in")
+            && self
+                .text
+                .get(self.at + 2)
+                .is_none_or(|b| b.is_ascii_whitespace()))
+        {
+            return Err(self.error(start, "`case WORD` without `in`"));
+        }
+        self.at += 2;
+        let mut arms = Vec::new();
+        loop {
+            self.skip_separators()?;
+            if self.at >= self.text.len() {
+                return Err(self.error(start, "`case` without its `esac`"));
+            }
+            if self.reserved() == Some("esac") {
+                self.at += 4;
+                break;
+            }
+            if self.peek() == Some(b'(') {
+                self.at += 1;
+            }
+            let mut patterns = Vec::new();
+            loop {
+                self.skip_blanks();
+                if matches!(self.peek(), None | Some(b'\n' | b')' | b'|')) {
+                    return Err(self.error(self.at, "a `case` pattern is missing"));
+                }
+                patterns.push(self.word()?);
+                self.skip_blanks();
+                match self.peek() {
+                    Some(b'|') => self.at += 1,
+                    Some(b')') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(self.error(self.at, "a `case` pattern must end with `)`")),
+                }
+            }
+            let body = self.commands(&[";;", "esac-arm"])?;
+            arms.push((patterns, body));
+            self.skip_separators()?;
+            if self.text[self.at..].starts_with(b";;") {
+                self.at += 2;
+            } else if self.reserved() != Some("esac") {
+                return Err(self.error(start, "`case` without its `esac`"));
+            }
+        }
+        self.skip_redirections()?;
+        Ok(Node::Case {
+            subject,
+            arms,
+            at: self.position(start),
+        })
+    }
+
+    /// A loop's words up to its `done`: parsed for errors, its assignments noted.
+    fn skip_to_done(&mut self, start: usize) -> Result<Vec<String>, SyntaxError> {
+        // The loop header (`x in a b`, or a condition list) up to `do`.
+        let header = self.commands(&["do"])?;
+        self.expect(&["do"], start, "a loop without `do`")?;
+        let body = self.commands(&["done"])?;
+        self.expect(&["done"], start, "a loop without its `done`")?;
+        self.skip_redirections()?;
+        let mut names: Vec<String> = header.iter().chain(&body).flat_map(assigns_of).collect();
+        // `for NAME in ...`: the loop variable.
+        if let Some(Node::Simple { words, .. }) = header.first() {
+            if let Some(name) = words.first().and_then(|(w, _)| literal(w)) {
+                if is_name(name.as_bytes()) {
+                    names.push(name);
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn skip_redirections(&mut self) -> Result<(), SyntaxError> {
+        loop {
+            self.skip_blanks();
+            if !self.skip_redirection()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A redirection at the cursor (`>f`, `2>&1`, `<<EOF` with its document).
+    fn skip_redirection(&mut self) -> Result<bool, SyntaxError> {
+        let start = self.at;
+        let mut i = self.at;
+        while self.text.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let Some(&op) = self.text.get(i) else {
+            return Ok(false);
+        };
+        if op != b'<' && op != b'>' {
+            return Ok(false);
+        }
+        let heredoc = self.text[i..].starts_with(b"<<");
+        i += 1;
+        while matches!(self.text.get(i), Some(b'<' | b'>' | b'&' | b'|' | b'-')) {
+            i += 1;
+        }
+        self.at = i;
+        self.skip_blanks();
+        if matches!(self.peek(), None | Some(b'\n' | b';' | b'&' | b'|')) {
+            return Err(self.error(start, "a redirection without its target"));
+        }
+        let target = self.word()?;
+        if heredoc {
+            let strip_tabs = self.text[start..].windows(3).next() == Some(b"<<-");
+            let delimiter = target
+                .iter()
+                .map(|part| match part {
+                    Part::Text { bytes, .. } => String::from_utf8_lossy(bytes).into_owned(),
+                    Part::Param { name, .. } => format!("${name}"),
+                    Part::OtherParam { source, .. } | Part::Command { source, .. } => {
+                        source.clone()
+                    }
+                })
+                .collect();
+            self.heredocs.push((start, delimiter, strip_tabs));
+        }
+        Ok(true)
+    }
+
+    /// After the newline that ends a command line: the here-documents it opened,
+    /// each up to its delimiter line.
+    fn skip_heredocs(&mut self) -> Result<(), SyntaxError> {
+        for (start, delimiter, strip_tabs) in std::mem::take(&mut self.heredocs) {
+            loop {
+                if self.at >= self.text.len() {
+                    return Err(self.error(
+                        start,
+                        format!("here-document without its `{delimiter}` line"),
+                    ));
+                }
+                let end = self.text[self.at..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(self.text.len(), |n| self.at + n);
+                let mut line = &self.text[self.at..end];
+                while strip_tabs && line.first() == Some(&b'\t') {
+                    line = &line[1..];
+                }
+                self.at = (end + 1).min(self.text.len());
+                if line == delimiter.as_bytes() {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One word: quotes, escapes and expansions.
+    fn word(&mut self) -> Result<Word, SyntaxError> {
+        let mut parts = Vec::new();
+        let mut text = Vec::new();
+        let flush = |text: &mut Vec<u8>, parts: &mut Word, quoted: bool| {
+            if !text.is_empty() {
+                parts.push(Part::Text {
+                    bytes: std::mem::take(text),
+                    quoted,
+                });
+            }
+        };
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
+                    break
+                }
+                b'\\' => {
+                    self.at += 1;
+                    match self.peek() {
+                        Some(b'\n') => self.at += 1,
+                        Some(c) => {
+                            flush(&mut text, &mut parts, false);
+                            parts.push(Part::Text {
+                                bytes: vec![c],
+                                quoted: true,
+                            });
+                            self.at += 1;
+                        }
+                        None => {}
+                    }
+                }
+                b'\'' => {
+                    flush(&mut text, &mut parts, false);
+                    let start = self.at;
+                    self.at += 1;
+                    let Some(end) = self.text[self.at..].iter().position(|&b| b == b'\'') else {
+                        return Err(
+                            self.error(start, "unterminated single quote: add the closing `'`")
+                        );
+                    };
+                    parts.push(Part::Text {
+                        bytes: self.text[self.at..self.at + end].to_vec(),
+                        quoted: true,
+                    });
+                    self.at += end + 1;
+                }
+                b'"' => {
+                    flush(&mut text, &mut parts, false);
+                    self.double_quoted(&mut parts)?;
+                }
+                b'$' | b'`' => {
+                    if let Some(part) = self.expansion(false)? {
+                        flush(&mut text, &mut parts, false);
+                        parts.push(part);
+                    } else {
+                        text.push(b'$');
+                        self.at += 1;
+                    }
+                }
+                _ => {
+                    text.push(b);
+                    self.at += 1;
+                }
+            }
+        }
+        flush(&mut text, &mut parts, false);
+        if parts.is_empty() {
+            parts.push(Part::Text {
+                bytes: Vec::new(),
+                quoted: true,
+            });
+        }
+        Ok(parts)
+    }
+
+    fn double_quoted(&mut self, parts: &mut Word) -> Result<(), SyntaxError> {
+        let start = self.at;
+        self.at += 1;
+        let mut text = Vec::new();
+        // An empty "" is a word of its own.
+        parts.push(Part::Text {
+            bytes: Vec::new(),
+            quoted: true,
+        });
+        loop {
+            let Some(b) = self.peek() else {
+                return Err(self.error(start, "unterminated double quote: add the closing `\"`"));
+            };
+            match b {
+                b'"' => {
+                    self.at += 1;
+                    break;
+                }
+                b'\\' => {
+                    let next = self.text.get(self.at + 1).copied();
+                    match next {
+                        Some(b'\n') => self.at += 2,
+                        Some(c @ (b'$' | b'`' | b'"' | b'\\')) => {
+                            text.push(c);
+                            self.at += 2;
+                        }
+                        _ => {
+                            text.push(b'\\');
+                            self.at += 1;
+                        }
+                    }
+                }
+                b'$' | b'`' => {
+                    if let Some(part) = self.expansion(true)? {
+                        if !text.is_empty() {
+                            parts.push(Part::Text {
+                                bytes: std::mem::take(&mut text),
+                                quoted: true,
+                            });
+                        }
+                        parts.push(part);
+                    } else {
+                        text.push(b'$');
+                        self.at += 1;
+                    }
+                }
+                _ => {
+                    text.push(b);
+                    self.at += 1;
+                }
+            }
+        }
+        if !text.is_empty() {
+            parts.push(Part::Text {
+                bytes: text,
+                quoted: true,
+            });
+        }
+        Ok(())
+    }
+
+    /// An expansion at `$` or `` ` ``, or `None` for a `$` that is literal.
+    fn expansion(&mut self, quoted: bool) -> Result<Option<Part>, SyntaxError> {
+        let start = self.at;
+        if self.peek() == Some(b'`') {
+            let mut i = self.at + 1;
+            loop {
+                match self.text.get(i) {
+                    None => {
+                        return Err(self.error(
+                            start,
+                            "unterminated command substitution: add the closing backquote",
+                        ))
+                    }
+                    Some(b'\\') => i += 2,
+                    Some(b'`') => break,
+                    Some(_) => i += 1,
+                }
+            }
+            self.at = i + 1;
+            return Ok(Some(Part::Command {
+                source: String::from_utf8_lossy(&self.text[start..self.at]).into_owned(),
+                quoted,
+            }));
+        }
+        let rest = &self.text[self.at + 1..];
+        match rest.first() {
+            Some(b'(') => {
+                let end = self.balanced(self.at + 1, b'(', b')')?;
+                self.at = end;
+                Ok(Some(Part::Command {
+                    source: String::from_utf8_lossy(&self.text[start..end]).into_owned(),
+                    quoted,
+                }))
+            }
+            Some(b'{') => {
+                let end = self.balanced(self.at + 1, b'{', b'}')?;
+                let inner = &self.text[start + 2..end - 1];
+                self.at = end;
+                let source = String::from_utf8_lossy(&self.text[start..end]).into_owned();
+                let name_len = inner
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                    .unwrap_or(inner.len());
+                let name = &inner[..name_len];
+                let special = name_len == 0
+                    && matches!(
+                        inner.first(),
+                        Some(b'@' | b'*' | b'#' | b'?' | b'$' | b'!' | b'-')
+                    );
+                if name.is_empty() && !special {
+                    return if inner.is_empty() {
+                        Err(self.error(start, "bad substitution: `${}` names no variable"))
+                    } else {
+                        Ok(Some(Part::OtherParam { source, quoted }))
+                    };
+                }
+                if special || !(is_name(name) || name.iter().all(u8::is_ascii_digit)) {
+                    return Ok(Some(Part::OtherParam { source, quoted }));
+                }
+                let after = &inner[name_len..];
+                let name = String::from_utf8_lossy(name).into_owned();
+                if after.is_empty() {
+                    return Ok(Some(Part::Param {
+                        name,
+                        op: None,
+                        quoted,
+                    }));
+                }
+                let op_len = if after.first() == Some(&b':') { 2 } else { 1 };
+                let op = &after[..op_len.min(after.len())];
+                let op_char = *op.last().unwrap_or(&b'x');
+                if !matches!(op_char, b'-' | b'=' | b'+' | b'?') || (op_len == 2 && op.len() < 2) {
+                    return Ok(Some(Part::OtherParam { source, quoted }));
+                }
+                // The operator's word, read as a word inside the same quoting.
+                let word_start = start + 2 + name_len + op_len;
+                let mut sub = Parser {
+                    text: &self.text[..end - 1],
+                    at: word_start,
+                    heredocs: Vec::new(),
+                };
+                let word = if quoted {
+                    sub.quoted_word()?
+                } else {
+                    sub.operand_word()?
+                };
+                Ok(Some(Part::Param {
+                    name,
+                    op: Some((String::from_utf8_lossy(op).into_owned(), word)),
+                    quoted,
+                }))
+            }
+            Some(&c) if c.is_ascii_alphabetic() || c == b'_' => {
+                let len = rest
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                    .unwrap_or(rest.len());
+                self.at += 1 + len;
+                Ok(Some(Part::Param {
+                    name: String::from_utf8_lossy(&rest[..len]).into_owned(),
+                    op: None,
+                    quoted,
+                }))
+            }
+            Some(&c) if c.is_ascii_digit() => {
+                self.at += 2;
+                Ok(Some(Part::Param {
+                    name: (c as char).to_string(),
+                    op: None,
+                    quoted,
+                }))
+            }
+            Some(b'@' | b'*' | b'#' | b'?' | b'$' | b'!' | b'-') => {
+                self.at += 2;
+                Ok(Some(Part::OtherParam {
+                    source: String::from_utf8_lossy(&self.text[start..self.at]).into_owned(),
+                    quoted,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The end (one past the closer) of a `$(...)`/`${...}` opened at `open`,
+    /// skipping quotes and nested pairs.
+    fn balanced(&self, open: usize, opener: u8, closer: u8) -> Result<usize, SyntaxError> {
+        let mut depth = 0usize;
+        let mut i = open;
+        let what = if opener == b'(' { "`$(`" } else { "`${`" };
+        let fail = || {
+            self.error(
+                open - 1,
+                format!("unterminated {what}: add the closing `{}`", closer as char),
+            )
+        };
+        while let Some(&b) = self.text.get(i) {
+            match b {
+                b'\\' => i += 1,
+                b'\'' if opener == b'(' || depth > 0 => {
+                    let end = self.text[i + 1..]
+                        .iter()
+                        .position(|&c| c == b'\'')
+                        .ok_or_else(fail)?;
+                    i += end + 1;
+                }
+                b'"' => {
+                    let mut j = i + 1;
+                    loop {
+                        match self.text.get(j) {
+                            None => return Err(fail()),
+                            Some(b'\\') => j += 2,
+                            Some(b'"') => break,
+                            Some(_) => j += 1,
+                        }
+                    }
+                    i = j;
+                }
+                _ if b == opener => depth += 1,
+                _ if b == closer => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(i + 1);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Err(fail())
+    }
+
+    /// The rest of the text as the word of a `${NAME:-word}` outside double quotes.
+    fn operand_word(&mut self) -> Result<Word, SyntaxError> {
+        let mut parts = Vec::new();
+        while self.at < self.text.len() {
+            let before = self.at;
+            let mut word = self.word()?;
+            if let [Part::Text {
+                bytes,
+                quoted: true,
+            }] = word.as_slice()
+            {
+                if bytes.is_empty() && self.at == before {
+                    word.clear();
+                }
+            }
+            parts.extend(word);
+            if self.at == before {
+                // A blank or operator byte inside braces is literal there.
+                parts.push(Part::Text {
+                    bytes: vec![self.text[self.at]],
+                    quoted: false,
+                });
+                self.at += 1;
+            }
+        }
+        Ok(parts)
+    }
+
+    /// The rest of the text as the word of a `${NAME:-word}` inside double quotes.
+    fn quoted_word(&mut self) -> Result<Word, SyntaxError> {
+        let mut parts = Vec::new();
+        let mut text = Vec::new();
+        while let Some(b) = self.peek() {
+            match b {
+                b'\\'
+                    if matches!(
+                        self.text.get(self.at + 1),
+                        Some(b'$' | b'`' | b'"' | b'\\' | b'}')
+                    ) =>
+                {
+                    text.push(self.text[self.at + 1]);
+                    self.at += 2;
+                }
+                b'"' => {
+                    // "${X:-"a b"}": the inner quotes are quoting too.
+                    if !text.is_empty() {
+                        parts.push(Part::Text {
+                            bytes: std::mem::take(&mut text),
+                            quoted: true,
+                        });
+                    }
+                    self.double_quoted(&mut parts)?;
+                }
+                b'\'' => {
+                    text.push(b);
+                    self.at += 1;
+                }
+                b'$' | b'`' => match self.expansion(true)? {
+                    Some(part) => {
+                        if !text.is_empty() {
+                            parts.push(Part::Text {
+                                bytes: std::mem::take(&mut text),
+                                quoted: true,
+                            });
+                        }
+                        parts.push(part);
+                    }
+                    None => {
+                        text.push(b);
+                        self.at += 1;
+                    }
+                },
+                _ => {
+                    text.push(b);
+                    self.at += 1;
+                }
+            }
+        }
+        if !text.is_empty() {
+            parts.push(Part::Text {
+                bytes: text,
+                quoted: true,
+            });
+        }
+        Ok(parts)
+    }
+}
+
+fn node_at(node: &Node) -> At {
+    match node {
+        Node::Simple { at, .. }
+        | Node::If { at, .. }
+        | Node::Case { at, .. }
+        | Node::Opaque { at, .. } => *at,
+        Node::List { first, .. } => node_at(first),
+    }
+}
+
+/// Every name a command may assign (for constructs whose effect is unknown).
+pub fn assigns_of(node: &Node) -> Vec<String> {
+    match node {
+        Node::Simple { words, .. } => {
+            let mut names = Vec::new();
+            let command = words.iter().find(|(w, _)| assignment_name(w).is_none());
+            let declares = command.and_then(|(w, _)| literal(w)).is_some_and(|c| {
+                matches!(
+                    c.as_str(),
+                    "export" | "readonly" | "local" | "read" | "unset"
+                )
+            });
+            for (word, _) in words {
+                if let Some((name, _)) = assignment_name(word) {
+                    names.push(name);
+                } else if declares {
+                    if let Some(name) = literal(word) {
+                        if is_name(name.as_bytes()) {
+                            names.push(name);
+                        }
+                    }
+                }
+            }
+            names
+        }
+        Node::List { first, rest } => {
+            let mut names = assigns_of(first);
+            names.extend(rest.iter().flat_map(|(_, n)| assigns_of(n)));
+            names
+        }
+        Node::If {
+            branches,
+            otherwise,
+            ..
+        } => branches
+            .iter()
+            .flat_map(|(c, b)| c.iter().chain(b))
+            .chain(otherwise.iter().flatten())
+            .flat_map(assigns_of)
+            .collect(),
+        Node::Case { arms, .. } => arms
+            .iter()
+            .flat_map(|(_, b)| b)
+            .flat_map(assigns_of)
+            .collect(),
+        Node::Opaque { assigns, .. } => assigns.clone(),
+    }
+}
