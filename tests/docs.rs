@@ -120,6 +120,31 @@ fn the_vmargs_file_example_renders_and_checks() {
 }
 
 #[test]
+fn the_vmargs_boot_example_is_what_boot_prints_for_a_mix_release() {
+    let documented: Value = serde_json::from_str(&example("vmargs.boot")).unwrap();
+    let Some(root) = relkit_tests::mix_release() else {
+        return;
+    };
+    let out = relkit_tests::tool("vmargs")
+        .args(["boot", "--json"])
+        .args([
+            "--env=RELEASE_COOKIE=dev-only-cookie",
+            "--env=RELEASE_NODE=billing@10.0.0.5",
+            "--env=RELEASE_DISTRIBUTION=name",
+        ])
+        .arg(root)
+        .output()
+        .unwrap();
+    relkit_tests::assert_ok(&out, "vmargs boot");
+    // The release is built in a temporary directory; the example names it /srv/billing.
+    let real_root = std::fs::canonicalize(root).unwrap();
+    let text = String::from_utf8_lossy(&out.stdout)
+        .replace(&real_root.display().to_string(), "/srv/billing");
+    let ours: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(ours, documented);
+}
+
+#[test]
 fn the_vmargs_diff_example_is_what_diff_prints() {
     let documented: Value = serde_json::from_str(&example("vmargs.diff")).unwrap();
     let dir = relkit_tests::temp_project(&[

@@ -421,6 +421,47 @@ pub fn curl_get(
     (status, headers)
 }
 
+/// A release `mix release` built from a tiny project (`billing` 0.1.0, ERTS
+/// included, default env.sh, vm.args and cookie), once per test binary; `None`
+/// (skipped, loudly) without mix.
+pub fn mix_release() -> Option<&'static PathBuf> {
+    static BUILT: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let mix = require_peer("mix")?;
+            let dir = tempfile::tempdir().unwrap();
+            let project = dir.path().join("billing");
+            std::fs::create_dir_all(project.join("lib")).unwrap();
+            std::fs::write(
+                project.join("mix.exs"),
+                r#"defmodule Billing.MixProject do
+  use Mix.Project
+  def project, do: [app: :billing, version: "0.1.0", deps: [], releases: [billing: []]]
+  def application, do: [extra_applications: [:logger]]
+end
+"#,
+            )
+            .unwrap();
+            std::fs::write(
+                project.join("lib/billing.ex"),
+                "defmodule Billing do\nend\n",
+            )
+            .unwrap();
+            let out = std::process::Command::new(mix)
+                .args(["release", "--overwrite", "--quiet"])
+                .current_dir(&project)
+                .env("MIX_ENV", "prod")
+                .env("MIX_HOME", dir.path().join("mix_home"))
+                .output()
+                .unwrap();
+            assert_ok(&out, "mix release");
+            let root = project.join("_build/prod/rel/billing");
+            Some((dir, root))
+        })
+        .as_ref()
+        .map(|(_, root)| root)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,6 +95,28 @@ enum Verb {
     },
     /// Show what erl would do differently with two files; exit 1 when it would.
     Diff { a: PathBuf, b: PathBuf },
+    /// Print what a release's node boots as: the start script and env.sh followed
+    /// as sh runs them, the words it execs, and the node, cookie and distribution erl
+    /// then uses (a vmargs.boot document with --json).
+    Boot {
+        /// An assembled release directory (Mix layout: bin/NAME, releases/VSN/env.sh).
+        target: PathBuf,
+        /// The start script's command.
+        #[arg(long, value_name = "COMMAND", default_value = "start")]
+        command: String,
+        /// The expression `eval` and `rpc` take (without it, an unknown word).
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        expr: Option<String>,
+        /// A variable of the environment the script starts in (repeatable; after
+        /// --env-from-process, these win).
+        #[arg(long, value_name = "NAME=VALUE")]
+        env: Vec<String>,
+        /// Start from this process's environment (as when run on the host itself).
+        #[arg(long)]
+        env_from_process: bool,
+        #[command(flatten)]
+        findings: FindingArgs,
+    },
 }
 
 /// The whole command: parse the arguments, run, and exit as relkit tools do.
@@ -111,6 +133,32 @@ pub fn main() -> ExitCode {
             } => check(&cli.common, findings, inputs, target, otp),
             Verb::Render { .. } => render_cmd(&cli),
             Verb::Diff { ref a, ref b } => diff(&cli.common, a, b),
+            Verb::Boot {
+                ref target,
+                ref command,
+                ref expr,
+                ref env,
+                env_from_process,
+                ref findings,
+            } => {
+                let mut vars: Vec<(String, String)> = if env_from_process {
+                    std::env::vars().collect()
+                } else {
+                    Vec::new()
+                };
+                for pair in env {
+                    let (name, value) = split_pair("env", pair)?;
+                    vars.retain(|(n, _)| *n != name);
+                    vars.push((name, value));
+                }
+                let request = crate::boot::Request {
+                    command: command.clone(),
+                    expr: expr.clone(),
+                    env: vars,
+                    show_secrets: cli.common.show_secrets,
+                };
+                boot(&cli.common, findings, target, &request)
+            }
         }
     })
 }
@@ -466,6 +514,54 @@ fn diff(common: &CommonArgs, a: &Path, b: &Path) -> Result<Status> {
         out.flush().context("writing output")?;
     }
     Ok(Status::problems_if(!d.same))
+}
+
+fn boot(
+    common: &CommonArgs,
+    finding_args: &FindingArgs,
+    target: &Path,
+    request: &crate::boot::Request,
+) -> Result<Status> {
+    let mut doc = crate::boot::boot(target, request)?;
+    let mut secrets = Secrets::new(common.show_secrets);
+    if let Some(crate::boot::doc::CookieInfo {
+        value: Some(crate::boot::doc::BootWord::Str(cookie)),
+        ..
+    }) = &doc.cookie
+    {
+        secrets.add_value(cookie);
+    }
+    let reporter = Reporter::new(TOOL, common, finding_args, &secrets)?;
+    doc.findings = reporter.select(std::mem::take(&mut doc.findings));
+    let errors = doc
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let summary = format!(
+        "{TOOL}: boot of {} `{}`: {}",
+        doc.release.name,
+        doc.command,
+        relkit_common::finding::tally(&doc.findings)
+    );
+    if common.quiet {
+        return Ok(Status::problems_if(errors > 0));
+    }
+    let mut out = std::io::stdout().lock();
+    match reporter.format {
+        relkit_common::Format::Json => {
+            json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
+        }
+        relkit_common::Format::Human => {
+            out.write_all(doc.human().as_bytes())
+                .context("writing output")?;
+            out.flush().context("writing output")?;
+            reporter.write(&doc.findings, |_| None, &summary)?;
+        }
+        _ => reporter.write(&doc.findings, |_| None, &summary)?,
+    }
+    out.flush().context("writing output")?;
+    Ok(Status::problems_if(errors > 0))
 }
 
 /// The clap definition of the command line, for man pages and shell completions.

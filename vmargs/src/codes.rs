@@ -51,6 +51,14 @@ pub const CODE_DIST_PORT_RANGE: &str = "dist-port-range";
 pub const CODE_APP_PARAM_ODD: &str = "app-param-odd";
 pub const CODE_APP_PARAM_NOT_TERM: &str = "app-param-not-term";
 pub const CODE_MISSING_VM_ARGS_FILE: &str = "missing-vm-args-file";
+// `vmargs boot`: the whole start, env.sh and the start script included.
+pub const CODE_START_SCRIPT_STOPS: &str = "start-script-stops";
+pub const CODE_COOKIE_SET_TWICE: &str = "cookie-set-twice";
+pub const CODE_NAME_OVERRIDDEN: &str = "name-overridden";
+pub const CODE_COOKIE_LINE_END: &str = "cookie-line-end";
+pub const CODE_NODE_NEEDS_LONG_NAMES: &str = "node-needs-long-names";
+pub const CODE_UNEXPORTED_ERL_OPTIONS: &str = "unexported-erl-options";
+pub const CODE_DIST_PORTS_FOR_EVERY_COMMAND: &str = "dist-ports-for-every-command";
 
 /// A finding of this tool; the caller places it (file, line, column) and adds a hint.
 pub fn finding(

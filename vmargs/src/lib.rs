@@ -9,6 +9,7 @@
 //! and every finding code; [`cli`] is the command line; [`invariants`] holds what the
 //! fuzz target checks.
 
+pub mod boot;
 pub mod check;
 pub mod cli;
 pub mod codes;

@@ -4,7 +4,8 @@
 //! compute by running something (`$(...)`, a function, `. file`) is an unknown that
 //! says what it depends on; it is never guessed.
 
-use super::parse::{assignment_name, assigns_of, literal, At, Node, Part, Word};
+use super::glob::glob_match;
+use super::parse::{assignment_name, assigns_of, literal, At, Node, Word};
 use std::collections::BTreeMap;
 
 /// A variable's value: its text, and when part of it is unknown, what it depends on
@@ -39,7 +40,7 @@ impl Value {
         self.is_known().then_some(self.text.as_str())
     }
 
-    fn push(&mut self, other: Value) {
+    pub(super) fn push(&mut self, other: Value) {
         self.text.push_str(&other.text);
         for why in other.unknown {
             if !self.unknown.contains(&why) {
@@ -85,8 +86,13 @@ pub struct Shell {
     /// Functions defined so far and the names each may assign.
     functions: BTreeMap<String, Vec<String>>,
     pub notes: Vec<Note>,
-    /// The script stopped (`exit`) at this line.
+    /// The script stopped (`exit`, or a failure under `set -e`) at this line.
     pub exited: Option<usize>,
+    /// `set -e` is on (the start scripts that source env.sh set it).
+    pub errexit: bool,
+    /// The status of the last command run at the top level (`None`: not known),
+    /// which `. FILE` returns.
+    pub status: Option<bool>,
 }
 
 /// A command's exit status, when the model knows it.
@@ -158,32 +164,65 @@ impl Shell {
             if self.exited.is_some() {
                 return;
             }
-            self.node(node);
+            let status = match node {
+                Node::List { first, rest } => {
+                    let (status, last_ran) = self.list(first, rest);
+                    // set -e: a failing AND-OR list stops the shell only when its
+                    // last command ran and failed.
+                    self.status = status;
+                    if last_ran {
+                        status
+                    } else {
+                        None
+                    }
+                }
+                _ => {
+                    let status = self.node(node);
+                    self.status = status;
+                    status
+                }
+            };
+            if self.errexit && status == Some(false) {
+                let line = node_line(node);
+                self.notes.push(Note {
+                    line,
+                    what: "this command fails, and set -e stops the script here".into(),
+                });
+                self.exited = Some(line);
+            }
         }
+    }
+
+    /// An AND-OR list: its status and whether its last command ran.
+    fn list(&mut self, first: &Node, rest: &[(bool, Node)]) -> (Status, bool) {
+        let mut status = self.node(first);
+        let mut last_ran = rest.is_empty();
+        for (i, (and, next)) in rest.iter().enumerate() {
+            let last = i + 1 == rest.len();
+            match status {
+                Some(s) if s == *and => {
+                    status = self.node(next);
+                    last_ran = last;
+                }
+                Some(_) => last_ran = false,
+                None => {
+                    let mut ran = self.clone();
+                    ran.node(next);
+                    let line = node_line(next);
+                    let op = if *and { "&&" } else { "||" };
+                    self.merge(ran, &format!("the command before `{op}` at line {line}"));
+                    status = None;
+                    last_ran = false;
+                }
+            }
+        }
+        (status, last_ran)
     }
 
     fn node(&mut self, node: &Node) -> Status {
         match node {
             Node::Simple { words, at } => self.simple(words, *at),
-            Node::List { first, rest } => {
-                let mut status = self.node(first);
-                for (and, next) in rest {
-                    match status {
-                        Some(s) if s == *and => status = self.node(next),
-                        Some(_) => {}
-                        None => {
-                            let mut ran = self.clone();
-                            let after = ran.node(next);
-                            let line = node_line(next);
-                            let op = if *and { "&&" } else { "||" };
-                            self.merge(ran, &format!("the command before `{op}` at line {line}"));
-                            let _ = after;
-                            status = None;
-                        }
-                    }
-                }
-                status
-            }
+            Node::List { first, rest } => self.list(first, rest).0,
             Node::If {
                 branches,
                 otherwise,
@@ -453,95 +492,6 @@ impl Shell {
             }
         }
     }
-
-    /// A word's value, without field splitting (as in an assignment).
-    pub fn expand(&mut self, word: &Word) -> Value {
-        let mut out = Value::known("");
-        for part in word {
-            out.push(self.expand_part(part));
-        }
-        out
-    }
-
-    fn expand_part(&mut self, part: &Part) -> Value {
-        match part {
-            Part::Text { bytes, .. } => Value::known(String::from_utf8_lossy(bytes)),
-            Part::OtherParam { source, .. } => {
-                Value::unknown(source.clone(), format!("{source} is not computed"))
-            }
-            Part::Command { source, .. } => {
-                Value::unknown(source.clone(), format!("the output of {source}"))
-            }
-            Part::Param { name, op, .. } => {
-                let current = self.get(name);
-                let Some((op, word)) = op else {
-                    return current.unwrap_or_else(|| Value::known(""));
-                };
-                let colon = op.starts_with(':');
-                let kind = op.chars().last().unwrap_or('-');
-                let source = || format!("${{{name}{op}...}}");
-                // Whether the parameter counts as set for the operator.
-                let set = match &current {
-                    None => Some(false),
-                    Some(_) if !colon => Some(true),
-                    Some(v) => v.as_known().map(|text| !text.is_empty()),
-                };
-                match (kind, set) {
-                    ('-', Some(true)) | ('=', Some(true)) | ('?', Some(true)) => {
-                        current.unwrap_or_else(|| Value::known(""))
-                    }
-                    ('-', Some(false)) => self.expand(word),
-                    ('=', Some(false)) => {
-                        let value = self.expand(word);
-                        self.set(name, value.clone(), 0);
-                        value
-                    }
-                    ('+', Some(true)) => self.expand(word),
-                    ('+', Some(false)) => Value::known(""),
-                    ('?', Some(false)) => {
-                        self.exited = Some(0);
-                        Value::known("")
-                    }
-                    _ => {
-                        let mut value = Value::unknown(
-                            source(),
-                            format!("whether {name} is set and not empty"),
-                        );
-                        if let Some(current) = current {
-                            for u in current.unknown {
-                                if !value.unknown.contains(&u) {
-                                    value.unknown.push(u);
-                                }
-                            }
-                        }
-                        value
-                    }
-                }
-            }
-        }
-    }
-
-    /// A `case` pattern as glob tokens: quoted parts match literally.
-    fn pattern(&mut self, word: &Word) -> Option<Vec<Glob>> {
-        let mut tokens = Vec::new();
-        for part in word {
-            let (text, quoted) = match part {
-                Part::Text { bytes, quoted } => (bytes.clone(), *quoted),
-                Part::Param { quoted, .. }
-                | Part::OtherParam { quoted, .. }
-                | Part::Command { quoted, .. } => {
-                    let value = self.expand_part(part);
-                    (value.as_known()?.as_bytes().to_vec(), *quoted)
-                }
-            };
-            if quoted {
-                tokens.extend(text.into_iter().map(Glob::Byte));
-            } else {
-                tokens.extend(glob_tokens(&text));
-            }
-        }
-        Some(tokens)
-    }
 }
 
 fn node_line(node: &Node) -> usize {
@@ -572,93 +522,6 @@ fn test(values: &[Value]) -> Status {
         [a, "!=", b] => Some(a != b),
         _ => None,
     }
-}
-
-/// A token of a glob pattern.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Glob {
-    Byte(u8),
-    Any,
-    One,
-    /// `[...]`: the bytes (ranges spelled out) and whether it is negated.
-    Class(Vec<u8>, bool),
-}
-
-fn glob_tokens(text: &[u8]) -> Vec<Glob> {
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'*' => tokens.push(Glob::Any),
-            b'?' => tokens.push(Glob::One),
-            b'[' => {
-                let mut j = i + 1;
-                let negated = matches!(text.get(j), Some(b'!' | b'^'));
-                if negated {
-                    j += 1;
-                }
-                let body_start = j;
-                if text.get(j) == Some(&b']') {
-                    j += 1;
-                }
-                while j < text.len() && text[j] != b']' {
-                    j += 1;
-                }
-                if j >= text.len() {
-                    tokens.push(Glob::Byte(b'['));
-                } else {
-                    let body = &text[body_start..j];
-                    let mut set = Vec::new();
-                    let mut k = 0;
-                    while k < body.len() {
-                        if k + 2 < body.len() && body[k + 1] == b'-' {
-                            set.extend(body[k]..=body[k + 2]);
-                            k += 3;
-                        } else {
-                            set.push(body[k]);
-                            k += 1;
-                        }
-                    }
-                    tokens.push(Glob::Class(set, negated));
-                    i = j;
-                }
-            }
-            b => tokens.push(Glob::Byte(b)),
-        }
-        i += 1;
-    }
-    tokens
-}
-
-/// Whether `text` matches the whole pattern (as `case` matches).
-pub fn glob_match(pattern: &[Glob], text: &[u8]) -> bool {
-    // Iterative matching with one backtrack point for the last `*`.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        let step = match pattern.get(p) {
-            Some(Glob::Any) => {
-                star = Some((p, t));
-                p += 1;
-                continue;
-            }
-            Some(Glob::One) => true,
-            Some(Glob::Byte(b)) => *b == text[t],
-            Some(Glob::Class(set, negated)) => set.contains(&text[t]) != *negated,
-            None => false,
-        };
-        if step {
-            p += 1;
-            t += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|g| *g == Glob::Any)
 }
 
 /// Every name `nodes` may assign (for callers that set a region aside).

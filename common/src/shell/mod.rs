@@ -8,9 +8,14 @@
 //! function, `. FILE`, `eval`), leaves an unknown that names what it depends on.
 
 mod eval;
+mod expand;
+mod glob;
 mod parse;
+mod redirect;
+mod word;
 
-pub use eval::{glob_match, names_assigned, Glob, Note, Origin, Shell, Value, Var};
+pub use eval::{names_assigned, Note, Origin, Shell, Value, Var};
+pub use glob::{glob_match, Glob};
 pub use parse::{assignment_name, literal, parse, Node, Part, Word};
 
 use crate::syntax::SyntaxError;

@@ -1,0 +1,145 @@
+//! Findings about a whole boot (docs/codes.md): the mistakes that only show once
+//! env.sh, the start script and vm.args have all spoken.
+
+use super::doc::BootDoc;
+use super::erl::Erl;
+use super::mix::{SetBy, Started};
+use crate::codes::*;
+use relkit_common::{Finding, Severity};
+
+pub fn of(started: &Started, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let env_sh = started.env_sh.display().to_string();
+    let shell = &started.shell;
+    let var = |name: &str| shell.vars.get(name);
+    let at_line = |f: Finding, name: &str| match started.set_by.iter().find(|(n, _)| n == name) {
+        Some((_, SetBy::EnvSh(line))) => f.in_file(env_sh.clone()).at(*line as u32, 1, 1),
+        _ => f,
+    };
+    for stop in &started.stops {
+        found.push(
+            finding(Severity::Error, CODE_START_SCRIPT_STOPS, stop.clone())
+                .with_hint("restore releases/COOKIE from the build, or set RELEASE_COOKIE in the service's environment"),
+        );
+    }
+    // Two -setcookie: erl ignores both.
+    if let Some(erl) = erl {
+        let uses: Vec<_> = erl.model.uses("setcookie").collect();
+        if uses.len() > 1 {
+            let in_file = uses.iter().flat_map(|u| u.flag.origin).find(|o| o.file > 0);
+            let mut f = finding(
+                Severity::Error,
+                CODE_COOKIE_SET_TWICE,
+                "the start script passes -setcookie and vm.args sets another: erl then ignores both and uses ~/.erlang.cookie, which differs between hosts",
+            )
+            .with_hint("remove -setcookie from vm.args; set the cookie with RELEASE_COOKIE or releases/COOKIE");
+            if let Some(o) = in_file {
+                let place = erl.parsed.place(o);
+                f = f
+                    .in_file(
+                        erl.parsed.expansion.files[o.file]
+                            .name
+                            .display()
+                            .to_string(),
+                    )
+                    .at(place.line, place.column, place.end_column);
+            }
+            found.push(f);
+        }
+        let names: Vec<_> = erl.model.node_names().collect();
+        if names.len() > 1 {
+            if let Some(o) = names
+                .iter()
+                .flat_map(|u| u.flag.origin)
+                .find(|o| o.file > 0)
+            {
+                let place = erl.parsed.place(o);
+                let used = doc
+                    .node
+                    .as_ref()
+                    .map(|n| format!("-{} {}", n.distribution, n.name))
+                    .unwrap_or_default();
+                found.push(
+                    finding(
+                        Severity::Warning,
+                        CODE_NAME_OVERRIDDEN,
+                        format!("vm.args sets a node name, but the start script passes its own: the node boots as {used}"),
+                    )
+                    .in_file(erl.parsed.expansion.files[o.file].name.display().to_string())
+                    .at(place.line, place.column, place.end_column)
+                    .with_hint("set the name with RELEASE_NODE (and RELEASE_DISTRIBUTION) in env.sh, not in vm.args"),
+                );
+            }
+        }
+    }
+    // A cookie ending in a carriage return: written by hand on Windows.
+    if let Some(cookie) = var("RELEASE_COOKIE").and_then(|v| v.value.as_known().map(str::to_string))
+    {
+        if cookie.ends_with('\r') || cookie.contains(['\n', '\r']) {
+            let f = finding(
+                Severity::Error,
+                CODE_COOKIE_LINE_END,
+                "the cookie holds a carriage return or a newline (a releases/COOKIE written with CRLF or an extra line): it is part of the cookie, so this node's cookie differs from the other hosts'",
+            )
+            .with_hint("write the cookie without line endings: printf %s \"$COOKIE\" > releases/COOKIE");
+            found.push(at_line(f, "RELEASE_COOKIE"));
+        }
+    }
+    // A long host under short names.
+    let dist = var("RELEASE_DISTRIBUTION").and_then(|v| v.value.as_known().map(str::to_string));
+    if let (Some(node), Some(dist)) = (
+        var("RELEASE_NODE").and_then(|v| v.value.as_known().map(str::to_string)),
+        dist.as_deref(),
+    ) {
+        if let Some((_, host)) = node.split_once('@') {
+            if dist == "sname" && host.contains('.') {
+                let by_default = !started.set_by.iter().any(|(n, by)| {
+                    n == "RELEASE_DISTRIBUTION"
+                        && matches!(by, SetBy::EnvSh(_) | SetBy::Environment)
+                });
+                let f = finding(
+                    Severity::Error,
+                    CODE_NODE_NEEDS_LONG_NAMES,
+                    format!(
+                        "RELEASE_NODE is {node}, a fully qualified host, but RELEASE_DISTRIBUTION is sname{}: erl refuses to start (\"Can't set short node name!\")",
+                        if by_default { " (the default)" } else { "" }
+                    ),
+                )
+                .with_hint("export RELEASE_DISTRIBUTION=name beside RELEASE_NODE in env.sh");
+                found.push(at_line(f, "RELEASE_NODE"));
+            }
+        }
+    }
+    // ELIXIR_ERL_OPTIONS assigned in env.sh but never exported.
+    if let Some(v) = var("ELIXIR_ERL_OPTIONS") {
+        if !v.exported {
+            let f = finding(
+                Severity::Warning,
+                CODE_UNEXPORTED_ERL_OPTIONS,
+                "ELIXIR_ERL_OPTIONS is set in env.sh but not exported: the elixir script the start script execs never sees it",
+            )
+            .with_hint("export ELIXIR_ERL_OPTIONS=...");
+            found.push(at_line(f, "ELIXIR_ERL_OPTIONS"));
+        } else if matches!(
+            doc.command.as_str(),
+            "remote" | "rpc" | "eval" | "stop" | "restart" | "pid"
+        ) && v.value.text.contains("inet_dist_listen_m")
+        {
+            let f = finding(
+                Severity::Warning,
+                CODE_DIST_PORTS_FOR_EVERY_COMMAND,
+                format!(
+                    "ELIXIR_ERL_OPTIONS fixes the distribution ports for `{}` too: the remote node asks for the ports the running node holds",
+                    doc.command
+                ),
+            )
+            .with_hint("set the ports only for start and daemon: case $RELEASE_COMMAND in start*|daemon*) export ELIXIR_ERL_OPTIONS=...;; esac");
+            found.push(at_line(f, "ELIXIR_ERL_OPTIONS"));
+        }
+    }
+    found
+}
+
+fn finding(severity: Severity, code: &str, message: impl Into<String>) -> Finding {
+    crate::codes::finding(severity, code, message)
+}
