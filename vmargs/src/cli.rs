@@ -31,6 +31,8 @@ use crate::codes::TOOL;
   vmargs parse rel/vm.args.prod | vmargs render        the same arguments back
   vmargs diff rel/vm.args.stage rel/vm.args.prod       what erl would do differently
   vmargs render --name billing@127.0.0.1 --cookie-env RELEASE_COOKIE -o rel/vm.args.prod
+  vmargs boot /srv/billing --env APP_HOST=10.0.0.5     what the node boots as (name, cookie, argv)
+  vmargs boot /srv/billing --command remote --json     the remote shell's line, as JSON
 
 Exit status: 0 clean, 1 problems found (or files differ), 2 could not do the job."
 )]

@@ -537,3 +537,49 @@ fn the_cookie_is_masked_unless_asked_and_fingerprints_compare() {
     );
     assert_ne!(doc["cookie"]["fingerprint"], other["cookie"]["fingerprint"]);
 }
+
+#[test]
+fn every_value_says_what_set_it() {
+    let Some(built) = release() else { return };
+    let copy = copy_release(built);
+    let root = copy.path().join("billing");
+    std::fs::write(
+        root.join("releases/0.1.0/env.sh"),
+        "#!/bin/sh\n# the hosts' names\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=\"billing@${APP_HOST:-127.0.0.1}\"\nELIXIR_ERL_OPTIONS='+K true'\n",
+    )
+    .unwrap();
+    let doc = boot_doc(
+        &root,
+        "start",
+        None,
+        &[("RELEASE_MODE".into(), "interactive".into())],
+    );
+    let set_by = |name: &str| -> String {
+        let v = doc["variables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap();
+        v["set_by"].as_str().unwrap().to_string()
+    };
+    assert!(set_by("RELEASE_DISTRIBUTION").ends_with("env.sh:3"));
+    assert!(set_by("RELEASE_NODE").ends_with("env.sh:4"));
+    assert_eq!(set_by("RELEASE_MODE"), "environment");
+    assert_eq!(set_by("RELEASE_TMP"), "start script");
+    assert!(set_by("RELEASE_COOKIE").ends_with("releases/COOKIE"));
+    let node = doc["node"]["set_by"].as_str().unwrap();
+    assert!(
+        node.contains("env.sh:4") && node.contains("env.sh:3"),
+        "{node}"
+    );
+    // Not exported: the elixir script never sees it, and vmargs says so.
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unexported-erl-options")
+        .unwrap();
+    assert_eq!(finding["line"], 5);
+    assert!(!doc["argv"].as_array().unwrap().iter().any(|w| w == "+K"));
+}

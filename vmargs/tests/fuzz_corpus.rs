@@ -32,3 +32,21 @@ fn random_bytes_keep_the_properties() {
         );
     }
 }
+
+/// The shell reader's fuzz corpus (fuzz/corpus/shell_env): vmargs boot reads env.sh
+/// through it.
+#[test]
+fn the_shell_reader_s_fuzz_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("shell_env", 7, relkit_common::shell::invariants);
+}
+
+#[test]
+fn deep_nesting_and_doubling_values_are_bounded() {
+    let deep_if = "if true; then\n".repeat(5000) + &"fi\n".repeat(5000);
+    relkit_common::shell::invariants(deep_if.as_bytes());
+    assert!(relkit_common::shell::parse(deep_if.as_bytes()).is_err());
+    let deep_param = "A=".to_string() + &"${B:-".repeat(5000) + &"}".repeat(5000);
+    relkit_common::shell::invariants(deep_param.as_bytes());
+    let doubling = "A=x\n".to_string() + &"A=$A$A\n".repeat(64);
+    relkit_common::shell::invariants(doubling.as_bytes());
+}

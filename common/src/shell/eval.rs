@@ -41,7 +41,16 @@ impl Value {
     }
 
     pub(super) fn push(&mut self, other: Value) {
-        self.text.push_str(&other.text);
+        if self.text.len() + other.text.len() > MAX_VALUE {
+            // `A=$A$A` doubles on every line: past a bound the value is not kept.
+            let why = format!("a value longer than {MAX_VALUE} bytes is not kept");
+            self.text = "${...}".into();
+            if !self.unknown.contains(&why) {
+                self.unknown.push(why);
+            }
+        } else {
+            self.text.push_str(&other.text);
+        }
         for why in other.unknown {
             if !self.unknown.contains(&why) {
                 self.unknown.push(why);
@@ -49,6 +58,9 @@ impl Value {
         }
     }
 }
+
+/// The longest value kept (a script's values are short; a doubling one is not).
+pub const MAX_VALUE: usize = 1 << 20;
 
 /// Who set a variable last.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,30 +268,37 @@ impl Shell {
         otherwise: Option<&[Node]>,
         at: At,
     ) -> Status {
-        let Some(((condition, body), rest)) = branches.split_first() else {
+        // The ways taken under a test the model could not decide, merged at the end.
+        let mut undecided: Vec<Shell> = Vec::new();
+        let mut decided = false;
+        for (condition, body) in branches {
+            let mut status = Some(true);
+            for node in condition {
+                status = self.node(node);
+            }
+            match status {
+                Some(true) => {
+                    self.run(body);
+                    decided = true;
+                    break;
+                }
+                Some(false) => {}
+                None => {
+                    let mut taken = self.clone();
+                    taken.run(body);
+                    undecided.push(taken);
+                }
+            }
+        }
+        if !decided {
             if let Some(nodes) = otherwise {
                 self.run(nodes);
             }
-            return None;
-        };
-        let mut status = Some(true);
-        for node in condition {
-            status = self.node(node);
         }
-        match status {
-            Some(true) => {
-                self.run(body);
-                None
-            }
-            Some(false) => self.if_branches(rest, otherwise, at),
-            None => {
-                let mut taken = self.clone();
-                taken.run(body);
-                self.if_branches(rest, otherwise, at);
-                self.merge(taken, &format!("the `if` test at line {}", at.line));
-                None
-            }
+        for taken in undecided.into_iter().rev() {
+            self.merge(taken, &format!("the `if` test at line {}", at.line));
         }
+        None
     }
 
     fn case(&mut self, subject: &Word, arms: &[(Vec<Word>, Vec<Node>)], at: At) -> Status {

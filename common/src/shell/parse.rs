@@ -63,6 +63,7 @@ pub fn parse(text: &[u8]) -> Result<Vec<Node>, SyntaxError> {
         text,
         at: 0,
         heredocs: Vec::new(),
+        nesting: 0,
     };
     let nodes = p.commands(&[])?;
     if p.at < text.len() {
@@ -77,7 +78,11 @@ pub(super) struct Parser<'t> {
     /// Here-documents opened on the current line: where, the delimiter, and whether
     /// leading tabs are stripped (`<<-`).
     pub(super) heredocs: Vec<(usize, String, bool)>,
+    /// How deep the command or expansion being read is nested.
+    pub(super) nesting: usize,
 }
+
+pub(super) const MAX_NESTING: usize = 64;
 
 const RESERVED_ENDS: [&str; 8] = ["then", "elif", "else", "fi", "esac", "do", "done", "}"];
 
@@ -215,7 +220,12 @@ impl<'t> Parser<'t> {
             if ends.contains(&"esac-arm") && self.reserved() == Some("esac") {
                 return Ok(nodes);
             }
+            let before = self.at;
             nodes.push(self.and_or()?);
+            if self.at == before {
+                // Nothing read: a token no command can start with (`)`, `;;`).
+                return Err(self.error(self.at, format!("unexpected `{}`", self.peek_word())));
+            }
         }
     }
 
@@ -297,7 +307,22 @@ impl<'t> Parser<'t> {
         Ok(first)
     }
 
+    /// One command; compound commands nest no deeper than [`MAX_NESTING`] (sh has
+    /// no limit but its stack; a reader on untrusted text needs one).
     fn command(&mut self) -> Result<Node, SyntaxError> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(self.error(
+                self.at,
+                format!("commands nested more than {MAX_NESTING} deep"),
+            ));
+        }
+        let node = self.simple_or_compound();
+        self.nesting -= 1;
+        node
+    }
+
+    fn simple_or_compound(&mut self) -> Result<Node, SyntaxError> {
         self.skip_blanks();
         let start = self.at;
         match self.reserved() {

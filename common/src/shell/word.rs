@@ -1,7 +1,7 @@
 //! Words: quoting, escapes and the expansions inside them (`$NAME`, `${NAME:-word}`,
 //! `$(...)`, backquotes), read as sh reads them.
 
-use super::parse::{is_name, Parser};
+use super::parse::{is_name, Parser, MAX_NESTING};
 use super::parse::{Part, Word};
 use crate::syntax::SyntaxError;
 
@@ -223,7 +223,14 @@ impl Parser<'_> {
                     text: &self.text[..end - 1],
                     at: word_start,
                     heredocs: Vec::new(),
+                    nesting: self.nesting + 1,
                 };
+                if sub.nesting > MAX_NESTING {
+                    return Err(self.error(
+                        start,
+                        format!("expansions nested more than {MAX_NESTING} deep"),
+                    ));
+                }
                 let word = if quoted {
                     sub.quoted_word()?
                 } else {

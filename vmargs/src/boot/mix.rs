@@ -116,25 +116,25 @@ impl Release {
         positional.extend(args.iter().cloned());
         shell.positional = Some(positional);
         let mut set_by = Vec::new();
+        // `NAME="${NAME:-default}"; export NAME`: a value already there (from the
+        // environment or env.sh) stays, with its origin.
         let script = |shell: &mut Shell, name: &str, default: Value| {
-            let keep = shell.get(name).filter(|v| v.as_known() != Some(""));
-            let from_env = keep.is_some();
-            let value = keep.unwrap_or(default);
-            shell.set(name, value, 0);
+            if shell
+                .get(name)
+                .filter(|v| v.as_known() != Some(""))
+                .is_none()
+            {
+                shell.set(name, default, 0);
+            }
             shell.export(name);
-            (from_env, name.to_string())
         };
         shell.set("RELEASE_ROOT", Value::known(&root), 0);
         shell.export("RELEASE_ROOT");
-        let mut defaults = vec![script(&mut shell, "RELEASE_NAME", Value::known(&self.name))];
-        defaults.push(script(
-            &mut shell,
-            "RELEASE_VSN",
-            Value::known(&self.version),
-        ));
+        script(&mut shell, "RELEASE_NAME", Value::known(&self.name));
+        script(&mut shell, "RELEASE_VSN", Value::known(&self.version));
         shell.set("RELEASE_COMMAND", Value::known(command), 0);
         shell.export("RELEASE_COMMAND");
-        defaults.push(script(&mut shell, "RELEASE_PROG", Value::known(&self.name)));
+        script(&mut shell, "RELEASE_PROG", Value::known(&self.name));
         let vsn = shell.get("RELEASE_VSN").unwrap_or_else(|| Value::known(""));
         let vsn_dir = format!("{root}/releases/{}", vsn.text);
         shell.set("REL_VSN_DIR", Value::known(&vsn_dir), 0);
@@ -203,7 +203,7 @@ impl Release {
             } else {
                 Value::known(default)
             };
-            defaults.push(script(&mut shell, name, default));
+            script(&mut shell, name, default);
         }
         for name in RELEASE_VARS {
             if set_by.iter().any(|(n, _)| n == name) {
@@ -212,14 +212,7 @@ impl Release {
             let by = match shell.vars.get(name).map(|v| &v.origin) {
                 Some(Origin::Line(line)) if *line > 0 => SetBy::EnvSh(*line),
                 Some(Origin::Environment) => SetBy::Environment,
-                _ => {
-                    let from_env = defaults.iter().any(|(e, n)| *e && n == name);
-                    if from_env {
-                        SetBy::Environment
-                    } else {
-                        SetBy::Script
-                    }
-                }
+                _ => SetBy::Script,
             };
             set_by.push((name.to_string(), by));
         }
