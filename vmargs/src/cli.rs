@@ -103,9 +103,13 @@ enum Verb {
     Boot {
         /// An assembled release directory (Mix layout: bin/NAME, releases/VSN/env.sh).
         target: PathBuf,
-        /// The start script's command.
-        #[arg(long, value_name = "COMMAND", default_value = "start")]
-        command: String,
+        /// The start script's command [default: the --unit's ExecStart=, else start].
+        #[arg(long, value_name = "COMMAND")]
+        command: Option<String>,
+        /// The systemd unit that runs the release (its drop-ins in FILE.d/ too): its
+        /// ExecStart=, Environment=, EnvironmentFile= and User= take part.
+        #[arg(long, value_name = "FILE")]
+        unit: Option<PathBuf>,
         /// The expression `eval` and `rpc` take (without it, an unknown word).
         #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
         expr: Option<String>,
@@ -138,6 +142,7 @@ pub fn main() -> ExitCode {
             Verb::Boot {
                 ref target,
                 ref command,
+                ref unit,
                 ref expr,
                 ref env,
                 env_from_process,
@@ -157,6 +162,7 @@ pub fn main() -> ExitCode {
                     command: command.clone(),
                     expr: expr.clone(),
                     env: vars,
+                    unit: unit.clone(),
                     show_secrets: cli.common.show_secrets,
                 };
                 boot(&cli.common, findings, target, &request)

@@ -59,6 +59,11 @@ pub const CODE_COOKIE_LINE_END: &str = "cookie-line-end";
 pub const CODE_NODE_NEEDS_LONG_NAMES: &str = "node-needs-long-names";
 pub const CODE_UNEXPORTED_ERL_OPTIONS: &str = "unexported-erl-options";
 pub const CODE_DIST_PORTS_FOR_EVERY_COMMAND: &str = "dist-ports-for-every-command";
+// `vmargs boot --unit`: the systemd unit that runs the release.
+pub const CODE_UNIT_DAEMONIZES: &str = "unit-daemonizes";
+pub const CODE_UNIT_RESTART_AND_HEART: &str = "unit-restart-and-heart";
+pub const CODE_UNIT_NO_HOME: &str = "unit-no-home";
+pub const CODE_UNIT_READ_ONLY_TMP: &str = "unit-read-only-tmp";
 
 /// A finding of this tool; the caller places it (file, line, column) and adds a hint.
 pub fn finding(

@@ -226,6 +226,9 @@ pub fn describe_set_by(set_by: Option<&SetBy>, env_sh: &Path, name: &str) -> Str
 pub struct BootDoc {
     pub release: ReleaseInfo,
     pub command: String,
+    /// The systemd unit read with `--unit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     pub argv: Vec<BootWord>,
     pub effective_args: Vec<BootWord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,8 +4,10 @@
 use super::doc::BootDoc;
 use super::erl::Erl;
 use super::mix::{SetBy, Started};
+use super::unit::{Place, Unit};
 use crate::codes::*;
 use relkit_common::{Finding, Severity};
+use std::path::Path;
 
 pub fn of(started: &Started, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
     let mut found = Vec::new();
@@ -135,6 +137,110 @@ pub fn of(started: &Started, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
             )
             .with_hint("set the ports only for start and daemon: case $RELEASE_COMMAND in start*|daemon*) export ELIXIR_ERL_OPTIONS=...;; esac");
             found.push(at_line(f, "ELIXIR_ERL_OPTIONS"));
+        }
+    }
+    found
+}
+
+/// Findings about the systemd unit that runs the release.
+pub fn of_unit(
+    unit: &Unit,
+    doc: &BootDoc,
+    env: &[(String, String)],
+    erl: Option<&Erl>,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let place = |f: Finding, at: &Place| {
+        f.in_file(at.file.display().to_string())
+            .at(at.line as u32, 1, 1)
+    };
+    let exec_at = unit.exec_start.first().map(|(_, _, at)| at.clone());
+    let service_type = unit
+        .service_type
+        .as_ref()
+        .map_or("simple", |s| s.value.as_str());
+    if doc.command.starts_with("daemon")
+        && matches!(service_type, "simple" | "exec" | "notify" | "idle")
+    {
+        let f = finding(
+            Severity::Error,
+            CODE_UNIT_DAEMONIZES,
+            format!(
+                "ExecStart runs `{}`, which starts the node under run_erl and returns, but Type={service_type}{}: systemd takes the exit for the service stopping and stops the node with it (and its logs go to RELEASE_TMP/log, not the journal)",
+                doc.command,
+                if unit.service_type.is_none() { " (the default)" } else { "" }
+            ),
+        )
+        .with_hint("run `start` (the node in the foreground) under Type=simple, or keep `daemon` with Type=forking");
+        found.push(match &exec_at {
+            Some(at) => place(f, at),
+            None => f,
+        });
+    }
+    let heart = erl.is_some_and(|e| e.model.uses("heart").next().is_some());
+    if let Some(restart) = unit.restart.as_ref().filter(|r| r.value != "no") {
+        if heart {
+            found.push(place(
+                finding(
+                    Severity::Warning,
+                    CODE_UNIT_RESTART_AND_HEART,
+                    format!(
+                        "Restart={} and the node runs with -heart: two supervisors restart one node, and heart's restart runs outside the unit",
+                        restart.value
+                    ),
+                )
+                .with_hint("let systemd restart the node (drop -heart, usually ELIXIR_ERL_OPTIONS in env.sh), or set Restart=no"),
+                &restart.at,
+            ));
+        }
+    }
+    let has_home = env.iter().any(|(n, _)| n == "HOME");
+    if !has_home && doc.cookie.as_ref().is_some_and(|c| c.from_home) {
+        let f = finding(
+            Severity::Error,
+            CODE_UNIT_NO_HOME,
+            "the node reads its cookie from ~/.erlang.cookie, but the unit gives it no HOME (no User=, no Environment=HOME): distribution fails to start",
+        )
+        .with_hint("set User= (systemd then sets HOME), or give the cookie with RELEASE_COOKIE");
+        found.push(match &exec_at {
+            Some(at) => place(f, at),
+            None => f,
+        });
+    }
+    if let Some(protect) = unit.protect_system.as_ref().filter(|p| p.value == "strict") {
+        let tmp = doc
+            .variables
+            .iter()
+            .find(|v| v.name == "RELEASE_TMP")
+            .and_then(|v| match &v.value {
+                super::doc::BootWord::Str(s) => Some(s.clone()),
+                _ => None,
+            });
+        if let Some(tmp) = tmp {
+            // strict: everything read-only but /dev, /proc, /sys; PrivateTmp= gives a
+            // writable /tmp and /var/tmp of the service's own.
+            let private_tmp = unit
+                .private_tmp
+                .as_ref()
+                .is_some_and(|p| matches!(p.value.as_str(), "yes" | "true" | "on" | "1"));
+            let writable = unit
+                .read_write_paths
+                .iter()
+                .any(|(p, _)| Path::new(&tmp).starts_with(p))
+                || (private_tmp
+                    && (Path::new(&tmp).starts_with("/tmp")
+                        || Path::new(&tmp).starts_with("/var/tmp")));
+            if !writable {
+                found.push(place(
+                    finding(
+                        Severity::Warning,
+                        CODE_UNIT_READ_ONLY_TMP,
+                        format!("ProtectSystem=strict makes the file system read-only, and RELEASE_TMP ({tmp}) is not under ReadWritePaths= (nor a PrivateTmp= /tmp): `daemon`'s pipes and runtime configuration cannot be written"),
+                    )
+                    .with_hint("add RELEASE_TMP's directory to ReadWritePaths=, or set RELEASE_TMP under /tmp with PrivateTmp=yes"),
+                    &protect.at,
+                ));
+            }
         }
     }
     found

@@ -10,6 +10,7 @@ pub mod elixir;
 pub mod erl;
 pub mod findings;
 pub mod mix;
+pub mod unit;
 
 use crate::model::Model;
 use doc::{BootDoc, BootWord, CookieInfo, Distribution, NodeInfo, ReleaseInfo, Variable};
@@ -19,26 +20,41 @@ use std::path::Path;
 
 /// What to boot and in which environment.
 pub struct Request {
-    pub command: String,
+    /// The start script's command; without it, the unit's `ExecStart=` decides,
+    /// else `start`.
+    pub command: Option<String>,
     pub expr: Option<String>,
-    /// The environment the script starts in (`--env`, or the process's own).
+    /// The environment the script starts in (`--env`, or the process's own), on top
+    /// of the unit's.
     pub env: Vec<(String, String)>,
+    /// The systemd unit that runs the release.
+    pub unit: Option<std::path::PathBuf>,
     pub show_secrets: bool,
 }
 
 /// The boot of the release at `dir`, with its findings.
 pub fn boot(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     let release = mix::Release::open(dir)?;
+    let mut unit_notes = Vec::new();
+    let unit = request.unit.as_deref().map(unit::read).transpose()?;
+    let mut env = match &unit {
+        Some(u) => unit::environment(u, &mut unit_notes),
+        None => Vec::new(),
+    };
+    for (name, value) in &request.env {
+        env.retain(|(n, _)| n != name);
+        env.push((name.clone(), value.clone()));
+    }
+    let command = match (&request.command, &unit) {
+        (Some(c), _) => c.clone(),
+        (None, Some(u)) => unit_command(u, &release.name)?,
+        (None, None) => "start".into(),
+    };
     let args: Vec<String> = request.expr.iter().cloned().collect();
-    let mut started = release.start(&request.command, &args, &request.env)?;
+    let mut started = release.start(&command, &args, &env)?;
     let mut warnings = Vec::new();
     let expr = request.expr.as_ref().map(Value::known);
-    let call = mix::elixir_call(
-        &mut started.shell,
-        &request.command,
-        expr.as_ref(),
-        &mut warnings,
-    )?;
+    let call = mix::elixir_call(&mut started.shell, &command, expr.as_ref(), &mut warnings)?;
     let shell = &started.shell;
     let script_dir = shell.get("REL_VSN_DIR").unwrap_or_else(|| Value::known(""));
     let exported = |name: &str| {
@@ -84,7 +100,8 @@ pub fn boot(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
             erts: release.erts.clone(),
             erts_included: release.erts_bin.is_some(),
         },
-        command: request.command.clone(),
+        command: command.clone(),
+        unit: request.unit.as_ref().map(|p| p.display().to_string()),
         argv: argv.iter().enumerate().map(|(i, v)| show(i, v)).collect(),
         effective_args: Vec::new(),
         node: None,
@@ -131,7 +148,7 @@ pub fn boot(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
                     doc::describe_set_by(set_by, &started.env_sh, name)
                 )
             };
-            let prefix = match request.command.as_str() {
+            let prefix = match command.as_str() {
                 "remote" => "rem-$(rand)-",
                 "rpc" | "stop" | "restart" | "pid" => "rpc-$(rand)-",
                 _ => "",
@@ -176,6 +193,11 @@ pub fn boot(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         ));
     }
     doc.findings = findings::of(&started, &doc, erl.as_ref());
+    doc.notes.extend(unit_notes);
+    if let Some(unit) = &unit {
+        doc.findings
+            .extend(findings::of_unit(unit, &doc, &env, erl.as_ref()));
+    }
     Ok(doc)
 }
 
@@ -257,4 +279,18 @@ fn cookie_info(
             "-setcookie is given more than once (the start script's and the vm.args'): erl then ignores them all and reads ~/.erlang.cookie",
         ),
     }
+}
+
+/// The command the unit's `ExecStart=` gives the release's start script.
+fn unit_command(unit: &unit::Unit, name: &str) -> anyhow::Result<String> {
+    let script = format!("/bin/{name}");
+    for (words, _, _) in &unit.exec_start {
+        if words.first().is_some_and(|p| p.ends_with(&script)) {
+            return Ok(words.get(1).cloned().unwrap_or_default());
+        }
+    }
+    anyhow::bail!(
+        "{}: no ExecStart= runs this release's bin/{name}; give the command with --command",
+        unit.path.display()
+    )
 }
