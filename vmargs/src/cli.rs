@@ -52,8 +52,9 @@ enum Verb {
     },
     /// Report what erl, init and the start script would do that you did not mean.
     Check {
-        /// vm.args files; none or - reads stdin: raw text, or a relconf.config or
-        /// vmargs.file JSON document.
+        /// vm.args files or release directories (the findings of `vmargs boot`);
+        /// none or - reads stdin: raw text, or a relconf.config or vmargs.file JSON
+        /// document.
         inputs: Vec<PathBuf>,
         /// The start script that runs the VM (default: from the file name and the
         /// project around it).
@@ -295,7 +296,21 @@ fn check(
     };
     let mut units: Vec<Unit> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    let mut releases = 0;
     for arg in input_args(args) {
+        // An assembled release: the findings of its boot (`start`, as `vmargs boot`).
+        if let Some(dir) = arg.filter(|p| p.join("releases/start_erl.data").is_file()) {
+            let request = crate::boot::Request {
+                command: None,
+                expr: None,
+                env: Vec::new(),
+                unit: None,
+                show_secrets: common.show_secrets,
+            };
+            findings.extend(crate::boot::boot(dir, &request)?.findings);
+            releases += 1;
+            continue;
+        }
         let input = relkit_common::read_input(arg)?;
         if let Some(docs) = read_check_documents(&input)? {
             for doc in docs.0 {
@@ -345,11 +360,16 @@ fn check(
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    report(&reporter, &units, &findings)?;
+    report(&reporter, &units, releases, &findings)?;
     Ok(Status::problems_if(errors > 0))
 }
 
-fn report(reporter: &Reporter, units: &[Unit], findings: &[Finding]) -> Result<()> {
+fn report(
+    reporter: &Reporter,
+    units: &[Unit],
+    releases: usize,
+    findings: &[Finding],
+) -> Result<()> {
     // Source lines for the excerpts, by the path findings name.
     let mut sources: HashMap<String, (usize, usize)> = HashMap::new();
     for (u, unit) in units.iter().enumerate() {
@@ -368,9 +388,17 @@ fn report(reporter: &Reporter, units: &[Unit], findings: &[Finding]) -> Result<(
         units[*u].parsed.line_text(*i, l)
     };
     let files = units.len();
+    let what = match (files, releases) {
+        (_, 0) => format!("{files} file{}", if files == 1 { "" } else { "s" }),
+        (0, r) => format!("{r} release{}", if r == 1 { "" } else { "s" }),
+        (f, r) => format!(
+            "{f} file{} and {r} release{}",
+            if f == 1 { "" } else { "s" },
+            if r == 1 { "" } else { "s" }
+        ),
+    };
     let summary = format!(
-        "{TOOL}: {files} file{} checked: {}",
-        if files == 1 { "" } else { "s" },
+        "{TOOL}: {what} checked: {}",
         relkit_common::finding::tally(findings)
     );
     reporter.write(findings, source_line, &summary)

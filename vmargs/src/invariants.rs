@@ -52,3 +52,23 @@ pub fn check_all(data: &[u8]) {
     let after: Vec<&[u8]> = again.tokens.iter().map(|t| t.value.as_slice()).collect();
     assert_eq!(before, after, "rendering changed the words erl reads");
 }
+
+/// The systemd unit reader and its environment-file reader on any bytes: no panic,
+/// an error names the file and a line of it, and every `Environment=` name is one
+/// systemd accepts.
+pub fn check_systemd_unit(data: &[u8]) {
+    let path = std::path::Path::new("fuzz.service");
+    match crate::boot::unit::parse(path, data) {
+        Ok(unit) => {
+            for (name, _, _) in &unit.environment {
+                assert!(!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()));
+            }
+        }
+        Err(e) => assert!(e.to_string().starts_with("fuzz.service:"), "{e}"),
+    }
+    let text = String::from_utf8_lossy(data);
+    for (name, _) in crate::boot::unit::environment_file(&text) {
+        assert!(!name.is_empty());
+    }
+    let _ = crate::boot::unit::unquote(&text);
+}

@@ -751,3 +751,30 @@ fn unit_files_are_refused_where_systemd_refuses_them() {
         "{refused} refused, {accepted} accepted"
     );
 }
+
+#[test]
+fn check_on_a_release_reports_its_boot_findings() {
+    let Some(built) = release() else { return };
+    let copy = copy_release(built);
+    let root = copy.path().join("billing");
+    let vm_args = root.join("releases/0.1.0/vm.args");
+    let mut text = std::fs::read_to_string(&vm_args).unwrap();
+    text.push_str("-setcookie also_here\n");
+    std::fs::write(&vm_args, text).unwrap();
+    let out = tool("vmargs")
+        .args(["check", "--json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"code\":\"cookie-set-twice\""), "{stdout}");
+    assert!(
+        !stdout.contains("also_here"),
+        "a secret in the output: {stdout}"
+    );
+    let human = tool("vmargs").arg("check").arg(&root).output().unwrap();
+    let said = String::from_utf8_lossy(&human.stdout).to_string()
+        + &String::from_utf8_lossy(&human.stderr);
+    assert!(said.contains("1 release checked"), "{said}");
+}

@@ -50,3 +50,8 @@ fn deep_nesting_and_doubling_values_are_bounded() {
     let doubling = "A=x\n".to_string() + &"A=$A$A\n".repeat(64);
     relkit_common::shell::invariants(doubling.as_bytes());
 }
+
+#[test]
+fn the_unit_reader_s_fuzz_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("systemd_unit", 3, vmargs::invariants::check_systemd_unit);
+}

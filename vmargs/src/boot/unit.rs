@@ -47,6 +47,16 @@ pub struct Unit {
     pub read_write_paths: Vec<(String, Place)>,
 }
 
+/// Read a unit's text (named `path` in errors), without drop-ins.
+pub fn parse(path: &Path, bytes: &[u8]) -> anyhow::Result<Unit> {
+    let mut unit = Unit {
+        path: path.to_path_buf(),
+        ..Unit::default()
+    };
+    read_into(&mut unit, path, bytes)?;
+    Ok(unit)
+}
+
 /// Read `path` and its drop-ins.
 pub fn read(path: &Path) -> anyhow::Result<Unit> {
     let mut unit = Unit {
