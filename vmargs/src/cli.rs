@@ -140,34 +140,7 @@ pub fn main() -> ExitCode {
             } => check(&cli.common, findings, inputs, target, otp),
             Verb::Render { .. } => render_cmd(&cli),
             Verb::Diff { ref a, ref b } => diff(&cli.common, a, b),
-            Verb::Boot {
-                ref target,
-                ref command,
-                ref unit,
-                ref expr,
-                ref env,
-                env_from_process,
-                ref findings,
-            } => {
-                let mut vars: Vec<(String, String)> = if env_from_process {
-                    std::env::vars().collect()
-                } else {
-                    Vec::new()
-                };
-                for pair in env {
-                    let (name, value) = split_pair("env", pair)?;
-                    vars.retain(|(n, _)| *n != name);
-                    vars.push((name, value));
-                }
-                let request = crate::boot::Request {
-                    command: command.clone(),
-                    expr: expr.clone(),
-                    env: vars,
-                    unit: unit.clone(),
-                    show_secrets: cli.common.show_secrets,
-                };
-                boot(&cli.common, findings, target, &request)
-            }
+            Verb::Boot { .. } => boot_cmd(&cli),
         }
     })
 }
@@ -298,16 +271,8 @@ fn check(
     let mut findings: Vec<Finding> = Vec::new();
     let mut releases = 0;
     for arg in input_args(args) {
-        // An assembled release: the findings of its boot (`start`, as `vmargs boot`).
-        if let Some(dir) = arg.filter(|p| p.join("releases/start_erl.data").is_file()) {
-            let request = crate::boot::Request {
-                command: None,
-                expr: None,
-                env: Vec::new(),
-                unit: None,
-                show_secrets: common.show_secrets,
-            };
-            findings.extend(crate::boot::boot(dir, &request)?.findings);
+        if let Some(found) = inputs::release_findings(arg, common.show_secrets)? {
+            findings.extend(found);
             releases += 1;
             continue;
         }
@@ -552,13 +517,38 @@ fn diff(common: &CommonArgs, a: &Path, b: &Path) -> Result<Status> {
     Ok(Status::problems_if(!d.same))
 }
 
-fn boot(
-    common: &CommonArgs,
-    finding_args: &FindingArgs,
-    target: &Path,
-    request: &crate::boot::Request,
-) -> Result<Status> {
-    let mut doc = crate::boot::boot(target, request)?;
+fn boot_cmd(cli: &Cli) -> Result<Status> {
+    let Verb::Boot {
+        target,
+        command,
+        unit,
+        expr,
+        env,
+        env_from_process,
+        findings: finding_args,
+    } = &cli.verb
+    else {
+        unreachable!("boot_cmd is only called for boot");
+    };
+    let common = &cli.common;
+    let mut vars: Vec<(String, String)> = if *env_from_process {
+        std::env::vars().collect()
+    } else {
+        Vec::new()
+    };
+    for pair in env {
+        let (name, value) = split_pair("env", pair)?;
+        vars.retain(|(n, _)| *n != name);
+        vars.push((name, value));
+    }
+    let request = crate::boot::Request {
+        command: command.clone(),
+        expr: expr.clone(),
+        env: vars,
+        unit: unit.clone(),
+        show_secrets: common.show_secrets,
+    };
+    let mut doc = crate::boot::boot(target, &request)?;
     let mut secrets = Secrets::new(common.show_secrets);
     if let Some(crate::boot::doc::CookieInfo {
         value: Some(crate::boot::doc::BootWord::Str(cookie)),

@@ -229,6 +229,25 @@ pub fn units_from_inspect(doc: &Value, target: Option<Target>) -> Result<Vec<Uni
     Ok(units)
 }
 
+/// For a release directory among `check`'s inputs: the findings of its boot
+/// (`start`, no environment), as `vmargs boot` gives them; `None` for anything else.
+pub fn release_findings(
+    arg: Option<&Path>,
+    show_secrets: bool,
+) -> anyhow::Result<Option<Vec<relkit_common::Finding>>> {
+    let Some(dir) = arg.filter(|p| p.join("releases/start_erl.data").is_file()) else {
+        return Ok(None);
+    };
+    let request = crate::boot::Request {
+        command: None,
+        expr: None,
+        env: Vec::new(),
+        unit: None,
+        show_secrets,
+    };
+    Ok(Some(crate::boot::boot(dir, &request)?.findings))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,287 @@
+//! One boot put together: the release opened, the unit read, the start script and
+//! erl followed, the document and its findings.
+
+use super::doc::{
+    self, BootDoc, BootWord, CookieInfo, Distribution, NodeInfo, ReleaseInfo, Variable,
+};
+use super::erl::{effective, Erl};
+use crate::model::Model;
+use relkit_common::shell::Value;
+use std::path::Path;
+
+/// What to boot and in which environment.
+pub struct Request {
+    /// The start script's command; without it, the unit's `ExecStart=` decides,
+    /// else `start`.
+    pub command: Option<String>,
+    pub expr: Option<String>,
+    /// The environment the script starts in (`--env`, or the process's own), on top
+    /// of the unit's.
+    pub env: Vec<(String, String)>,
+    /// The systemd unit that runs the release.
+    pub unit: Option<std::path::PathBuf>,
+    pub show_secrets: bool,
+}
+
+/// The boot of the release at `dir`, with its findings.
+pub fn boot(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
+    let release = super::mix::Release::open(dir)?;
+    let mut unit_notes = Vec::new();
+    let unit = request.unit.as_deref().map(super::unit::read).transpose()?;
+    let mut env = match &unit {
+        Some(u) => super::unit::environment(u, &mut unit_notes),
+        None => Vec::new(),
+    };
+    for (name, value) in &request.env {
+        env.retain(|(n, _)| n != name);
+        env.push((name.clone(), value.clone()));
+    }
+    let command = match (&request.command, &unit) {
+        (Some(c), _) => c.clone(),
+        (None, Some(u)) => unit_command(u, &release.name)?,
+        (None, None) => "start".into(),
+    };
+    let args: Vec<String> = request.expr.iter().cloned().collect();
+    let mut started = release.start(&command, &args, &env)?;
+    let mut warnings = Vec::new();
+    let expr = request.expr.as_ref().map(Value::known);
+    let call = super::mix::elixir_call(&mut started.shell, &command, expr.as_ref(), &mut warnings)?;
+    let shell = &started.shell;
+    let script_dir = shell.get("REL_VSN_DIR").unwrap_or_else(|| Value::known(""));
+    let exported = |name: &str| {
+        shell
+            .vars
+            .get(name)
+            .filter(|v| v.exported)
+            .map(|v| v.value.clone())
+    };
+    let erl_options = exported("ELIXIR_ERL_OPTIONS");
+    let argv = if started.stops.is_empty() {
+        super::elixir::argv(
+            &call,
+            &script_dir,
+            release.erts_bin.as_deref(),
+            erl_options.as_ref(),
+        )
+    } else {
+        Vec::new()
+    };
+    let erl = effective(
+        &argv,
+        &[
+            exported("ERL_AFLAGS"),
+            exported("ERL_FLAGS"),
+            exported("ERL_ZFLAGS"),
+        ],
+    );
+    let secrets = secret_words(&argv);
+    let show = |i: usize, v: &Value| {
+        if secrets.contains(&i) && !request.show_secrets {
+            BootWord::Redacted { redacted: true }
+        } else {
+            BootWord::of(v)
+        }
+    };
+    let mut doc = BootDoc {
+        release: ReleaseInfo {
+            root: release.root.display().to_string(),
+            layout: "mix".into(),
+            name: release.name.clone(),
+            version: release.version.clone(),
+            erts: release.erts.clone(),
+            erts_included: release.erts_bin.is_some(),
+        },
+        command: command.clone(),
+        unit: request.unit.as_ref().map(|p| p.display().to_string()),
+        argv: argv.iter().enumerate().map(|(i, v)| show(i, v)).collect(),
+        effective_args: Vec::new(),
+        node: None,
+        cookie: None,
+        distribution: Distribution::default(),
+        config: Vec::new(),
+        variables: Vec::new(),
+        notes: Vec::new(),
+        assumptions: vec![
+            "stdout and stderr are not terminals (as under systemd); on a terminal the elixir script adds -elixir ansi_enabled true".into(),
+        ],
+        findings: Vec::new(),
+    };
+    for note in &shell.notes {
+        doc.notes.push(format!(
+            "{}:{}: {}",
+            started.env_sh.display(),
+            note.line,
+            note.what
+        ));
+    }
+    doc.notes.extend(warnings.iter().cloned());
+    doc.notes.extend(started.stops.iter().cloned());
+    if let Some(erl) = &erl {
+        doc.effective_args = erl
+            .words
+            .iter()
+            .map(|w| match w.argv_index.and_then(|i| argv.get(i)) {
+                Some(v) if !v.is_known() => BootWord::of(v),
+                _ if w.secret && !request.show_secrets => BootWord::Redacted { redacted: true },
+                _ => BootWord::Str(String::from_utf8_lossy(&w.word.value).into_owned()),
+            })
+            .collect();
+        doc.node = node_info(&erl.model, &argv, erl);
+        if let Some(node) = doc.node.as_mut().filter(|n| n.set_by.is_empty()) {
+            let by = |name: &str| {
+                let set_by = started
+                    .set_by
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, b)| b);
+                format!(
+                    "{name} ({})",
+                    doc::describe_set_by(set_by, &started.env_sh, name)
+                )
+            };
+            let prefix = match command.as_str() {
+                "remote" => "rem-$(rand)-",
+                "rpc" | "stop" | "restart" | "pid" => "rpc-$(rand)-",
+                _ => "",
+            };
+            node.set_by = format!(
+                "the start script: {prefix}{} with {}",
+                by("RELEASE_NODE"),
+                by("RELEASE_DISTRIBUTION")
+            );
+        }
+        doc.distribution = Distribution::of(&erl.model);
+        doc.config = erl
+            .model
+            .uses("config")
+            .flat_map(|f| f.values.iter())
+            .map(|w| String::from_utf8_lossy(&w.value).into_owned())
+            .collect();
+    }
+    doc.cookie = Some(cookie_info(
+        &started,
+        erl.as_ref(),
+        &argv,
+        request.show_secrets,
+    ));
+    for name in super::mix::RELEASE_VARS {
+        let Some(var) = shell.vars.get(name) else {
+            continue;
+        };
+        let set_by = started
+            .set_by
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, by)| by.clone());
+        let secret = name == "RELEASE_COOKIE" && !request.show_secrets;
+        doc.variables.push(Variable::new(
+            name,
+            &var.value,
+            var.exported,
+            set_by,
+            &started.env_sh,
+            secret,
+        ));
+    }
+    doc.findings = super::findings::of(&started, &doc, erl.as_ref());
+    doc.notes.extend(unit_notes);
+    if let Some(unit) = &unit {
+        doc.findings
+            .extend(super::findings::of_unit(unit, &doc, &env, erl.as_ref()));
+    }
+    Ok(doc)
+}
+
+/// Indices of argv words that are secrets: the word after `-setcookie`.
+fn secret_words(argv: &[Value]) -> Vec<usize> {
+    argv.iter()
+        .enumerate()
+        .filter(|(_, v)| v.text == "-setcookie")
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+fn node_info(model: &Model, argv: &[Value], erl: &Erl) -> Option<NodeInfo> {
+    let node = model.effective_node()?;
+    let value = node.values.first()?;
+    let text = String::from_utf8_lossy(&value.value).into_owned();
+    let from_argv = value
+        .origin
+        .filter(|o| o.file == 0)
+        .and_then(|o| erl.words.iter().find(|w| w.word.origin == Some(o)))
+        .and_then(|w| w.argv_index)
+        .and_then(|i| argv.get(i));
+    let (name, host) = match text.split_once('@') {
+        Some((n, h)) => (n.to_string(), Some(h.to_string())),
+        None => (text.clone(), None),
+    };
+    let set_in = value.origin.filter(|o| o.file > 0).map(|o| {
+        let place = erl.parsed.place(o);
+        format!(
+            "{}:{}",
+            erl.parsed.expansion.files[o.file].name.display(),
+            place.line
+        )
+    });
+    Some(NodeInfo {
+        value: from_argv.map_or_else(|| BootWord::Str(text.clone()), BootWord::of),
+        name,
+        host,
+        distribution: String::from_utf8_lossy(node.name()).into_owned(),
+        hidden: model.uses("hidden").next().is_some(),
+        set_by: set_in.unwrap_or_default(),
+    })
+}
+
+fn cookie_info(
+    started: &super::mix::Started,
+    erl: Option<&Erl>,
+    argv: &[Value],
+    show: bool,
+) -> CookieInfo {
+    let uses: Vec<_> = erl
+        .map(|e| e.model.uses("setcookie").collect())
+        .unwrap_or_default();
+    let release_cookie = started.shell.get("RELEASE_COOKIE");
+    let by = started
+        .set_by
+        .iter()
+        .find(|(n, _)| n == "RELEASE_COOKIE")
+        .map(|(_, b)| b.clone());
+    let _ = argv;
+    match uses.as_slice() {
+        [] => CookieInfo::home("no -setcookie reaches erl: it reads ~/.erlang.cookie of the user it runs as"),
+        [one] if one.values.len() == 1 => {
+            let word = &one.values[0];
+            let from_file = word.origin.is_some_and(|o| o.file > 0);
+            let text = String::from_utf8_lossy(&word.value).into_owned();
+            let known = if from_file { true } else { release_cookie.as_ref().is_none_or(Value::is_known) };
+            let source = if from_file {
+                let erl = erl.expect("uses come from erl");
+                let o = word.origin.expect("checked");
+                let place = erl.parsed.place(o);
+                format!("-setcookie in {}:{}", erl.parsed.expansion.files[o.file].name.display(), place.line)
+            } else {
+                doc::describe_set_by(by.as_ref(), &started.env_sh, "RELEASE_COOKIE")
+            };
+            CookieInfo::known(&text, known, source, show)
+        }
+        _ => CookieInfo::home(
+            "-setcookie is given more than once (the start script's and the vm.args'): erl then ignores them all and reads ~/.erlang.cookie",
+        ),
+    }
+}
+
+/// The command the unit's `ExecStart=` gives the release's start script.
+fn unit_command(unit: &super::unit::Unit, name: &str) -> anyhow::Result<String> {
+    let script = format!("/bin/{name}");
+    for (words, _, _) in &unit.exec_start {
+        if words.first().is_some_and(|p| p.ends_with(&script)) {
+            return Ok(words.get(1).cloned().unwrap_or_default());
+        }
+    }
+    anyhow::bail!(
+        "{}: no ExecStart= runs this release's bin/{name}; give the command with --command",
+        unit.path.display()
+    )
+}
