@@ -102,8 +102,13 @@ enum Verb {
     /// as sh runs them, the words it execs, and the node, cookie and distribution erl
     /// then uses (a vmargs.boot document with --json).
     Boot {
-        /// An assembled release directory (Mix layout: bin/NAME, releases/VSN/env.sh).
+        /// An assembled release directory (Mix layout: bin/NAME, releases/VSN/env.sh),
+        /// a release tarball, or - for a release-pack.inspect document on stdin.
         target: PathBuf,
+        /// Where a tarball's release will be unpacked: its paths in argv [default:
+        /// unknown, written $RELEASE_ROOT].
+        #[arg(long, value_name = "DIR")]
+        root: Option<String>,
         /// The start script's command [default: the --unit's ExecStart=, else start].
         #[arg(long, value_name = "COMMAND")]
         command: Option<String>,
@@ -520,6 +525,7 @@ fn diff(common: &CommonArgs, a: &Path, b: &Path) -> Result<Status> {
 fn boot_cmd(cli: &Cli) -> Result<Status> {
     let Verb::Boot {
         target,
+        root,
         command,
         unit,
         expr,
@@ -531,21 +537,12 @@ fn boot_cmd(cli: &Cli) -> Result<Status> {
         unreachable!("boot_cmd is only called for boot");
     };
     let common = &cli.common;
-    let mut vars: Vec<(String, String)> = if *env_from_process {
-        std::env::vars().collect()
-    } else {
-        Vec::new()
-    };
-    for pair in env {
-        let (name, value) = split_pair("env", pair)?;
-        vars.retain(|(n, _)| *n != name);
-        vars.push((name, value));
-    }
     let request = crate::boot::Request {
         command: command.clone(),
         expr: expr.clone(),
-        env: vars,
+        env: crate::boot::assemble::environment(env, *env_from_process)?,
         unit: unit.clone(),
+        root: root.clone(),
         show_secrets: common.show_secrets,
     };
     let mut doc = crate::boot::boot(target, &request)?;

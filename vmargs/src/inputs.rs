@@ -243,6 +243,7 @@ pub fn release_findings(
         expr: None,
         env: Vec::new(),
         unit: None,
+        root: None,
         show_secrets,
     };
     Ok(Some(crate::boot::boot(dir, &request)?.findings))

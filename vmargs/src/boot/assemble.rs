@@ -20,11 +20,59 @@ pub struct Request {
     pub env: Vec<(String, String)>,
     /// The systemd unit that runs the release.
     pub unit: Option<std::path::PathBuf>,
+    /// Where a tarball's release will be unpacked (its paths in the document).
+    pub root: Option<String>,
     pub show_secrets: bool,
 }
 
-/// The boot of the release at `dir`, with its findings.
-pub fn boot(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
+/// The environment the start script begins in: this process's own when asked, then
+/// each `NAME=VALUE` of `--env` (a later one wins).
+pub fn environment(pairs: &[String], from_process: bool) -> anyhow::Result<Vec<(String, String)>> {
+    let mut vars: Vec<(String, String)> = if from_process {
+        std::env::vars().collect()
+    } else {
+        Vec::new()
+    };
+    for pair in pairs {
+        match pair.split_once('=') {
+            Some((name, value)) if !name.is_empty() => {
+                vars.retain(|(n, _)| n != name);
+                vars.push((name.to_string(), value.to_string()));
+            }
+            _ => anyhow::bail!("--env takes NAME=VALUE, got {pair:?}"),
+        }
+    }
+    Ok(vars)
+}
+
+/// The boot of the release at `target` (a release directory, a release tarball, or
+/// `-`: a `release-pack.inspect` document on stdin), with its findings.
+pub fn boot(target: &Path, request: &Request) -> anyhow::Result<BootDoc> {
+    if target.is_dir() {
+        return boot_dir(target, request);
+    }
+    let files = if target == Path::new("-") {
+        let input = relkit_common::read_input(None)?;
+        let docs =
+            relkit_common::Documents::read(&input.name, &input.bytes, &["release-pack.inspect"])?;
+        match docs.0.as_slice() {
+            [one] => super::packed::from_inspect(one)?,
+            many => anyhow::bail!(
+                "{}: boot reads one release-pack.inspect document, got {}",
+                input.name,
+                many.len()
+            ),
+        }
+    } else {
+        super::packed::from_tarball(target)?
+    };
+    let private = super::packed::materialize(&files)?;
+    let doc = boot_dir(private.path(), request)?;
+    super::packed::reroot(doc, private.path(), request.root.as_deref())
+}
+
+/// The boot of the release directory `dir`.
+fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     let release = super::mix::Release::open(dir)?;
     let mut unit_notes = Vec::new();
     let unit = request.unit.as_deref().map(super::unit::read).transpose()?;

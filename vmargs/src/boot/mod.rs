@@ -11,6 +11,7 @@ pub mod elixir;
 pub mod erl;
 pub mod findings;
 pub mod mix;
+pub mod packed;
 pub mod unit;
 
 pub use assemble::{boot, Request};

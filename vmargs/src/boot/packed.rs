@@ -1,0 +1,239 @@
+//! A release not yet on disk: a release tarball, or a `release-pack.inspect`
+//! document (what `release-pack inspect` printed on another host). The files the
+//! boot reads (`releases/start_erl.data`, `COOKIE`, the version's `env.sh`,
+//! `vm.args`, `remote.vm.args`, `sys.config` and `elixir` script, `bin/NAME`) are
+//! written to a private directory, the boot is followed there, and the paths are
+//! given back as they will be under `--root` (where the release is unpacked); without
+//! it, paths under `$RELEASE_ROOT` are unknowns that say so.
+
+use super::doc::{BootDoc, BootWord};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// The largest file kept (the files a boot reads are small).
+const MAX_FILE: u64 = 1 << 20;
+
+/// Where the release will live, as written in the document.
+pub const UNKNOWN_ROOT: &str = "$RELEASE_ROOT";
+
+/// Whether the boot reads `name` (relative to the release root).
+fn wanted(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        ["releases", "start_erl.data" | "COOKIE"] => true,
+        ["releases", _, file] => matches!(
+            *file,
+            "env.sh" | "vm.args" | "remote.vm.args" | "sys.config" | "elixir" | "iex"
+        ),
+        ["bin", _] => true,
+        _ => false,
+    }
+}
+
+/// A name inside the release, or `None` for one that could leave it.
+fn inside(name: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in name.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str()?.to_string()),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The files of a release tarball the boot reads.
+pub fn from_tarball(path: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut magic = [0u8; 2];
+    (&file)
+        .read_exact(&mut magic)
+        .map_err(|_| anyhow::anyhow!("{}: not a release tarball (too short)", path.display()))?;
+    if magic != [0x1f, 0x8b] {
+        anyhow::bail!(
+            "{}: not gzip-compressed (a release tarball is a .tar.gz)",
+            path.display()
+        );
+    }
+    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(
+        std::io::BufReader::new(file),
+    ));
+    let mut files = Vec::new();
+    let mut names = Vec::new();
+    let corrupt = |e: std::io::Error| {
+        anyhow::anyhow!(
+            "{}: {e}: the tarball is corrupt or cut short",
+            path.display()
+        )
+    };
+    for entry in archive.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        let Some(name) = entry.path().ok().and_then(|p| inside(&p)) else {
+            continue;
+        };
+        names.push(name.clone());
+        let regular = entry.header().entry_type().is_file();
+        if regular && entry.size() <= MAX_FILE && wanted_with_prefix(&name) {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(corrupt)?;
+            files.push((name, bytes));
+        }
+    }
+    // A tarball made of one top folder (`billing/releases/...`): the names inside it.
+    let prefix = common_prefix(&names);
+    Ok(files
+        .into_iter()
+        .filter_map(|(name, bytes)| {
+            let name = match &prefix {
+                Some(p) => name
+                    .strip_prefix(p.as_str())?
+                    .trim_start_matches('/')
+                    .to_string(),
+                None => name,
+            };
+            wanted(&name).then_some((name, bytes))
+        })
+        .collect())
+}
+
+fn wanted_with_prefix(name: &str) -> bool {
+    wanted(name) || name.split_once('/').is_some_and(|(_, rest)| wanted(rest))
+}
+
+/// The one top folder every name is under, unless the release's own folders are at
+/// the top.
+fn common_prefix(names: &[String]) -> Option<String> {
+    if names
+        .iter()
+        .any(|n| n.starts_with("releases/") || n == "releases")
+    {
+        return None;
+    }
+    let first = names.first()?.split('/').next()?.to_string();
+    names
+        .iter()
+        .all(|n| n.split('/').next() == Some(first.as_str()))
+        .then_some(first)
+}
+
+/// The files of a `release-pack.inspect` document: its texts, and stand-ins for the
+/// two scripts it does not carry (the start script, known by name; the elixir
+/// script, whose only part the boot reads is where ERTS is).
+pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let name = text(&doc["release"])
+        .ok_or_else(|| anyhow::anyhow!("the release-pack.inspect document names no release"))?;
+    let current = text(&doc["current"]).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the release-pack.inspect document has no current version (releases/start_erl.data)"
+        )
+    })?;
+    let erts = text(&doc["erts"]).unwrap_or_default();
+    if doc["layout"].as_str() != Some("mix") {
+        anyhow::bail!(
+            "the release-pack.inspect document is of a {} release; boot reads Mix releases",
+            doc["layout"].as_str().unwrap_or("unknown")
+        );
+    }
+    let mut files = vec![
+        (
+            "releases/start_erl.data".to_string(),
+            format!("{erts} {current}\n").into_bytes(),
+        ),
+        (
+            format!("bin/{name}"),
+            b"#!/bin/sh\n# stands for the start script (REL_VSN_DIR)\n".to_vec(),
+        ),
+    ];
+    let erts_bin = if doc["erts_included"].as_bool() == Some(true) {
+        format!("ERTS_BIN=\"$SCRIPT_PATH\"/../../erts-{erts}/bin/\n")
+    } else {
+        "ERTS_BIN=\n".to_string()
+    };
+    files.push((format!("releases/{current}/elixir"), erts_bin.into_bytes()));
+    for key in ["vm_args", "env_sh", "sys_config"] {
+        for item in doc[key].as_array().into_iter().flatten() {
+            if let (Some(path), Some(body)) = (text(&item["path"]), text(&item["text"])) {
+                if inside(Path::new(&path)).is_some_and(|p| wanted(&p)) {
+                    files.push((path, body.into_bytes()));
+                }
+            }
+        }
+    }
+    match &doc["cookie"] {
+        serde_json::Value::Object(c) if c.contains_key("value") => {
+            files.push((
+                "releases/COOKIE".into(),
+                text(&c["value"]).unwrap_or_default().into_bytes(),
+            ));
+        }
+        serde_json::Value::Object(_) => {
+            // Redacted: the boot sees a cookie, but not which one.
+            files.push((
+                "releases/COOKIE".into(),
+                REDACTED_COOKIE.as_bytes().to_vec(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(files)
+}
+
+/// What stands for a cookie the document redacted.
+pub const REDACTED_COOKIE: &str = "relkit-redacted-cookie";
+
+/// Write `files` under a fresh private directory: the release to boot.
+pub fn materialize(files: &[(String, Vec<u8>)]) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix("vmargs-boot.").tempdir()?;
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)?;
+    }
+    Ok(dir)
+}
+
+/// The document as it will read under `root`: the private directory's path
+/// replaced, and without a root, words under it made unknowns.
+pub fn reroot(doc: BootDoc, private: &Path, root: Option<&str>) -> anyhow::Result<BootDoc> {
+    let real = std::fs::canonicalize(private).unwrap_or_else(|_| PathBuf::from(private));
+    let to = root.unwrap_or(UNKNOWN_ROOT);
+    let text = serde_json::to_string(&doc)?.replace(&real.display().to_string(), to);
+    let text = text.replace(REDACTED_COOKIE, "******");
+    let mut doc: BootDoc = serde_json::from_str(&text)?;
+    if root.is_none() {
+        let why = "where the release is unpacked (give --root)".to_string();
+        let mark = |w: &mut BootWord| {
+            if let BootWord::Str(s) = w {
+                if s.contains(UNKNOWN_ROOT) {
+                    *w = BootWord::Unknown {
+                        unknown: s.clone(),
+                        depends_on: vec![why.clone()],
+                    };
+                }
+            }
+        };
+        doc.argv.iter_mut().for_each(mark);
+        doc.effective_args.iter_mut().for_each(mark);
+        doc.variables.iter_mut().for_each(|v| mark(&mut v.value));
+    }
+    if let Some(cookie) = doc
+        .cookie
+        .as_mut()
+        .filter(|c| c.source.ends_with("releases/COOKIE"))
+    {
+        if cookie.fingerprint.as_deref() == Some(super::doc::fingerprint(REDACTED_COOKIE).as_str())
+        {
+            cookie.fingerprint = None;
+            cookie.value = Some(BootWord::Unknown {
+                unknown: "releases/COOKIE".into(),
+                depends_on: vec!["the cookie was redacted in the release-pack.inspect document (inspect with --show-secrets)".into()],
+            });
+        }
+    }
+    Ok(doc)
+}

@@ -1,0 +1,256 @@
+//! `vmargs boot` with what surrounds a release: the systemd unit that runs it
+//! (checked against `systemd-analyze verify`), and the release before it is
+//! unpacked (a tarball, a `release-pack.inspect` document).
+
+mod boot_support;
+
+use boot_support::{boot_doc, copy_release, dry_run, joined, release};
+use relkit_tests::{assert_ok, require_peer, tool, Rng};
+use std::process::Command;
+
+#[test]
+fn the_unit_takes_part_in_the_boot() {
+    let Some(built) = release() else { return };
+    let copy = copy_release(built);
+    let root = copy.path().join("billing");
+    let etc = copy.path().join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("billing.env"),
+        "# per host\nAPP_HOST=10.0.0.7\nRELEASE_COOKIE='from the env file'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("releases/0.1.0/env.sh"),
+        "#!/bin/sh\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=\"billing@$APP_HOST\"\nexport ELIXIR_ERL_OPTIONS=\"-heart\"\n",
+    )
+    .unwrap();
+    let unit = copy.path().join("billing.service");
+    std::fs::write(
+        &unit,
+        format!(
+            "[Unit]\nDescription=billing\n\n[Service]\nUser=root\nEnvironment=\"RELEASE_TMP={tmp}\" \\\n  LANG=C.UTF-8\nEnvironmentFile=-{env}\nEnvironmentFile=-/nonexistent/billing.env\nExecStart={root}/bin/billing daemon\nRestart=on-failure\nProtectSystem=strict\n\n[Install]\nWantedBy=multi-user.target\n",
+            tmp = root.join("var").display(),
+            env = etc.join("billing.env").display(),
+            root = root.display()
+        ),
+    )
+    .unwrap();
+    let out = tool("vmargs")
+        .args(["boot", "--json", "--show-secrets", "--unit"])
+        .arg(&unit)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["command"], "daemon", "the unit's ExecStart= decides");
+    assert_eq!(
+        doc["node"]["value"], "billing@10.0.0.7",
+        "APP_HOST from the EnvironmentFile="
+    );
+    assert_eq!(doc["cookie"]["value"], "from the env file");
+    assert!(doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("/nonexistent/billing.env")));
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    for code in [
+        "unit-daemonizes",
+        "unit-restart-and-heart",
+        "unit-read-only-tmp",
+    ] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+    // The same unit run through the real start script: the line it would exec.
+    let env: Vec<(String, String)> = vec![
+        ("RELEASE_TMP".into(), root.join("var").display().to_string()),
+        ("APP_HOST".into(), "10.0.0.7".into()),
+        ("RELEASE_COOKIE".into(), "from the env file".into()),
+        ("HOME".into(), "/root".into()),
+    ];
+    let (ok, real) = dry_run(&root, "daemon", None, &env);
+    assert!(ok);
+    assert_eq!(joined(&doc).unwrap(), real);
+}
+
+/// Unit files made from the lines real units have, and from their usual mistakes:
+/// vmargs refuses one exactly when `systemd-analyze verify` complains about a line
+/// of it, and names the same line.
+#[test]
+fn unit_files_are_refused_where_systemd_refuses_them() {
+    let Some(analyze) = require_peer("systemd-analyze") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let good = [
+        "Environment=RELEASE_NODE=billing@10.0.0.5",
+        "Environment=\"A=1 2\" B=3",
+        "Environment='C=x y'",
+        "Environment=D=a\\sb",
+        "Environment=E=1 \\\n  F=2",
+        "Environment=a\"B=c d\"",
+        "EnvironmentFile=-/etc/billing/env",
+        "Restart=on-failure",
+        "User=root",
+        "WorkingDirectory=/tmp",
+        "# a comment",
+        "; another",
+        "",
+    ];
+    let bad = [
+        "Environment /srv/x",
+        "Environment=\"G=1",
+        "Environment=H",
+        "Environment=1X=2",
+        "Environment=Q=a\\qb",
+        "ExecStart=/bin/true again",
+    ];
+    let mut rng = Rng(0x5157_e3d0);
+    let (mut refused, mut accepted) = (0, 0);
+    for case in 0..150 {
+        let mut lines = vec![
+            "[Unit]".to_string(),
+            "Description=x".into(),
+            "[Service]".into(),
+            "ExecStart=/bin/true start".into(),
+        ];
+        for _ in 0..rng.below(6) + 1 {
+            lines.push(rng.pick(&good).to_string());
+        }
+        if rng.chance(50) {
+            let at = 4 + rng.below(lines.len() - 3);
+            lines.insert(at, rng.pick(&bad).to_string());
+        }
+        let text = lines.join("\n") + "\n";
+        let path = dir.path().join(format!("case{case}.service"));
+        std::fs::write(&path, &text).unwrap();
+        let out = Command::new(&analyze)
+            .args(["verify", "--man=no"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr).to_string()
+            + &String::from_utf8_lossy(&out.stdout);
+        let prefix = format!("{}:", path.display());
+        let systemd_line = said
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split(':').next()?.parse::<usize>().ok())
+            .min();
+        let refuses = systemd_line.is_some() || said.contains("Refusing");
+        match vmargs::boot::unit::read(&path) {
+            Ok(_) => {
+                assert!(!refuses, "case {case}: systemd says\n{said}\nfor\n{text}");
+                accepted += 1;
+            }
+            Err(e) => {
+                assert!(
+                    refuses,
+                    "case {case}: vmargs refuses ({e}) what systemd takes:\n{text}"
+                );
+                if let Some(line) = systemd_line {
+                    assert!(
+                        e.to_string().contains(&format!("{prefix}{line}:")),
+                        "case {case}: {e}\nsystemd: {said}"
+                    );
+                }
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused >= 30 && accepted >= 30,
+        "{refused} refused, {accepted} accepted"
+    );
+}
+
+#[test]
+fn a_tarball_or_an_inspect_document_boots_as_the_unpacked_release() {
+    let Some(built) = release() else { return };
+    let copy = copy_release(built);
+    let root = copy.path().join("billing");
+    std::fs::write(
+        root.join("releases/0.1.0/env.sh"),
+        "#!/bin/sh\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=billing@10.0.0.5\n",
+    )
+    .unwrap();
+    let tarball = copy.path().join("billing-0.1.0.tar.gz");
+    // A top folder, as `tar -czf x.tar.gz billing` makes.
+    let out = Command::new("tar")
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(copy.path())
+        .arg("billing")
+        .output()
+        .unwrap();
+    assert_ok(&out, "tar");
+    let real_root = std::fs::canonicalize(&root).unwrap();
+    let unpacked = boot_doc(&root, "start", None, &[]);
+    let boot = |args: &[&str], stdin: Option<Vec<u8>>| -> serde_json::Value {
+        let mut cmd = tool("vmargs");
+        cmd.args(["boot", "--json", "--show-secrets"]).args(args);
+        if let Some(input) = stdin {
+            cmd.write_stdin(input);
+        }
+        let out = cmd.output().unwrap();
+        assert_ok(&out, "vmargs boot");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let root_arg = real_root.display().to_string();
+    let packed = boot(&["--root", &root_arg, tarball.to_str().unwrap()], None);
+    assert_eq!(packed["argv"], unpacked["argv"]);
+    assert_eq!(packed["effective_args"], unpacked["effective_args"]);
+    assert_eq!(
+        packed["cookie"]["fingerprint"],
+        unpacked["cookie"]["fingerprint"]
+    );
+    // Without --root: the paths are unknowns that say where they depend.
+    let nowhere = boot(&[tarball.to_str().unwrap()], None);
+    assert_eq!(
+        nowhere["argv"][0]["depends_on"][0],
+        "where the release is unpacked (give --root)"
+    );
+    assert_eq!(nowhere["node"]["value"], "billing@10.0.0.5");
+    // What release-pack inspect printed (on another host), read back.
+    let Some(_) = relkit_tests::find_peer("tar") else {
+        return;
+    };
+    for show in [true, false] {
+        let mut inspect = tool("release-pack");
+        inspect.args(["inspect", "--json"]);
+        if show {
+            inspect.arg("--show-secrets");
+        }
+        let out = inspect.arg(&tarball).output().unwrap();
+        assert_ok(&out, "release-pack inspect");
+        let from_doc = boot(&["--root", &root_arg, "-"], Some(out.stdout));
+        assert_eq!(from_doc["node"], unpacked["node"]);
+        if show {
+            assert_eq!(from_doc["argv"], unpacked["argv"]);
+            assert_eq!(
+                from_doc["cookie"]["fingerprint"],
+                unpacked["cookie"]["fingerprint"]
+            );
+        } else {
+            assert!(
+                from_doc["cookie"]["fingerprint"].is_null(),
+                "{}",
+                from_doc["cookie"]
+            );
+            assert!(from_doc["cookie"]["value"]["unknown"].is_string());
+        }
+    }
+}
