@@ -126,6 +126,9 @@ enum Verb {
         /// Start from this process's environment (as when run on the host itself).
         #[arg(long)]
         env_from_process: bool,
+        /// Check that the node's host part resolves here.
+        #[arg(long)]
+        resolve: bool,
         #[command(flatten)]
         findings: FindingArgs,
     },
@@ -531,6 +534,7 @@ fn boot_cmd(cli: &Cli) -> Result<Status> {
         expr,
         env,
         env_from_process,
+        resolve,
         findings: finding_args,
     } = &cli.verb
     else {
@@ -543,6 +547,7 @@ fn boot_cmd(cli: &Cli) -> Result<Status> {
         env: crate::boot::assemble::environment(env, *env_from_process)?,
         unit: unit.clone(),
         root: root.clone(),
+        resolve: *resolve,
         show_secrets: common.show_secrets,
     };
     let mut doc = crate::boot::boot(target, &request)?;

@@ -244,6 +244,7 @@ pub fn release_findings(
         env: Vec::new(),
         unit: None,
         root: None,
+        resolve: false,
         show_secrets,
     };
     Ok(Some(crate::boot::boot(dir, &request)?.findings))

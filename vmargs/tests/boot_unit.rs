@@ -254,3 +254,42 @@ fn a_tarball_or_an_inspect_document_boots_as_the_unpacked_release() {
         }
     }
 }
+
+#[test]
+fn a_name_nobody_can_resolve_and_a_cookie_of_the_build_are_reported() {
+    let Some(built) = release() else { return };
+    let env = vec![
+        ("RELEASE_DISTRIBUTION".to_string(), "name".to_string()),
+        (
+            "RELEASE_NODE".to_string(),
+            "billing@no-such-host.invalid".to_string(),
+        ),
+    ];
+    let mut cmd = tool("vmargs");
+    cmd.args(["boot", "--json", "--resolve"]);
+    for (k, v) in &env {
+        cmd.arg(format!("--env={k}={v}"));
+    }
+    let out = cmd.arg(built).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"host-does-not-resolve"), "{codes:?}");
+    assert!(codes.contains(&"cookie-from-build"), "{codes:?}");
+    // A resolvable host, and a cookie given by the environment: neither.
+    let doc = boot_doc(
+        built,
+        "start",
+        None,
+        &[
+            ("RELEASE_DISTRIBUTION".into(), "name".into()),
+            ("RELEASE_NODE".into(), "billing@127.0.0.1".into()),
+            ("RELEASE_COOKIE".into(), "shared".into()),
+        ],
+    );
+    assert!(doc["findings"].as_array().unwrap().is_empty(), "{doc}");
+}

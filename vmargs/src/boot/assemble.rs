@@ -22,6 +22,8 @@ pub struct Request {
     pub unit: Option<std::path::PathBuf>,
     /// Where a tarball's release will be unpacked (its paths in the document).
     pub root: Option<String>,
+    /// Look the node's host part up here (`--resolve`).
+    pub resolve: bool,
     pub show_secrets: bool,
 }
 
@@ -232,6 +234,11 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         ));
     }
     doc.findings = super::findings::of(&started, &doc, erl.as_ref());
+    doc.findings
+        .extend(super::findings::of_cookie_source(&started, &doc));
+    if request.resolve {
+        doc.findings.extend(super::findings::of_resolve(&doc));
+    }
     doc.notes.extend(unit_notes);
     if let Some(unit) = &unit {
         doc.findings

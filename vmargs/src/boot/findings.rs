@@ -142,6 +142,46 @@ pub fn of(started: &Started, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
     found
 }
 
+/// A node that other hosts must reach, with the cookie its own build wrote: the
+/// first `mix release` into a build directory writes a random `releases/COOKIE`
+/// (later builds there keep it), so hosts built apart do not share it.
+pub fn of_cookie_source(started: &Started, doc: &BootDoc) -> Option<Finding> {
+    let distributed = doc.node.as_ref().is_some_and(|n| n.distribution == "name");
+    let from_build = started
+        .set_by
+        .iter()
+        .any(|(n, by)| n == "RELEASE_COOKIE" && matches!(by, SetBy::File(_)));
+    let cookie_used = doc.cookie.as_ref().is_some_and(|c| !c.from_home);
+    (distributed && from_build && cookie_used).then(|| {
+        finding(
+            Severity::Info,
+            CODE_COOKIE_FROM_BUILD,
+            "the node takes its cookie from releases/COOKIE, which `mix release` writes at random into each new build directory: nodes built on different hosts, or from a clean _build, get different cookies and do not connect",
+        )
+        .with_hint("set the cluster's cookie in the release config (`cookie:` in mix.exs) or with RELEASE_COOKIE on every host")
+    })
+}
+
+/// Whether the node's host part resolves here (`--resolve`): a name no host can
+/// find is a node nobody can dial.
+pub fn of_resolve(doc: &BootDoc) -> Option<Finding> {
+    let node = doc.node.as_ref()?;
+    let host = node.host.as_deref()?;
+    if !matches!(node.value, super::doc::BootWord::Str(_)) || host.is_empty() {
+        return None;
+    }
+    let resolves =
+        std::net::ToSocketAddrs::to_socket_addrs(&(host, 0)).is_ok_and(|mut a| a.next().is_some());
+    (!resolves).then(|| {
+        finding(
+            Severity::Warning,
+            CODE_HOST_DOES_NOT_RESOLVE,
+            format!("the node's host part {host} does not resolve on this host: peers that look it up the same way cannot connect"),
+        )
+        .with_hint("use an address or a name in DNS or /etc/hosts on every host of the cluster")
+    })
+}
+
 /// Findings about the systemd unit that runs the release.
 pub fn of_unit(
     unit: &Unit,
