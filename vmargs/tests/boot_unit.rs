@@ -293,3 +293,74 @@ fn a_name_nobody_can_resolve_and_a_cookie_of_the_build_are_reported() {
     );
     assert!(doc["findings"].as_array().unwrap().is_empty(), "{doc}");
 }
+
+/// A project before its build: the boot predicted from mix.exs and the rel/
+/// templates is the boot of the release `mix release` then builds from it.
+#[test]
+fn a_project_boots_as_the_release_built_from_it() {
+    let Some(mix) = require_peer("mix") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("shop");
+    std::fs::create_dir_all(project.join("lib")).unwrap();
+    std::fs::create_dir_all(project.join("rel")).unwrap();
+    std::fs::write(
+        project.join("mix.exs"),
+        "defmodule Shop.MixProject do\n  use Mix.Project\n  def project, do: [app: :shop, version: \"2.3.4\", deps: [], releases: [shop: [cookie: \"shop_cluster_cookie\"]]]\n  def application, do: [extra_applications: [:logger]]\nend\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("lib/shop.ex"), "defmodule Shop do\nend\n").unwrap();
+    std::fs::write(
+        project.join("rel/env.sh.eex"),
+        "#!/bin/sh\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=<%= @release.name %>@${APP_HOST:-127.0.0.1}\ncase $RELEASE_COMMAND in\n  start*) export ELIXIR_ERL_OPTIONS=\"-kernel inet_dist_listen_min 9100 inet_dist_listen_max 9100\" ;;\nesac\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("rel/vm.args.eex"),
+        "## <%= @release.name %> <%= @release.version %>\n+K true\n-env TZ UTC\n",
+    )
+    .unwrap();
+    let env = [("APP_HOST".to_string(), "10.1.1.1".to_string())];
+    let predicted = boot_doc(&project, "start", None, &env);
+    let out = Command::new(mix)
+        .args(["release", "--quiet"])
+        .current_dir(&project)
+        .env("MIX_ENV", "prod")
+        .env("MIX_HOME", dir.path().join("mix_home"))
+        .output()
+        .unwrap();
+    assert_ok(&out, "mix release");
+    let built = std::fs::canonicalize(project.join("_build/prod/rel/shop")).unwrap();
+    let real = boot_doc(&built, "start", None, &env);
+    let erts = real["release"]["erts"].as_str().unwrap().to_string();
+    // The prediction, placed where the build put the release, with the build's ERTS.
+    let root = built.display().to_string();
+    let placed = |w: &serde_json::Value| -> String {
+        match w {
+            serde_json::Value::String(s) => s.clone(),
+            other => other["unknown"]
+                .as_str()
+                .unwrap()
+                .replace("$RELEASE_ROOT", &root)
+                .replace("ERTS_VSN", &erts),
+        }
+    };
+    let words = |doc: &serde_json::Value, key: &str| -> Vec<String> {
+        doc[key].as_array().unwrap().iter().map(placed).collect()
+    };
+    assert_eq!(words(&predicted, "argv"), words(&real, "argv"));
+    assert_eq!(
+        words(&predicted, "effective_args"),
+        words(&real, "effective_args")
+    );
+    assert_eq!(predicted["node"]["value"], real["node"]["value"]);
+    assert_eq!(
+        predicted["cookie"]["fingerprint"], real["cookie"]["fingerprint"],
+        "cookie: in mix.exs is the build's"
+    );
+    assert!(predicted["node"]["set_by"]
+        .as_str()
+        .unwrap()
+        .contains("rel/env.sh.eex:3"));
+}

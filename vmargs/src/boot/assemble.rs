@@ -50,6 +50,27 @@ pub fn environment(pairs: &[String], from_process: bool) -> anyhow::Result<Vec<(
 /// The boot of the release at `target` (a release directory, a release tarball, or
 /// `-`: a `release-pack.inspect` document on stdin), with its findings.
 pub fn boot(target: &Path, request: &Request) -> anyhow::Result<BootDoc> {
+    if super::project::is_project(target) {
+        let project = super::project::files(target)?;
+        let private = super::packed::materialize(&project.files)?;
+        let mut doc = boot_dir(private.path(), request)?;
+        doc.notes.extend(project.notes);
+        let real = std::fs::canonicalize(private.path())?;
+        for (rendered, template) in &project.templates {
+            doc = super::packed::rename(
+                doc,
+                &format!("{}/{rendered}:", real.display()),
+                &format!("{template}:"),
+            )?;
+        }
+        return super::packed::reroot(
+            doc,
+            private.path(),
+            request.root.as_deref(),
+            &[(super::project::UNKNOWN_ERTS, "the ERTS of the build host")],
+            "written at random by the release's first build (set `cookie:` in mix.exs to fix it)",
+        );
+    }
     if target.is_dir() {
         return boot_dir(target, request);
     }
@@ -70,7 +91,13 @@ pub fn boot(target: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     };
     let private = super::packed::materialize(&files)?;
     let doc = boot_dir(private.path(), request)?;
-    super::packed::reroot(doc, private.path(), request.root.as_deref())
+    super::packed::reroot(
+        doc,
+        private.path(),
+        request.root.as_deref(),
+        &[],
+        "the cookie was redacted in the release-pack.inspect document (inspect with --show-secrets)",
+    )
 }
 
 /// The boot of the release directory `dir`.

@@ -12,6 +12,7 @@ pub mod erl;
 pub mod findings;
 pub mod mix;
 pub mod packed;
+pub mod project;
 pub mod unit;
 
 pub use assemble::{boot, Request};

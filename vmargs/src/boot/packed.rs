@@ -171,18 +171,15 @@ pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<
         }
         serde_json::Value::Object(_) => {
             // Redacted: the boot sees a cookie, but not which one.
-            files.push((
-                "releases/COOKIE".into(),
-                REDACTED_COOKIE.as_bytes().to_vec(),
-            ));
+            files.push(("releases/COOKIE".into(), UNKNOWN_COOKIE.as_bytes().to_vec()));
         }
         _ => {}
     }
     Ok(files)
 }
 
-/// What stands for a cookie the document redacted.
-pub const REDACTED_COOKIE: &str = "relkit-redacted-cookie";
+/// What stands for a cookie that is not known here (redacted, or not yet written).
+pub const UNKNOWN_COOKIE: &str = "relkit-unknown-cookie";
 
 /// Write `files` under a fresh private directory: the release to boot.
 pub fn materialize(files: &[(String, Vec<u8>)]) -> anyhow::Result<tempfile::TempDir> {
@@ -197,41 +194,59 @@ pub fn materialize(files: &[(String, Vec<u8>)]) -> anyhow::Result<tempfile::Temp
     Ok(dir)
 }
 
+/// The document with every `from` in its texts written `to`.
+pub fn rename(doc: BootDoc, from: &str, to: &str) -> anyhow::Result<BootDoc> {
+    let from = serde_json::to_string(from)?;
+    let to = serde_json::to_string(to)?;
+    let text = serde_json::to_string(&doc)?.replace(from.trim_matches('"'), to.trim_matches('"'));
+    Ok(serde_json::from_str(&text)?)
+}
+
 /// The document as it will read under `root`: the private directory's path
-/// replaced, and without a root, words under it made unknowns.
-pub fn reroot(doc: BootDoc, private: &Path, root: Option<&str>) -> anyhow::Result<BootDoc> {
+/// replaced, and without a root, words under it made unknowns; so are words that
+/// hold another stand-in (`marks`: the stand-in and what it depends on), and a
+/// cookie that is not known here (`cookie_why`).
+pub fn reroot(
+    doc: BootDoc,
+    private: &Path,
+    root: Option<&str>,
+    marks: &[(&str, &str)],
+    cookie_why: &str,
+) -> anyhow::Result<BootDoc> {
     let real = std::fs::canonicalize(private).unwrap_or_else(|_| PathBuf::from(private));
     let to = root.unwrap_or(UNKNOWN_ROOT);
     let text = serde_json::to_string(&doc)?.replace(&real.display().to_string(), to);
-    let text = text.replace(REDACTED_COOKIE, "******");
+    let text = text.replace(UNKNOWN_COOKIE, "******");
     let mut doc: BootDoc = serde_json::from_str(&text)?;
+    let mut marks: Vec<(&str, &str)> = marks.to_vec();
     if root.is_none() {
-        let why = "where the release is unpacked (give --root)".to_string();
-        let mark = |w: &mut BootWord| {
-            if let BootWord::Str(s) = w {
-                if s.contains(UNKNOWN_ROOT) {
-                    *w = BootWord::Unknown {
-                        unknown: s.clone(),
-                        depends_on: vec![why.clone()],
-                    };
-                }
-            }
-        };
-        doc.argv.iter_mut().for_each(mark);
-        doc.effective_args.iter_mut().for_each(mark);
-        doc.variables.iter_mut().for_each(|v| mark(&mut v.value));
+        marks.push((UNKNOWN_ROOT, "where the release is unpacked (give --root)"));
     }
-    if let Some(cookie) = doc
-        .cookie
-        .as_mut()
-        .filter(|c| c.source.ends_with("releases/COOKIE"))
-    {
-        if cookie.fingerprint.as_deref() == Some(super::doc::fingerprint(REDACTED_COOKIE).as_str())
-        {
+    let mark = |w: &mut BootWord| {
+        if let BootWord::Str(s) = w {
+            let why: Vec<String> = marks
+                .iter()
+                .filter(|(m, _)| s.contains(m))
+                .map(|(_, why)| why.to_string())
+                .collect();
+            if !why.is_empty() {
+                *w = BootWord::Unknown {
+                    unknown: s.clone(),
+                    depends_on: why,
+                };
+            }
+        }
+    };
+    doc.argv.iter_mut().for_each(mark);
+    doc.effective_args.iter_mut().for_each(mark);
+    doc.variables.iter_mut().for_each(|v| mark(&mut v.value));
+    let unknown_print = super::doc::fingerprint(UNKNOWN_COOKIE);
+    if let Some(cookie) = doc.cookie.as_mut() {
+        if cookie.fingerprint.as_deref() == Some(unknown_print.as_str()) {
             cookie.fingerprint = None;
             cookie.value = Some(BootWord::Unknown {
                 unknown: "releases/COOKIE".into(),
-                depends_on: vec!["the cookie was redacted in the release-pack.inspect document (inspect with --show-secrets)".into()],
+                depends_on: vec![cookie_why.to_string()],
             });
         }
     }
