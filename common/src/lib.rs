@@ -11,6 +11,7 @@ pub mod finding;
 pub mod fs;
 pub mod generate;
 pub mod git;
+pub mod glob;
 pub mod input;
 pub mod json;
 pub mod lines;

@@ -37,7 +37,7 @@ impl Filter {
     /// reads, else each `-t` identifier, else the values of the first `--field` on a
     /// journal field (the boot of `-b` is one). None: every entry is read.
     pub fn index_fields(&self) -> Option<Vec<Vec<u8>>> {
-        let exact = |value: &str| !value.contains(['*', '?', '[']);
+        let exact = |value: &str| !relkit_common::glob::is_glob(value);
         if !self.units.is_empty() && self.units.iter().all(|u| exact(u)) {
             return Some(
                 self.units
@@ -73,7 +73,8 @@ impl Filter {
 
     /// `-u billing_prod` means `billing_prod.service`, as journalctl reads it.
     pub fn unit_pattern(name: &str) -> String {
-        if name.contains('.') || name.contains('*') {
+        // A glob is taken as it is, as systemd's unit name mangling leaves globs.
+        if name.contains('.') || relkit_common::glob::is_glob(name) {
             name.to_string()
         } else {
             format!("{name}.service")
@@ -112,7 +113,7 @@ impl Filter {
                 entry.all(field).flatten().any(|value| {
                     self.units
                         .iter()
-                        .any(|unit| wildcard_match(unit.as_bytes(), value))
+                        .any(|unit| relkit_common::glob::matches(unit.as_bytes(), value))
                 })
             })
         {
@@ -173,28 +174,6 @@ impl Decide for Decision<'_> {
     }
 }
 
-/// `*` (any run) and `?` (any one byte) wildcards, as journalctl's unit globs.
-pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&b| b == b'*')
-}
-
 /// Whether `name` is a field name journald stores and indexes: capitals, digits and
 /// `_`, not starting with a digit, nor with `__` (the cursor and the timestamps are
 /// the entry's own, not fields in the index).
@@ -235,9 +214,17 @@ mod tests {
     fn units_and_wildcards() {
         assert_eq!(Filter::unit_pattern("billing_prod"), "billing_prod.service");
         assert_eq!(Filter::unit_pattern("billing@*"), "billing@*");
+        let wildcard_match = relkit_common::glob::matches;
         assert!(wildcard_match(b"billing*", b"billing_prod.service"));
         assert!(wildcard_match(b"post?res*", b"postgres@15.service"));
         assert!(!wildcard_match(b"billing", b"billing_prod.service"));
+        // Bracket expressions, as journalctl's fnmatch(3) reads them.
+        assert!(wildcard_match(b"billing_pro[d]*", b"billing_prod.service"));
+        assert!(!wildcard_match(
+            b"billing_pro[!d]*",
+            b"billing_prod.service"
+        ));
+        assert_eq!(Filter::unit_pattern("billing_pro[d]"), "billing_pro[d]");
         let filter = Filter {
             units: vec![Filter::unit_pattern("billing_prod")],
             ..Filter::default()

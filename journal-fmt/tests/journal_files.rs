@@ -523,10 +523,20 @@ fn lines_reverse_and_times_select_what_journalctl_selects() {
         if let Some(u) = until {
             selection.extend(["--until".into(), u]);
         }
-        match rng.below(5) {
+        match rng.below(6) {
             0 => selection.extend(["-u".into(), "billing_stage".into()]),
             1 => selection.extend(["-t".into(), "nginx".into()]),
             2 => selection.extend(["-b".into(), "-1".into()]),
+            // A glob with a bracket expression: journalctl matches units by fnmatch(3).
+            3 => selection.extend([
+                "-u".into(),
+                rng.pick(&[
+                    "billing_st[a]ge*",
+                    "billing_[!s]*",
+                    "bill?ng_pro[a-e].service",
+                ])
+                .into(),
+            ]),
             _ => {}
         }
         let selection: Vec<&str> = selection.iter().map(String::as_str).collect();

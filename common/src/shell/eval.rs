@@ -4,8 +4,8 @@
 //! compute by running something (`$(...)`, a function, `. file`) is an unknown that
 //! says what it depends on; it is never guessed.
 
-use super::glob::glob_match;
 use super::parse::{assignment_name, assigns_of, literal, At, Node, Word};
+use crate::glob::glob_match;
 use std::collections::BTreeMap;
 
 /// A variable's value: its text, and when part of it is unknown, what it depends on

@@ -3,8 +3,8 @@
 //! patterns made of the expanded words.
 
 use super::eval::{Shell, Value};
-use super::glob::{glob_tokens, Glob};
 use super::parse::{Part, Word};
+use crate::glob::{glob_tokens, Glob};
 
 impl Shell {
     /// A word's value, without field splitting (as in an assignment).

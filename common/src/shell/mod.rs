@@ -9,13 +9,12 @@
 
 mod eval;
 mod expand;
-mod glob;
 mod parse;
 mod redirect;
 mod word;
 
+pub use crate::glob::{glob_match, Glob};
 pub use eval::{names_assigned, Note, Origin, Shell, Value, Var};
-pub use glob::{glob_match, Glob};
 pub use parse::{assignment_name, literal, parse, Node, Part, Word};
 
 use crate::syntax::SyntaxError;

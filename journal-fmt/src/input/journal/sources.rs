@@ -42,7 +42,7 @@ pub fn followed(command_line: Named<'_>) -> Result<Option<Watched>> {
         // The directory the pattern's fixed part names, and those of its matches.
         let fixed: PathBuf = std::path::Path::new(pattern)
             .components()
-            .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+            .take_while(|c| !relkit_common::glob::is_glob(&c.as_os_str().to_string_lossy()))
             .collect();
         dirs.push(if fixed.is_dir() {
             fixed

@@ -1,4 +1,5 @@
-//! `case` patterns: sh's pattern matching (`*`, `?`, bracket expressions), on bytes.
+//! Shell pattern matching (`*`, `?`, bracket expressions `[a-z]`, `[!...]`), on
+//! bytes: sh's `case` patterns and the unit globs journalctl matches with fnmatch(3).
 
 /// A token of a glob pattern.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,7 +11,7 @@ pub enum Glob {
     Class(Vec<u8>, bool),
 }
 
-pub(super) fn glob_tokens(text: &[u8]) -> Vec<Glob> {
+pub fn glob_tokens(text: &[u8]) -> Vec<Glob> {
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < text.len() {
@@ -85,4 +86,15 @@ pub fn glob_match(pattern: &[Glob], text: &[u8]) -> bool {
         }
     }
     pattern[p..].iter().all(|g| *g == Glob::Any)
+}
+
+/// Whether `text` matches `pattern` written with no quoting (every `*`, `?` and `[`
+/// special), as fnmatch(3) without flags.
+pub fn matches(pattern: &[u8], text: &[u8]) -> bool {
+    glob_match(&glob_tokens(pattern), text)
+}
+
+/// Whether `pattern` holds a wildcard (and so is a glob, not a name).
+pub fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
 }
