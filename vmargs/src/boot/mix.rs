@@ -427,29 +427,46 @@ pub fn elixir_call(
             None => Ok(Value::unknown("$2", "the expression given with --expr")),
         }
     };
-    let rpc = |shell: &Shell, expr: Value, warnings: &mut Vec<String>| {
-        let name = Value {
-            text: format!("rpc-$(rand)-{}", node.text),
-            unknown: [vec![RAND.to_string()], node.unknown.clone()].concat(),
-        };
-        let mut args = vec![k("--hidden"), k("--cookie"), cookie.clone()];
-        args.extend(release_distribution(shell, name, warnings));
-        args.extend([
+    // `--boot B --boot-var RELEASE_LIB ROOT/lib --vm-args V`, which every command passes.
+    let boot_words = |boot: &Value, vm_args: &Value| {
+        [
             k("--boot"),
-            clean.clone(),
+            boot.clone(),
             k("--boot-var"),
             k("RELEASE_LIB"),
             lib.clone(),
             k("--vm-args"),
-            remote_args.clone(),
-            k("--rpc-eval"),
-            node.clone(),
-            expr,
-        ]);
-        ElixirCall {
-            program: "elixir",
-            args,
-        }
+            vm_args.clone(),
+        ]
+    };
+    // `remote` and `rpc`: a hidden node named PREFIX-$(rand)-NODE, on the remote
+    // vm.args and the clean boot script.
+    let hidden = |shell: &Shell,
+                  program: &'static str,
+                  prefix: &str,
+                  lead: &[Value],
+                  tail: Vec<Value>,
+                  warnings: &mut Vec<String>| {
+        let name = Value {
+            text: format!("{prefix}-$(rand)-{}", node.text),
+            unknown: [vec![RAND.to_string()], node.unknown.clone()].concat(),
+        };
+        let mut args = lead.to_vec();
+        args.extend([k("--hidden"), k("--cookie"), cookie.clone()]);
+        args.extend(release_distribution(shell, name, warnings));
+        args.extend(boot_words(&clean, &remote_args));
+        args.extend(tail);
+        ElixirCall { program, args }
+    };
+    let rpc = |shell: &Shell, expr: Value, warnings: &mut Vec<String>| {
+        hidden(
+            shell,
+            "elixir",
+            "rpc",
+            &[],
+            vec![k("--rpc-eval"), node.clone(), expr],
+            warnings,
+        )
     };
     let start =
         |shell: &mut Shell, program: &'static str, tail: Vec<Value>, warnings: &mut Vec<String>| {
@@ -462,14 +479,8 @@ pub fn elixir_call(
                 concat(&[&k("-mode "), &mode]),
                 k("--erl-config"),
                 config,
-                k("--boot"),
-                boot.clone(),
-                k("--boot-var"),
-                k("RELEASE_LIB"),
-                lib.clone(),
-                k("--vm-args"),
-                vm_args.clone(),
             ]);
+            args.extend(boot_words(&boot, &vm_args));
             args.extend(tail);
             ElixirCall { program, args }
         };
@@ -488,48 +499,22 @@ pub fn elixir_call(
         "eval" => {
             let e = expr("eval")?;
             let config = sys_config(shell);
+            let mut args = vec![k("--cookie"), cookie.clone(), k("--erl-config"), config];
+            args.extend(boot_words(&clean, &vm_args));
+            args.extend([k("--eval"), e]);
             ElixirCall {
                 program: "elixir",
-                args: vec![
-                    k("--cookie"),
-                    cookie.clone(),
-                    k("--erl-config"),
-                    config,
-                    k("--boot"),
-                    clean.clone(),
-                    k("--boot-var"),
-                    k("RELEASE_LIB"),
-                    lib.clone(),
-                    k("--vm-args"),
-                    vm_args.clone(),
-                    k("--eval"),
-                    e,
-                ],
-            }
-        }
-        "remote" => {
-            let name = Value {
-                text: format!("rem-$(rand)-{}", node.text),
-                unknown: [vec![RAND.to_string()], node.unknown.clone()].concat(),
-            };
-            let mut args = vec![k("--werl"), k("--hidden"), k("--cookie"), cookie.clone()];
-            args.extend(release_distribution(shell, name, warnings));
-            args.extend([
-                k("--boot"),
-                clean.clone(),
-                k("--boot-var"),
-                k("RELEASE_LIB"),
-                lib.clone(),
-                k("--vm-args"),
-                remote_args.clone(),
-                k("--remsh"),
-                node.clone(),
-            ]);
-            ElixirCall {
-                program: "iex",
                 args,
             }
         }
+        "remote" => hidden(
+            shell,
+            "iex",
+            "rem",
+            &[k("--werl")],
+            vec![k("--remsh"), node.clone()],
+            warnings,
+        ),
         "rpc" => {
             let e = expr("rpc")?;
             rpc(shell, e, warnings)
