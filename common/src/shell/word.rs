@@ -116,12 +116,7 @@ impl Parser<'_> {
                 }
                 b'$' | b'`' => {
                     if let Some(part) = self.expansion(true)? {
-                        if !text.is_empty() {
-                            parts.push(Part::Text {
-                                bytes: std::mem::take(&mut text),
-                                quoted: true,
-                            });
-                        }
+                        flush_quoted(&mut text, parts);
                         parts.push(part);
                     } else {
                         text.push(b'$');
@@ -134,12 +129,7 @@ impl Parser<'_> {
                 }
             }
         }
-        if !text.is_empty() {
-            parts.push(Part::Text {
-                bytes: text,
-                quoted: true,
-            });
-        }
+        flush_quoted(&mut text, parts);
         Ok(())
     }
 
@@ -366,12 +356,7 @@ impl Parser<'_> {
                 }
                 b'"' => {
                     // "${X:-"a b"}": the inner quotes are quoting too.
-                    if !text.is_empty() {
-                        parts.push(Part::Text {
-                            bytes: std::mem::take(&mut text),
-                            quoted: true,
-                        });
-                    }
+                    flush_quoted(&mut text, &mut parts);
                     self.double_quoted(&mut parts)?;
                 }
                 b'\'' => {
@@ -380,12 +365,7 @@ impl Parser<'_> {
                 }
                 b'$' | b'`' => match self.expansion(true)? {
                     Some(part) => {
-                        if !text.is_empty() {
-                            parts.push(Part::Text {
-                                bytes: std::mem::take(&mut text),
-                                quoted: true,
-                            });
-                        }
+                        flush_quoted(&mut text, &mut parts);
                         parts.push(part);
                     }
                     None => {
@@ -399,12 +379,17 @@ impl Parser<'_> {
                 }
             }
         }
-        if !text.is_empty() {
-            parts.push(Part::Text {
-                bytes: text,
-                quoted: true,
-            });
-        }
+        flush_quoted(&mut text, &mut parts);
         Ok(parts)
+    }
+}
+
+/// Quoted text read so far, as a part of its own (nothing when there is none).
+fn flush_quoted(text: &mut Vec<u8>, parts: &mut Word) {
+    if !text.is_empty() {
+        parts.push(Part::Text {
+            bytes: std::mem::take(text),
+            quoted: true,
+        });
     }
 }
