@@ -13,6 +13,7 @@ pub mod findings;
 pub mod mix;
 pub mod packed;
 pub mod project;
+pub mod specifiers;
 pub mod unit;
 
 pub use assemble::{boot, Request};

@@ -6,6 +6,7 @@
 //! rules (systemd.syntax(7): `#`/`;` comments, `\` continuations, quoting with C
 //! escapes; systemd.exec(5) for the environment).
 
+use super::specifiers::{expand_specifiers, SPECIFIED};
 use relkit_common::syntax::{Position, SyntaxError};
 use std::path::{Path, PathBuf};
 
@@ -45,6 +46,8 @@ pub struct Unit {
     pub protect_system: Option<Setting>,
     pub private_tmp: Option<Setting>,
     pub read_write_paths: Vec<(String, Place)>,
+    /// What the unit leaves unknown here (a specifier such as `%H`).
+    pub notes: Vec<String>,
 }
 
 /// Read a unit's text (named `path` in errors), without drop-ins.
@@ -166,6 +169,16 @@ fn read_into(unit: &mut Unit, file: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         }
         let key = key.trim();
         let value = value.trim_start().to_string();
+        // Specifiers are expanded in the settings that take them (systemd.unit(5)).
+        let value = if SPECIFIED.contains(&key) {
+            let (expanded, unknown) = expand_specifiers(&value, &unit.path);
+            for spec in unknown {
+                unit.notes.push(format!("{at}: %{spec} is left as written: it is only known on the host the unit runs on"));
+            }
+            expanded
+        } else {
+            value
+        };
         match key {
             "ExecStart" => {
                 if value.is_empty() {
@@ -430,8 +443,9 @@ pub fn environment(unit: &Unit, notes: &mut Vec<String>) -> Vec<(String, String)
         env.retain(|(n, _)| n != name);
         env.push((name.to_string(), value.to_string()));
     };
+    notes.extend(unit.notes.iter().cloned());
     if let Some(user) = &unit.user {
-        let name = specifiers(&user.value, None);
+        let name = user.value.clone();
         match home_of(&name, Path::new("/")) {
             Some(home) => set(&mut env, "HOME", &home),
             None => notes.push(format!(
@@ -457,28 +471,6 @@ pub fn environment(unit: &Unit, notes: &mut Vec<String>) -> Vec<(String, String)
         }
     }
     env
-}
-
-/// `%%`, `%n`, `%N`, `%p`, `%i`, `%h` where known; others stay as written.
-pub fn specifiers(value: &str, home: Option<&str>) -> String {
-    let mut out = String::new();
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('%') => out.push('%'),
-            Some('h') if home.is_some() => out.push_str(home.unwrap_or_default()),
-            Some(other) => {
-                out.push('%');
-                out.push(other);
-            }
-            None => out.push('%'),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -513,6 +505,24 @@ mod tests {
         assert_eq!(get("C"), Some("dq \"x\" $y"));
         assert_eq!(get("D"), Some("backslash"));
         assert_eq!(get("E"), Some("lead"));
+    }
+
+    #[test]
+    fn specifiers_as_the_system_manager_expands_them() {
+        let unit = Path::new("/etc/systemd/system/billing-api@prod\\x2d1.service");
+        let (v, unknown) = expand_specifiers("%n %N %p %P %i %I %j %f %h %u %% %H", unit);
+        assert_eq!(
+            v,
+            "billing-api@prod\\x2d1.service billing-api@prod\\x2d1 billing-api billing/api prod\\x2d1 prod-1 api /prod-1 /root root % %H"
+        );
+        assert_eq!(unknown, ['H']);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("billing@prod.service");
+        std::fs::write(&path, "[Service]\nEnvironment=RELEASE_NODE=billing_%i@10.0.0.5 HOST=%H\nExecStart=/srv/%p/bin/%p start\n").unwrap();
+        let u = read(&path).unwrap();
+        assert_eq!(u.environment[0].1, "billing_prod@10.0.0.5");
+        assert_eq!(u.exec_start[0].0[0], "/srv/billing/bin/billing");
+        assert!(u.notes[0].contains("%H"), "{:?}", u.notes);
     }
 
     #[test]
