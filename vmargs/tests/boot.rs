@@ -407,6 +407,27 @@ fn the_cookie_is_masked_unless_asked_and_fingerprints_compare() {
         !text.contains(cookie.trim()),
         "the cookie is printed: {text}"
     );
+    // Nor inside run_erl's escaped line (its first 20 characters are letters and
+    // digits, which the escaping leaves as they are), in either form, nor where
+    // ELIXIR_ERL_OPTIONS passes one of its own.
+    let prefix = &cookie.trim()[..20];
+    for args in [
+        vec!["boot", "--json", "--command", "daemon"],
+        vec!["boot", "--command", "daemon"],
+        vec![
+            "boot",
+            "--json",
+            "--env=ELIXIR_ERL_OPTIONS=-setcookie options_cookie_1",
+        ],
+    ] {
+        let out = tool("vmargs").args(&args).arg(built).output().unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !said.contains(prefix) && !said.contains("options_cookie_1"),
+            "{args:?}: {said}"
+        );
+    }
     let human = tool("vmargs").arg("boot").arg(built).output().unwrap();
     assert!(!String::from_utf8_lossy(&human.stdout).contains(cookie.trim()));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -271,7 +271,63 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         doc.findings
             .extend(super::findings::of_unit(unit, &doc, &env, erl.as_ref()));
     }
+    if !request.show_secrets {
+        let mut cookies: Vec<String> = argv
+            .iter()
+            .zip(argv.iter().skip(1))
+            .filter(|(flag, _)| flag.text == "-setcookie")
+            .map(|(_, value)| value.text.clone())
+            .collect();
+        cookies.extend(
+            erl.iter()
+                .flat_map(|e| e.model.uses("setcookie"))
+                .flat_map(|u| u.values.iter())
+                .map(|w| String::from_utf8_lossy(&w.value).into_owned()),
+        );
+        cookies.extend(started.shell.get("RELEASE_COOKIE").map(|v| v.text));
+        mask_cookies(&mut doc, &cookies);
+    }
     Ok(doc)
+}
+
+/// Cookies masked wherever else they stand: inside `run_erl`'s escaped line (as
+/// the script escapes them), and in a variable such as `ELIXIR_ERL_OPTIONS` that
+/// passes `-setcookie` itself.
+fn mask_cookies(doc: &mut BootDoc, cookies: &[String]) {
+    let mut secrets = relkit_common::Secrets::new(false);
+    for cookie in cookies.iter().filter(|c| !c.is_empty()) {
+        secrets.add_value(cookie);
+        secrets.add_value(&super::elixir::escape(cookie));
+    }
+    let mask = |w: &mut BootWord| match w {
+        BootWord::Str(s) => *s = mask_after_setcookie(&secrets.mask(s)),
+        BootWord::Unknown { unknown, .. } => {
+            *unknown = mask_after_setcookie(&secrets.mask(unknown))
+        }
+        BootWord::Redacted { .. } => {}
+    };
+    doc.argv.iter_mut().for_each(mask);
+    doc.effective_args.iter_mut().for_each(mask);
+    doc.variables.iter_mut().for_each(|v| mask(&mut v.value));
+}
+
+/// In a text of several words (`run_erl`'s escaped line, a variable's value), the
+/// word after `-setcookie` (escaped `\-setcookie`) masked: a cookie shorter than the
+/// shortest value masked as free text is caught here.
+fn mask_after_setcookie(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    let mut after_flag = false;
+    for word in words {
+        if after_flag && !word.is_empty() {
+            out.push("*".repeat(word.chars().count()));
+            after_flag = false;
+            continue;
+        }
+        after_flag = after_flag || word == "-setcookie" || word == "\\-setcookie";
+        out.push(word.to_string());
+    }
+    out.join(" ")
 }
 
 /// Indices of argv words that are secrets: the word after `-setcookie`.

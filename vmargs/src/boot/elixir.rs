@@ -182,7 +182,7 @@ pub fn argv(
 /// `sed 's/[^a-zA-Z0-9_\-\/]/\\&/g'`: a backslash before every byte but letters,
 /// digits, `_`, `\` and `/` (in the bracket, `\-\` is the range from `\` to `\`, so
 /// `-` is escaped too).
-fn escape(word: &str) -> String {
+pub(crate) fn escape(word: &str) -> String {
     let mut out = String::with_capacity(word.len() * 2);
     for ch in word.chars() {
         if !(ch.is_ascii_alphanumeric() || matches!(ch, '_' | '\\' | '/')) {
