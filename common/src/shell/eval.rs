@@ -4,7 +4,7 @@
 //! compute by running something (`$(...)`, a function, `. file`) is an unknown that
 //! says what it depends on; it is never guessed.
 
-use super::parse::{assignment_name, assigns_of, literal, At, Node, Word};
+use super::parse::{assignment_name, literal, At, Node, Word};
 use crate::glob::glob_match;
 use std::collections::BTreeMap;
 
@@ -541,9 +541,4 @@ fn test(values: &[Value]) -> Status {
         [a, "!=", b] => Some(a != b),
         _ => None,
     }
-}
-
-/// Every name `nodes` may assign (for callers that set a region aside).
-pub fn names_assigned(nodes: &[Node]) -> Vec<String> {
-    nodes.iter().flat_map(assigns_of).collect()
 }

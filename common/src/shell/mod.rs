@@ -14,7 +14,7 @@ mod redirect;
 mod word;
 
 pub use crate::glob::{glob_match, Glob};
-pub use eval::{names_assigned, Note, Origin, Shell, Value, Var};
+pub use eval::{Note, Origin, Shell, Value, Var};
 pub use parse::{assignment_name, literal, parse, Node, Part, Word};
 
 use crate::syntax::SyntaxError;

@@ -10,14 +10,6 @@ impl Parser<'_> {
     pub(super) fn word(&mut self) -> Result<Word, SyntaxError> {
         let mut parts = Vec::new();
         let mut text = Vec::new();
-        let flush = |text: &mut Vec<u8>, parts: &mut Word, quoted: bool| {
-            if !text.is_empty() {
-                parts.push(Part::Text {
-                    bytes: std::mem::take(text),
-                    quoted,
-                });
-            }
-        };
         while let Some(b) = self.peek() {
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
@@ -116,7 +108,7 @@ impl Parser<'_> {
                 }
                 b'$' | b'`' => {
                     if let Some(part) = self.expansion(true)? {
-                        flush_quoted(&mut text, parts);
+                        flush(&mut text, parts, true);
                         parts.push(part);
                     } else {
                         text.push(b'$');
@@ -129,7 +121,7 @@ impl Parser<'_> {
                 }
             }
         }
-        flush_quoted(&mut text, parts);
+        flush(&mut text, parts, true);
         Ok(())
     }
 
@@ -356,7 +348,7 @@ impl Parser<'_> {
                 }
                 b'"' => {
                     // "${X:-"a b"}": the inner quotes are quoting too.
-                    flush_quoted(&mut text, &mut parts);
+                    flush(&mut text, &mut parts, true);
                     self.double_quoted(&mut parts)?;
                 }
                 b'\'' => {
@@ -365,7 +357,7 @@ impl Parser<'_> {
                 }
                 b'$' | b'`' => match self.expansion(true)? {
                     Some(part) => {
-                        flush_quoted(&mut text, &mut parts);
+                        flush(&mut text, &mut parts, true);
                         parts.push(part);
                     }
                     None => {
@@ -379,17 +371,17 @@ impl Parser<'_> {
                 }
             }
         }
-        flush_quoted(&mut text, &mut parts);
+        flush(&mut text, &mut parts, true);
         Ok(parts)
     }
 }
 
-/// Quoted text read so far, as a part of its own (nothing when there is none).
-fn flush_quoted(text: &mut Vec<u8>, parts: &mut Word) {
+/// Text read so far, as a part of its own (nothing when there is none).
+fn flush(text: &mut Vec<u8>, parts: &mut Word, quoted: bool) {
     if !text.is_empty() {
         parts.push(Part::Text {
             bytes: std::mem::take(text),
-            quoted: true,
+            quoted,
         });
     }
 }

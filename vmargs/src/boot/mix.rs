@@ -311,8 +311,8 @@ pub fn fields(value: &Value) -> Vec<Value> {
     }
 }
 
-/// What `bin/NAME COMMAND` execs: the elixir script's options, for `elixir` or
-/// `iex`, and the directory the script is in.
+/// What `bin/NAME COMMAND` execs: the release's `elixir` or `iex` script, and the
+/// options it gives it.
 pub struct ElixirCall {
     pub program: &'static str,
     pub args: Vec<Value>,
@@ -403,7 +403,7 @@ fn sys_config(shell: &mut Shell) -> Value {
     value
 }
 
-/// What the script execs for `command` (`None` for one that starts no VM).
+/// What the script execs for `command`; an error for one that starts no VM.
 pub fn elixir_call(
     shell: &mut Shell,
     command: &str,
