@@ -447,19 +447,32 @@ end
                 "defmodule Billing do\nend\n",
             )
             .unwrap();
-            let out = std::process::Command::new(mix)
-                .args(["release", "--overwrite", "--quiet"])
-                .current_dir(&project)
-                .env("MIX_ENV", "prod")
-                .env("MIX_HOME", dir.path().join("mix_home"))
-                .output()
-                .unwrap();
-            assert_ok(&out, "mix release");
-            let root = project.join("_build/prod/rel/billing");
+            let root = build_mix_release(&mix, &project, "billing");
             Some((dir, root))
         })
         .as_ref()
         .map(|(_, root)| root)
+}
+
+/// Run `mix release` (prod) in `project`, with a Mix home of its own beside it,
+/// and return the release `name` it assembled (symlinks resolved).
+pub fn build_mix_release(mix: &Path, project: &Path, name: &str) -> PathBuf {
+    let home = project.with_file_name(format!(
+        "{}.mix_home",
+        project
+            .file_name()
+            .map_or("project".into(), |n| n.to_string_lossy())
+    ));
+    let out = std::process::Command::new(mix)
+        .args(["release", "--overwrite", "--quiet"])
+        .current_dir(project)
+        .env("MIX_ENV", "prod")
+        .env("MIX_HOME", home)
+        .output()
+        .unwrap();
+    assert_ok(&out, "mix release");
+    let root = project.join("_build/prod/rel").join(name);
+    std::fs::canonicalize(&root).unwrap_or(root)
 }
 
 #[cfg(test)]

@@ -323,15 +323,7 @@ fn a_project_boots_as_the_release_built_from_it() {
     .unwrap();
     let env = [("APP_HOST".to_string(), "10.1.1.1".to_string())];
     let predicted = boot_doc(&project, "start", None, &env);
-    let out = Command::new(mix)
-        .args(["release", "--quiet"])
-        .current_dir(&project)
-        .env("MIX_ENV", "prod")
-        .env("MIX_HOME", dir.path().join("mix_home"))
-        .output()
-        .unwrap();
-    assert_ok(&out, "mix release");
-    let built = std::fs::canonicalize(project.join("_build/prod/rel/shop")).unwrap();
+    let built = relkit_tests::build_mix_release(&mix, &project, "shop");
     let real = boot_doc(&built, "start", None, &env);
     let erts = real["release"]["erts"].as_str().unwrap().to_string();
     // The prediction, placed where the build put the release, with the build's ERTS.
