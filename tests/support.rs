@@ -475,6 +475,46 @@ pub fn build_mix_release(mix: &Path, project: &Path, name: &str) -> PathBuf {
     std::fs::canonicalize(&root).unwrap_or(root)
 }
 
+/// A release relx (through `rebar3 release`) built from a tiny project (`billing`
+/// 0.1.0, prod mode: ERTS included, vm.args `-sname billing` and a cookie), once per
+/// test binary; `None` (skipped, loudly) without rebar3.
+pub fn relx_release() -> Option<&'static PathBuf> {
+    static BUILT: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let rebar3 = require_peer("rebar3")?;
+            let dir = tempfile::tempdir().unwrap();
+            let project = dir.path().join("billing");
+            let files = [
+                (
+                    "rebar.config",
+                    "{deps, []}.\n{relx, [{release, {billing, \"0.1.0\"}, [billing]},\n        {mode, prod},\n        {sys_config, \"config/sys.config\"},\n        {vm_args, \"config/vm.args\"}]}.\n",
+                ),
+                (
+                    "src/billing.app.src",
+                    "{application, billing, [{description, \"relkit test\"}, {vsn, \"0.1.0\"}, {applications, [kernel, stdlib]}, {env, []}]}.\n",
+                ),
+                ("src/billing.erl", "-module(billing).\n-export([ok/0]).\nok() -> ok.\n"),
+                ("config/vm.args", "-sname billing\n-setcookie relx_test_cookie\n"),
+                ("config/sys.config", "[{billing, []}].\n"),
+            ];
+            for (name, text) in files {
+                write_file(&project, name, text.as_bytes());
+            }
+            let out = std::process::Command::new(rebar3)
+                .arg("release")
+                .current_dir(&project)
+                .env("HOME", dir.path())
+                .output()
+                .unwrap();
+            assert_ok(&out, "rebar3 release");
+            let root = project.join("_build/default/rel/billing");
+            Some((dir, std::fs::canonicalize(&root).unwrap_or(root)))
+        })
+        .as_ref()
+        .map(|(_, root)| root)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,14 @@ fn worth_keeping(name: &str, size: u64) -> bool {
     size <= MAX_KEPT
         && (matches!(
             base,
-            "start_erl.data" | "COOKIE" | "vm.args" | "RELEASES" | "env.sh" | "sys.config"
+            "start_erl.data"
+                | "COOKIE"
+                | "vm.args"
+                | "vm.args.src"
+                | "RELEASES"
+                | "env.sh"
+                | "sys.config"
+                | "sys.config.src"
         ) || base.ends_with(".rel"))
 }
 
@@ -274,9 +281,11 @@ pub fn names_and_prefix(contents: &Contents) -> (Vec<String>, Option<String>) {
 pub fn add_secrets(secrets: &mut Secrets, name: &str, bytes: &[u8]) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     match base {
-        "vm.args" => return vmargs::doc::add_text_secrets(secrets, bytes, name),
+        "vm.args" | "vm.args.src" => return vmargs::doc::add_text_secrets(secrets, bytes, name),
         "env.sh" => secrets.add_ranges(name, bytes, scan::in_shell(bytes)),
-        "sys.config" => secrets.add_ranges(name, bytes, scan::in_erlang_terms(bytes)),
+        "sys.config" | "sys.config.src" => {
+            secrets.add_ranges(name, bytes, scan::in_erlang_terms(bytes))
+        }
         "COOKIE" => {
             let end = bytes.len()
                 - bytes
@@ -349,7 +358,17 @@ pub fn inspect_names(
             .as_ref()
             .is_some_and(|d| names.iter().any(|n| n.starts_with(&format!("{d}libexec/"))));
     let mix = has("releases/COOKIE") || in_current("env.sh");
-    let layout = if distillery {
+    // relx writes these beside its start script; Distillery and Mix do not.
+    let relx = !names
+        .iter()
+        .any(|n| n.starts_with("bin/") && n.ends_with("_rc_exec.sh"))
+        && !current_dir
+            .as_ref()
+            .is_some_and(|d| names.iter().any(|n| n.starts_with(&format!("{d}libexec/"))))
+        && (has("bin/install_upgrade.escript") || has("bin/no_dot_erlang.boot"));
+    let layout = if relx {
+        "relx"
+    } else if distillery {
         "distillery"
     } else if mix {
         "mix"
@@ -376,6 +395,7 @@ pub fn inspect_names(
         (shown, cookie && redacted)
     };
     let vm_args = in_releases("vm.args")
+        .chain(in_releases("vm.args.src"))
         .map(|(path, bytes)| {
             let (s, cookie_redacted) = show(path, bytes);
             VmArgs {
@@ -388,6 +408,7 @@ pub fn inspect_names(
         .collect();
     let env_sh = in_releases("env.sh").map(|(p, b)| show(p, b).0).collect();
     let sys_config = in_releases("sys.config")
+        .chain(in_releases("sys.config.src"))
         .map(|(p, b)| show(p, b).0)
         .collect();
     let cookie = text("releases/COOKIE").map(|bytes| {

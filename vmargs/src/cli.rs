@@ -102,14 +102,16 @@ enum Verb {
     /// as sh runs them, the words it execs, and the node, cookie and distribution erl
     /// then uses (a vmargs.boot document with --json).
     Boot {
-        /// An assembled release directory (Mix layout: bin/NAME, releases/VSN/env.sh),
-        /// a release tarball, or - for a release-pack.inspect document on stdin.
+        /// An assembled release directory (Mix: bin/NAME and releases/VSN/env.sh;
+        /// relx: rebar3's bin/NAME), a release tarball, a project (mix.exs), or - for
+        /// a release-pack.inspect document on stdin.
         target: PathBuf,
         /// Where a tarball's release will be unpacked: its paths in argv [default:
         /// unknown, written $RELEASE_ROOT].
         #[arg(long, value_name = "DIR")]
         root: Option<String>,
-        /// The start script's command [default: the --unit's ExecStart=, else start].
+        /// The start script's command [default: the --unit's ExecStart=, else start
+        /// (Mix) or foreground (relx)].
         #[arg(long, value_name = "COMMAND")]
         command: Option<String>,
         /// The systemd unit that runs the release (its drop-ins in FILE.d/ too): its
@@ -544,7 +546,7 @@ fn boot_cmd(cli: &Cli) -> Result<Status> {
     let request = crate::boot::Request {
         command: command.clone(),
         expr: expr.clone(),
-        env: crate::boot::assemble::environment(env, *env_from_process)?,
+        env: crate::boot::request::environment(env, *env_from_process)?,
         unit: unit.clone(),
         root: root.clone(),
         resolve: *resolve,

@@ -61,6 +61,7 @@ pub const CODE_UNEXPORTED_ERL_OPTIONS: &str = "unexported-erl-options";
 pub const CODE_DIST_PORTS_FOR_EVERY_COMMAND: &str = "dist-ports-for-every-command";
 pub const CODE_COOKIE_FROM_BUILD: &str = "cookie-from-build";
 pub const CODE_HOST_DOES_NOT_RESOLVE: &str = "host-does-not-resolve";
+pub const CODE_SCRIPT_COOKIE_DIFFERS: &str = "script-cookie-differs";
 // `vmargs boot --unit`: the systemd unit that runs the release.
 pub const CODE_UNIT_DAEMONIZES: &str = "unit-daemonizes";
 pub const CODE_UNIT_RESTART_AND_HEART: &str = "unit-restart-and-heart";

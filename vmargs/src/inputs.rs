@@ -187,10 +187,10 @@ pub fn units_from_inspect(doc: &Value, target: Option<Target>) -> Result<Vec<Uni
         .get("layout")
         .and_then(Value::as_str)
         .unwrap_or("distillery");
-    let target = target.unwrap_or(if layout == "mix" {
-        Target::Mix
-    } else {
-        Target::Distillery
+    let target = target.unwrap_or(match layout {
+        "mix" => Target::Mix,
+        "relx" => Target::Relx,
+        _ => Target::Distillery,
     });
     let entries: Vec<&Value> = match doc.get("vm_args") {
         None | Some(Value::Null) => bail!(

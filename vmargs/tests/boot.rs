@@ -6,7 +6,7 @@
 
 mod boot_support;
 
-use boot_support::{boot_doc, copy_release, dry_run, joined, release, PATH};
+use boot_support::{boot_doc, copy_release, dry_run, erl_words, joined, release, PATH};
 use relkit_tests::{assert_ok, require_peer, tool, Rng};
 use std::path::Path;
 use std::process::Command;
@@ -207,29 +207,6 @@ fn effective_args_are_what_erl_makes_of_the_line() {
         compared += 1;
     }
     assert!(compared >= 30, "only {compared} cases compared");
-}
-
-/// `erl -emu_args_exit`'s list less erl's own words and separators.
-fn erl_words(text: &str) -> Vec<String> {
-    let mut words: Vec<String> = text
-        .split('\n')
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        match words[i].as_str() {
-            "--" => i += 1,
-            "-root" | "-bindir" | "-progname" | "-home" => i += 2,
-            "-emu_args_exit" => i += 1,
-            _ => {
-                out.push(std::mem::take(&mut words[i]));
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// Run the line `doc` says the script execs, with the node asked to print its name

@@ -1,51 +1,13 @@
 //! One boot put together: the release opened, the unit read, the start script and
 //! erl followed, the document and its findings.
 
-use super::doc::{
-    self, BootDoc, BootWord, CookieInfo, Distribution, NodeInfo, ReleaseInfo, Variable,
-};
+use super::doc::{self, BootDoc, BootWord, CookieInfo, Distribution, ReleaseInfo, Variable};
 use super::erl::{effective, Erl};
-use crate::model::Model;
+use super::parts::{node_info, secret_words};
+use super::request::Request;
+
 use relkit_common::shell::Value;
 use std::path::Path;
-
-/// What to boot and in which environment.
-pub struct Request {
-    /// The start script's command; without it, the unit's `ExecStart=` decides,
-    /// else `start`.
-    pub command: Option<String>,
-    pub expr: Option<String>,
-    /// The environment the script starts in (`--env`, or the process's own), on top
-    /// of the unit's.
-    pub env: Vec<(String, String)>,
-    /// The systemd unit that runs the release.
-    pub unit: Option<std::path::PathBuf>,
-    /// Where a tarball's release will be unpacked (its paths in the document).
-    pub root: Option<String>,
-    /// Look the node's host part up here (`--resolve`).
-    pub resolve: bool,
-    pub show_secrets: bool,
-}
-
-/// The environment the start script begins in: this process's own when asked, then
-/// each `NAME=VALUE` of `--env` (a later one wins).
-pub fn environment(pairs: &[String], from_process: bool) -> anyhow::Result<Vec<(String, String)>> {
-    let mut vars: Vec<(String, String)> = if from_process {
-        std::env::vars().collect()
-    } else {
-        Vec::new()
-    };
-    for pair in pairs {
-        match pair.split_once('=') {
-            Some((name, value)) if !name.is_empty() => {
-                vars.retain(|(n, _)| n != name);
-                vars.push((name.to_string(), value.to_string()));
-            }
-            _ => anyhow::bail!("--env takes NAME=VALUE, got {pair:?}"),
-        }
-    }
-    Ok(vars)
-}
 
 /// The boot of the release at `target` (a release directory, a release tarball, or
 /// `-`: a `release-pack.inspect` document on stdin), with its findings.
@@ -90,7 +52,13 @@ pub fn boot(target: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         super::packed::from_tarball(target)?
     };
     let private = super::packed::materialize(&files)?;
-    let doc = boot_dir(private.path(), request)?;
+    let mut doc = boot_dir(private.path(), request)?;
+    if target == Path::new("-") && doc.release.layout == "relx" {
+        doc.assumptions.push(
+            "the boot file is releases/VSN/start: the inspect document does not list a releases/VSN/NAME.boot, which relx would prefer"
+                .into(),
+        );
+    }
     super::packed::reroot(
         doc,
         private.path(),
@@ -102,22 +70,22 @@ pub fn boot(target: &Path, request: &Request) -> anyhow::Result<BootDoc> {
 
 /// The boot of the release directory `dir`.
 fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
-    let release = super::mix::Release::open(dir)?;
-    let mut unit_notes = Vec::new();
-    let unit = request.unit.as_deref().map(super::unit::read).transpose()?;
-    let mut env = match &unit {
-        Some(u) => super::unit::environment(u, &mut unit_notes),
-        None => Vec::new(),
-    };
-    for (name, value) in &request.env {
-        env.retain(|(n, _)| n != name);
-        env.push((name.clone(), value.clone()));
+    if let Some(relx) = super::relx::find(dir)? {
+        return super::relx_doc::boot(&relx, request);
     }
-    let command = match (&request.command, &unit) {
-        (Some(c), _) => c.clone(),
-        (None, Some(u)) => unit_command(u, &release.name)?,
-        (None, None) => "start".into(),
-    };
+    let release = super::mix::Release::open(dir)?;
+    let super::launch::Launch {
+        unit,
+        env,
+        command,
+        notes: unit_notes,
+    } = super::launch::launch(
+        request.unit.as_deref(),
+        &request.env,
+        request.command.as_deref(),
+        &release.name,
+        "start",
+    )?;
     let args: Vec<String> = request.expr.iter().cloned().collect();
     let mut started = release.start(&command, &args, &env)?;
     let mut warnings = Vec::new();
@@ -263,112 +231,28 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     doc.findings = super::findings::of(&started, &doc, erl.as_ref());
     doc.findings
         .extend(super::findings::of_cookie_source(&started, &doc));
-    if request.resolve {
-        doc.findings.extend(super::findings::of_resolve(&doc));
-    }
     doc.notes.extend(unit_notes);
-    if let Some(unit) = &unit {
-        doc.findings
-            .extend(super::findings::of_unit(unit, &doc, &env, erl.as_ref()));
-    }
-    if !request.show_secrets {
-        let mut cookies: Vec<String> = argv
-            .iter()
+    let mut cookies: Vec<String> = started
+        .shell
+        .get("RELEASE_COOKIE")
+        .map(|v| v.text)
+        .into_iter()
+        .collect();
+    cookies.extend(
+        argv.iter()
             .zip(argv.iter().skip(1))
             .filter(|(flag, _)| flag.text == "-setcookie")
-            .map(|(_, value)| value.text.clone())
-            .collect();
-        cookies.extend(
-            erl.iter()
-                .flat_map(|e| e.model.uses("setcookie"))
-                .flat_map(|u| u.values.iter())
-                .map(|w| String::from_utf8_lossy(&w.value).into_owned()),
-        );
-        cookies.extend(started.shell.get("RELEASE_COOKIE").map(|v| v.text));
-        mask_cookies(&mut doc, &cookies);
-    }
+            .map(|(_, value)| value.text.clone()),
+    );
+    super::parts::finish(
+        &mut doc,
+        request,
+        unit.as_ref(),
+        &env,
+        erl.as_ref(),
+        cookies,
+    );
     Ok(doc)
-}
-
-/// Cookies masked wherever else they stand: inside `run_erl`'s escaped line (as
-/// the script escapes them), and in a variable such as `ELIXIR_ERL_OPTIONS` that
-/// passes `-setcookie` itself.
-fn mask_cookies(doc: &mut BootDoc, cookies: &[String]) {
-    let mut secrets = relkit_common::Secrets::new(false);
-    for cookie in cookies.iter().filter(|c| !c.is_empty()) {
-        secrets.add_value(cookie);
-        secrets.add_value(&super::elixir::escape(cookie));
-    }
-    let mask = |w: &mut BootWord| match w {
-        BootWord::Str(s) => *s = mask_after_setcookie(&secrets.mask(s)),
-        BootWord::Unknown { unknown, .. } => {
-            *unknown = mask_after_setcookie(&secrets.mask(unknown))
-        }
-        BootWord::Redacted { .. } => {}
-    };
-    doc.argv.iter_mut().for_each(mask);
-    doc.effective_args.iter_mut().for_each(mask);
-    doc.variables.iter_mut().for_each(|v| mask(&mut v.value));
-}
-
-/// In a text of several words (`run_erl`'s escaped line, a variable's value), the
-/// word after `-setcookie` (escaped `\-setcookie`) masked: a cookie shorter than the
-/// shortest value masked as free text is caught here.
-fn mask_after_setcookie(text: &str) -> String {
-    let words: Vec<&str> = text.split(' ').collect();
-    let mut out = Vec::with_capacity(words.len());
-    let mut after_flag = false;
-    for word in words {
-        if after_flag && !word.is_empty() {
-            out.push("*".repeat(word.chars().count()));
-            after_flag = false;
-            continue;
-        }
-        after_flag = after_flag || word == "-setcookie" || word == "\\-setcookie";
-        out.push(word.to_string());
-    }
-    out.join(" ")
-}
-
-/// Indices of argv words that are secrets: the word after `-setcookie`.
-fn secret_words(argv: &[Value]) -> Vec<usize> {
-    argv.iter()
-        .enumerate()
-        .filter(|(_, v)| v.text == "-setcookie")
-        .map(|(i, _)| i + 1)
-        .collect()
-}
-
-fn node_info(model: &Model, argv: &[Value], erl: &Erl) -> Option<NodeInfo> {
-    let node = model.effective_node()?;
-    let value = node.values.first()?;
-    let text = String::from_utf8_lossy(&value.value).into_owned();
-    let from_argv = value
-        .origin
-        .filter(|o| o.file == 0)
-        .and_then(|o| erl.words.iter().find(|w| w.word.origin == Some(o)))
-        .and_then(|w| w.argv_index)
-        .and_then(|i| argv.get(i));
-    let (name, host) = match text.split_once('@') {
-        Some((n, h)) => (n.to_string(), Some(h.to_string())),
-        None => (text.clone(), None),
-    };
-    let set_in = value.origin.filter(|o| o.file > 0).map(|o| {
-        let place = erl.parsed.place(o);
-        format!(
-            "{}:{}",
-            erl.parsed.expansion.files[o.file].name.display(),
-            place.line
-        )
-    });
-    Some(NodeInfo {
-        value: from_argv.map_or_else(|| BootWord::Str(text.clone()), BootWord::of),
-        name,
-        host,
-        distribution: String::from_utf8_lossy(node.name()).into_owned(),
-        hidden: model.uses("hidden").next().is_some(),
-        set_by: set_in.unwrap_or_default(),
-    })
 }
 
 fn cookie_info(
@@ -408,18 +292,4 @@ fn cookie_info(
             "-setcookie is given more than once (the start script's and the vm.args'): erl then ignores them all and reads ~/.erlang.cookie",
         ),
     }
-}
-
-/// The command the unit's `ExecStart=` gives the release's start script.
-fn unit_command(unit: &super::unit::Unit, name: &str) -> anyhow::Result<String> {
-    let script = format!("/bin/{name}");
-    for (words, _, _) in &unit.exec_start {
-        if words.first().is_some_and(|p| p.ends_with(&script)) {
-            return Ok(words.get(1).cloned().unwrap_or_default());
-        }
-    }
-    anyhow::bail!(
-        "{}: no ExecStart= runs this release's bin/{name}; give the command with --command",
-        unit.path.display()
-    )
 }

@@ -28,6 +28,16 @@ pub struct ErlWord {
 /// then every `-extra` part. For `run_erl`, erl's line is its last word. An
 /// `-args_file` whose name is not known here is left out (the notes say so).
 pub fn effective(argv: &[Value], env_flags: &[Option<Value>; 3]) -> Option<Erl> {
+    effective_with(argv, env_flags, &mut |p: &Path| std::fs::read(p))
+}
+
+/// [`effective`], with args files read through `read` (a file the start script
+/// writes before it execs erl is given from memory).
+pub fn effective_with(
+    argv: &[Value],
+    env_flags: &[Option<Value>; 3],
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+) -> Option<Erl> {
     let program = argv.first()?;
     // The command line's words, each with its index in argv (none inside run_erl's).
     let cmd: Vec<(Value, Option<usize>)> = if program.text.ends_with("run_erl") {
@@ -104,7 +114,7 @@ pub fn effective(argv: &[Value], env_flags: &[Option<Value>; 3]) -> Option<Erl> 
         bytes.extend(crate::render::quote(word.as_bytes()));
         bytes.push(b'\n');
     }
-    let parsed = Parsed::from_disk(Path::new("<command line>"), bytes);
+    let parsed = Parsed::new(Path::new("<command line>"), bytes, read);
     let fatal = parsed.fatal().map(|f| f.message.clone());
     let classified = classify(&parsed.expansion.words);
     let secret_origins = crate::doc::secret_origins(&parsed);

@@ -199,9 +199,9 @@ pub fn of_unit(
         .service_type
         .as_ref()
         .map_or("simple", |s| s.value.as_str());
-    if doc.command.starts_with("daemon")
-        && matches!(service_type, "simple" | "exec" | "notify" | "idle")
-    {
+    let daemonizes = doc.command.starts_with("daemon")
+        || (doc.release.layout == "relx" && doc.command == "start");
+    if daemonizes && matches!(service_type, "simple" | "exec" | "notify" | "idle") {
         let f = finding(
             Severity::Error,
             CODE_UNIT_DAEMONIZES,
@@ -211,7 +211,11 @@ pub fn of_unit(
                 if unit.service_type.is_none() { " (the default)" } else { "" }
             ),
         )
-        .with_hint("run `start` (the node in the foreground) under Type=simple, or keep `daemon` with Type=forking");
+        .with_hint(if doc.release.layout == "relx" {
+            "run `foreground` under Type=simple, or keep `daemon` with Type=forking"
+        } else {
+            "run `start` (the node in the foreground) under Type=simple, or keep `daemon` with Type=forking"
+        });
         found.push(match &exec_at {
             Some(at) => place(f, at),
             None => f,

@@ -10,10 +10,17 @@ pub mod doc;
 pub mod elixir;
 pub mod erl;
 pub mod findings;
+pub mod launch;
 pub mod mix;
 pub mod packed;
+pub mod parts;
 pub mod project;
+pub mod relx;
+pub mod relx_doc;
+pub mod relx_files;
+pub mod request;
 pub mod specifiers;
 pub mod unit;
 
-pub use assemble::{boot, Request};
+pub use assemble::boot;
+pub use request::Request;

@@ -21,10 +21,23 @@ fn wanted(name: &str) -> bool {
     let parts: Vec<&str> = name.split('/').collect();
     match parts.as_slice() {
         ["releases", "start_erl.data" | "COOKIE"] => true,
-        ["releases", _, file] => matches!(
-            *file,
-            "env.sh" | "vm.args" | "remote.vm.args" | "sys.config" | "elixir" | "iex"
-        ),
+        ["releases", _, file] => {
+            matches!(
+                *file,
+                "env.sh"
+                    | "vm.args"
+                    | "vm.args.src"
+                    | "vm.args.orig"
+                    | "remote.vm.args"
+                    | "sys.config"
+                    | "sys.config.src"
+                    | "elixir"
+                    | "iex"
+            ) || file.ends_with(".boot")
+        }
+        ["vm.args" | "vm.args.src" | "sys.config" | "sys.config.src"] => true,
+        // relx looks for ERTS in the release by its directory.
+        [erts, "bin", "erlexec"] => erts.starts_with("erts-"),
         ["bin", _] => true,
         _ => false,
     }
@@ -131,13 +144,32 @@ pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<
         )
     })?;
     let erts = text(&doc["erts"]).unwrap_or_default();
-    if doc["layout"].as_str() != Some("mix") {
-        anyhow::bail!(
-            "the release-pack.inspect document is of a {} release; boot reads Mix releases",
-            doc["layout"].as_str().unwrap_or("unknown")
-        );
+    let mut files = match doc["layout"].as_str() {
+        Some("mix") => Vec::new(),
+        Some("relx") => relx_stand_ins(&name, &current, &erts, doc["erts_included"].as_bool() == Some(true)),
+        other => anyhow::bail!(
+            "the release-pack.inspect document is of a {} release; boot reads Mix and relx releases",
+            other.unwrap_or("unknown")
+        ),
+    };
+    for key in ["vm_args", "sys_config", "env_sh"] {
+        for item in doc[key].as_array().into_iter().flatten() {
+            if let (Some(path), Some(body)) = (text(&item["path"]), text(&item["text"])) {
+                if inside(Path::new(&path)).is_some_and(|p| wanted(&p)) {
+                    let body = if item["cookie_redacted"].as_bool() == Some(true) {
+                        unmask_cookie(&body)
+                    } else {
+                        body
+                    };
+                    files.push((path, body.into_bytes()));
+                }
+            }
+        }
     }
-    let mut files = vec![
+    if doc["layout"].as_str() == Some("relx") {
+        return Ok(files);
+    }
+    files.extend([
         (
             "releases/start_erl.data".to_string(),
             format!("{erts} {current}\n").into_bytes(),
@@ -146,22 +178,13 @@ pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<
             format!("bin/{name}"),
             b"#!/bin/sh\n# stands for the start script (REL_VSN_DIR)\n".to_vec(),
         ),
-    ];
+    ]);
     let erts_bin = if doc["erts_included"].as_bool() == Some(true) {
         format!("ERTS_BIN=\"$SCRIPT_PATH\"/../../erts-{erts}/bin/\n")
     } else {
         "ERTS_BIN=\n".to_string()
     };
     files.push((format!("releases/{current}/elixir"), erts_bin.into_bytes()));
-    for key in ["vm_args", "env_sh", "sys_config"] {
-        for item in doc[key].as_array().into_iter().flatten() {
-            if let (Some(path), Some(body)) = (text(&item["path"]), text(&item["text"])) {
-                if inside(Path::new(&path)).is_some_and(|p| wanted(&p)) {
-                    files.push((path, body.into_bytes()));
-                }
-            }
-        }
-    }
     match &doc["cookie"] {
         serde_json::Value::Object(c) if c.contains_key("value") => {
             files.push((
@@ -176,6 +199,48 @@ pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<
         _ => {}
     }
     Ok(files)
+}
+
+/// A vm.args whose `-setcookie` value inspect masked (`***`): the stand-in for a
+/// cookie not known here put in its place, so that the boot says so.
+fn unmask_cookie(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut after_flag = false;
+    for word in text.split(' ') {
+        let masked = !word.trim_end().is_empty() && word.trim_end().chars().all(|c| c == '*');
+        if after_flag && masked {
+            out.push(word.replacen(word.trim_end(), UNKNOWN_COOKIE, 1));
+        } else {
+            out.push(word.to_string());
+        }
+        after_flag = word.ends_with("-setcookie") || (after_flag && word.is_empty());
+    }
+    out.join(" ")
+}
+
+/// Stand-ins for what a relx release's boot reads but an inspect document does not
+/// carry: the start script (its name, version and ERTS lines; the model follows relx
+/// 4's script, not this text) and, with ERTS included, its directory.
+fn relx_stand_ins(
+    name: &str,
+    version: &str,
+    erts: &str,
+    erts_included: bool,
+) -> Vec<(String, Vec<u8>)> {
+    let script = format!(
+        "#!/bin/sh\n# stands for relx's start script: relx_usage check_replace_os_vars find_erl_call\nexport REL_NAME=\"{name}\"\nREL_VSN=\"{version}\"\nERTS_VSN=\"{erts}\"\nREL_DIR=\"$RELEASE_ROOT_DIR/releases/$REL_VSN\"\n"
+    );
+    let mut files = vec![
+        (
+            "releases/start_erl.data".to_string(),
+            format!("{erts} {version}\n").into_bytes(),
+        ),
+        (format!("bin/{name}"), script.into_bytes()),
+    ];
+    if erts_included {
+        files.push((format!("erts-{erts}/bin/erlexec"), b"#!/bin/sh\n".to_vec()));
+    }
+    files
 }
 
 /// What stands for a cookie that is not known here (redacted, or not yet written).

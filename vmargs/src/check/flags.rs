@@ -264,7 +264,11 @@ pub(super) fn env_vars(cx: &mut Ctx) {
     let target = cx.unit.target;
     let files = cx.unit.parsed.expansion.files.len();
     for file in 0..files {
-        let tokens = cx.unit.parsed.expansion.files[file].tokens.tokens.clone();
+        let source = &cx.unit.parsed.expansion.files[file];
+        if target == Target::Relx && source.name.to_string_lossy().ends_with(".src") {
+            continue; // relx's start script renders every vm.args.src
+        }
+        let tokens = source.tokens.tokens.clone();
         for (i, t) in tokens.iter().enumerate() {
             let text = show(&t.value);
             let Some(at) = text.find('$') else { continue };

@@ -119,3 +119,28 @@ pub fn joined(doc: &serde_json::Value) -> Option<String> {
     }
     Some(words.join(" "))
 }
+
+/// `erl -emu_args_exit`'s list less erl's own words and separators.
+pub fn erl_words(text: &str) -> Vec<String> {
+    // One word a line; an empty line is an empty word.
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let mut words: Vec<String> = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_string).collect()
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        match words[i].as_str() {
+            "--" => i += 1,
+            "-root" | "-bindir" | "-progname" | "-home" => i += 2,
+            "-emu_args_exit" => i += 1,
+            _ => {
+                out.push(std::mem::take(&mut words[i]));
+                i += 1;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,298 @@
+//! The `vmargs.boot` document of a relx release: the script followed
+//! ([`super::relx`]), erl's reading of the line it execs with the files it renders
+//! read from memory, the node and cookie erl ends up with, and the findings that
+//! only show across the script and vm.args.
+
+use super::doc::{BootDoc, BootWord, CookieInfo, Distribution, ReleaseInfo, Variable};
+use super::erl::{effective_with, Erl};
+use super::parts::{finish, node_info, secret_words};
+use super::relx::{Relx, RelxStart};
+use super::request::Request;
+use crate::codes::*;
+use relkit_common::shell::Value;
+use relkit_common::{Finding, Severity};
+use std::path::Path;
+
+/// The script's variables shown in the document, in this order.
+const VARIABLES: [&str; 17] = [
+    "VMARGS_PATH",
+    "RELX_CONFIG_PATH",
+    "RELX_REPLACE_OS_VARS",
+    "RELX_OUT_FILE_PATH",
+    "RELX_MULTI_NODE",
+    "RELX_COOKIE",
+    "CODE_LOADING_MODE",
+    "ERL_DIST_PORT",
+    "ERTS_DIR",
+    "NAME_TYPE",
+    "NAME",
+    "PIPE_DIR",
+    "RUNNER_LOG_DIR",
+    "ERL_AFLAGS",
+    "ERL_FLAGS",
+    "ERL_ZFLAGS",
+    "HOME",
+];
+
+pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
+    let launch = super::launch::launch(
+        request.unit.as_deref(),
+        &request.env,
+        request.command.as_deref(),
+        &relx.name,
+        "foreground",
+    )?;
+    let started = relx.start(&launch.command, &[], &launch.env)?;
+    let stopped = !started.stops.is_empty();
+    let exported = |name: &str| {
+        started
+            .vars
+            .iter()
+            .find(|(n, _, e, _)| n == name && *e)
+            .map(|(_, v, ..)| v.clone())
+    };
+    let root = relx.root.clone();
+    let mut read = |p: &Path| -> std::io::Result<Vec<u8>> {
+        // erl runs in the release root (the script's `cd "$ROOTDIR"`).
+        let p = root.join(p);
+        match started.written.iter().rev().find(|(w, _)| *w == p) {
+            Some((_, bytes)) => Ok(bytes.clone()),
+            None => std::fs::read(&p),
+        }
+    };
+    let erl = if stopped {
+        None
+    } else {
+        effective_with(
+            &started.erl_argv,
+            &[
+                exported("ERL_AFLAGS"),
+                exported("ERL_FLAGS"),
+                exported("ERL_ZFLAGS"),
+            ],
+            &mut read,
+        )
+    };
+    let argv: &[Value] = if stopped { &[] } else { &started.argv };
+    let same_line = started.argv.len() == started.erl_argv.len();
+    let secrets = secret_words(argv);
+    let mut doc = BootDoc {
+        release: ReleaseInfo {
+            root: relx.root.display().to_string(),
+            layout: "relx".into(),
+            name: relx.name.clone(),
+            version: relx.version.clone(),
+            erts: relx.erts.clone(),
+            erts_included: relx.erts_included,
+        },
+        command: launch.command.clone(),
+        unit: request.unit.as_ref().map(|p| p.display().to_string()),
+        argv: argv
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if secrets.contains(&i) && !request.show_secrets {
+                    BootWord::Redacted { redacted: true }
+                } else {
+                    BootWord::of(v)
+                }
+            })
+            .collect(),
+        effective_args: Vec::new(),
+        node: None,
+        cookie: None,
+        distribution: Distribution::default(),
+        config: Vec::new(),
+        variables: Vec::new(),
+        notes: started.notes.clone(),
+        assumptions: vec![
+            "a relative -args_file is read from the release root, where the script runs erl (its own -name check reads it from the directory the script is started in)".into(),
+        ],
+        findings: Vec::new(),
+    };
+    doc.notes.extend(started.stops.iter().cloned());
+    doc.notes.extend(launch.notes.iter().cloned());
+    if let Some(erl) = &erl {
+        doc.effective_args = erl
+            .words
+            .iter()
+            .map(|w| {
+                let from_argv = w
+                    .argv_index
+                    .filter(|_| same_line)
+                    .and_then(|i| started.erl_argv.get(i));
+                match from_argv {
+                    Some(v) if !v.is_known() => BootWord::of(v),
+                    _ if w.secret && !request.show_secrets => BootWord::Redacted { redacted: true },
+                    _ => BootWord::Str(String::from_utf8_lossy(&w.word.value).into_owned()),
+                }
+            })
+            .collect();
+        doc.node = node_info(&erl.model, &started.erl_argv, erl);
+        doc.distribution = Distribution::of(&erl.model);
+        doc.config = erl
+            .model
+            .uses("config")
+            .flat_map(|f| f.values.iter())
+            .map(|w| String::from_utf8_lossy(&w.value).into_owned())
+            .collect();
+    }
+    doc.cookie = Some(cookie_info(erl.as_ref(), request.show_secrets));
+    for name in VARIABLES {
+        if let Some((_, value, exported, by)) = started.vars.iter().find(|(n, ..)| n == name) {
+            doc.variables.push(Variable::new(
+                name,
+                value,
+                *exported,
+                Some(by.clone()),
+                &relx.script,
+                name == "RELX_COOKIE" && !request.show_secrets,
+            ));
+        }
+    }
+    if let Some((cookie, source)) = &started.script_cookie {
+        let mut v = Variable::new(
+            "COOKIE",
+            cookie,
+            false,
+            None,
+            &relx.script,
+            !request.show_secrets,
+        );
+        v.set_by = source.clone();
+        doc.variables.push(v);
+    }
+    doc.findings = findings(&started, &doc, erl.as_ref());
+    let mut cookies: Vec<String> = started
+        .script_cookie
+        .iter()
+        .map(|(c, _)| c.text.clone())
+        .collect();
+    cookies.extend(
+        started
+            .vars
+            .iter()
+            .filter(|(n, ..)| n == "RELX_COOKIE")
+            .map(|(_, v, ..)| v.text.clone()),
+    );
+    finish(
+        &mut doc,
+        request,
+        launch.unit.as_ref(),
+        &launch.env,
+        erl.as_ref(),
+        cookies,
+    );
+    Ok(doc)
+}
+
+/// The node's cookie: what erl reads from `-setcookie` in the args files (relx
+/// passes none on the command line), else `~/.erlang.cookie`.
+fn cookie_info(erl: Option<&Erl>, show: bool) -> CookieInfo {
+    let Some(erl) = erl else {
+        return CookieInfo::home("no node starts");
+    };
+    let uses: Vec<_> = erl.model.uses("setcookie").collect();
+    match uses.as_slice() {
+        [] => CookieInfo::home(
+            "no -setcookie reaches erl: it reads ~/.erlang.cookie of the user it runs as",
+        ),
+        [one] if one.values.len() == 1 => {
+            let word = &one.values[0];
+            let text = String::from_utf8_lossy(&word.value).into_owned();
+            let source = match word.origin {
+                Some(o) => {
+                    let place = erl.parsed.place(o);
+                    format!(
+                        "-setcookie in {}:{}",
+                        erl.parsed.expansion.files[o.file].name.display(),
+                        place.line
+                    )
+                }
+                None => "-setcookie".into(),
+            };
+            CookieInfo::known(&text, true, source, show)
+        }
+        _ => CookieInfo::home(
+            "-setcookie is given more than once: erl then ignores them all and reads ~/.erlang.cookie",
+        ),
+    }
+}
+
+fn findings(started: &RelxStart, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for stop in &started.stops {
+        found.push(
+            finding(Severity::Error, CODE_START_SCRIPT_STOPS, stop.clone()).with_hint(
+                "give vm.args (with the files its -args_file lines name) exactly one line starting `-name ` or `-sname `",
+            ),
+        );
+    }
+    let Some(erl) = erl else {
+        return found;
+    };
+    let uses: Vec<_> = erl.model.uses("setcookie").collect();
+    if uses.len() > 1 {
+        let mut f = finding(
+            Severity::Error,
+            CODE_COOKIE_SET_TWICE,
+            "-setcookie is set twice across vm.args and its -args_file files: erl then ignores both and uses ~/.erlang.cookie, which differs between hosts",
+        )
+        .with_hint("keep one -setcookie, in vm.args itself (the start script reads it from there)");
+        if let Some(o) = uses.iter().skip(1).find_map(|u| u.flag.origin) {
+            let place = erl.parsed.place(o);
+            f = f
+                .in_file(
+                    erl.parsed.expansion.files[o.file]
+                        .name
+                        .display()
+                        .to_string(),
+                )
+                .at(place.line, place.column, place.end_column);
+        }
+        found.push(f);
+    }
+    // The script's own cookie (remote, rpc, eval, and daemon's wait for the node)
+    // against the node's.
+    let node_cookie = doc.cookie.as_ref().and_then(|c| {
+        (!c.from_home).then(|| {
+            uses.first()
+                .and_then(|u| u.values.first())
+                .map(|w| String::from_utf8_lossy(&w.value).into_owned())
+        })?
+    });
+    if let Some((script, source)) = &started.script_cookie {
+        let differs = match (&node_cookie, script.as_known()) {
+            (Some(node), Some(script)) => node != script,
+            (None, Some(_)) => {
+                doc.cookie.as_ref().is_some_and(|c| c.from_home) && !source.starts_with("~/")
+            }
+            (Some(_), None) => source.starts_with("~/"),
+            _ => false,
+        };
+        if differs {
+            let node_source = doc
+                .cookie
+                .as_ref()
+                .map(|c| c.source.clone())
+                .unwrap_or_default();
+            let daemon = matches!(doc.command.as_str(), "daemon" | "start");
+            found.push(
+                finding(
+                    if daemon { Severity::Error } else { Severity::Warning },
+                    CODE_SCRIPT_COOKIE_DIFFERS,
+                    format!(
+                        "the start script's own cookie comes from {source}, but the node boots with the cookie of {node_source}: `remote`, `rpc`, `eval`, `stop` and `ping` cannot reach the node{}",
+                        if daemon { ", and `daemon` waits for the node with it forever" } else { "" }
+                    ),
+                )
+                .with_hint("give the cookie once, as `-setcookie` in vm.args (vm.args.src may take it from ${RELX_COOKIE}); relx does not pass RELX_COOKIE to the node"),
+            );
+        }
+    }
+    found
+}
+
+fn finding(severity: Severity, code: &str, message: impl Into<String>) -> Finding {
+    crate::codes::finding(severity, code, message)
+}
