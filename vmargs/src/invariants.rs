@@ -72,3 +72,32 @@ pub fn check_systemd_unit(data: &[u8]) {
     }
     let _ = crate::boot::unit::unquote(&text);
 }
+
+/// relx's file handling as `vmargs boot` models it, on arbitrary bytes: the awk
+/// `${VAR}` substitution ends (or says it would not), keeps the lines, and leaves no
+/// known variable behind; the `-name` check over a chain of args files that name
+/// each other ends with a line or a reason.
+pub fn check_relx_files(data: &[u8]) {
+    use crate::boot::relx_files::{name_line, replace_os_vars};
+    use relkit_common::shell::Value;
+    let text = String::from_utf8_lossy(data);
+    let env = |name: &str| match name {
+        "A" => Some(Value::known("alpha")),
+        "B" => Some(Value::known("${A}")),
+        "E" => Some(Value::known("")),
+        "SELF" => Some(Value::known("${SELF}")),
+        _ => None,
+    };
+    if let Ok(out) = replace_os_vars(&text, &env) {
+        let lines = |t: &str| t.strip_suffix('\n').unwrap_or(t).split('\n').count();
+        if !text.is_empty() {
+            assert_eq!(lines(&out), lines(&text));
+        }
+        assert!(!out.contains("${A}") && !out.contains("${B}"));
+    }
+    let read = |p: &std::path::Path| -> Option<Vec<u8>> {
+        // Every file holds the same bytes: a chain that names itself must end.
+        (p.as_os_str().len() < 4096).then(|| data.to_vec())
+    };
+    let _ = name_line(std::path::Path::new("/top"), &read);
+}

@@ -55,3 +55,8 @@ fn deep_nesting_and_doubling_values_are_bounded() {
 fn the_unit_reader_s_fuzz_corpus_keeps_its_properties() {
     replay_fuzz_corpus("systemd_unit", 3, vmargs::invariants::check_systemd_unit);
 }
+
+#[test]
+fn the_relx_files_fuzz_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("relx_files", 3, vmargs::invariants::check_relx_files);
+}

@@ -87,7 +87,7 @@ pub(super) fn out_path(path: &Path, env: &Env) -> PathBuf {
 /// up (`${VAR:-default}` falls back when VAR is empty) and every copy of it in the
 /// line replaced, until none is left. Values awk's `gsub` would read specially
 /// (`&`, `\`, pattern characters in the name) are refused as not modelled.
-pub fn replace_os_vars(
+pub(crate) fn replace_os_vars(
     text: &str,
     environ: &dyn Fn(&str) -> Option<Value>,
 ) -> Result<String, String> {
@@ -148,7 +148,7 @@ pub fn replace_os_vars(
 /// The script's awk check: exactly one line starting `-name ` or `-sname ` over
 /// vm.args and the files its `-args_file` lines name; that line, or why the script
 /// stops.
-pub(super) fn name_line(
+pub(crate) fn name_line(
     top: &Path,
     read: &dyn Fn(&Path) -> Option<Vec<u8>>,
 ) -> Result<String, String> {
