@@ -8,7 +8,7 @@
 
 mod boot_support;
 
-use boot_support::{boot_doc, erl_words, joined, PATH};
+use boot_support::{boot_doc, erl_words, PATH};
 use relkit_tests::{assert_ok, relx_release, require_peer, Rng};
 use std::path::Path;
 use std::process::Command;
@@ -31,13 +31,18 @@ fn recording_copy(built: &Path) -> tempfile::TempDir {
             "erlexec",
             // The script's own question for the host name, answered; anything else
             // recorded, then read by the real erlexec.
-            "#!/bin/sh\ncase \" $* \" in *\" -dist_listen false \"*) echo testhost; exit 0;; esac\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erlexec.rec\"\n\"$(dirname \"$0\")/erlexec.real\" -emu_args_exit \"$@\" > \"$ROOTDIR/emu.rec\" 2>&1\nexit 0\n",
+            "#!/bin/sh\ncase \" $* \" in *\" -remsh \"*) ;; *\" -dist_listen false \"*) echo testhost; exit 0;; esac\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erlexec.rec\"\n\"$(dirname \"$0\")/erlexec.real\" -emu_args_exit \"$@\" > \"$ROOTDIR/emu.rec\" 2>&1\nexit 0\n",
         ),
         (
             "run_erl",
             "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/run_erl.rec\"\nsh -c \"$4\"\nexit 0\n",
         ),
-        ("erl_call", "#!/bin/sh\nexit 0\n"),
+        (
+            "erl_call",
+            // Every call recorded (the last is the command's own); the running node's
+            // tick time asked for, answered.
+            "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erl_call.rec\"\ncase \" $* \" in *get_net_ticktime*) echo 60;; esac\nexit 0\n",
+        ),
     ];
     for (name, text) in scripts {
         std::fs::write(bin.join(name), text).unwrap();
@@ -111,7 +116,19 @@ const ENV: &[(&str, &[&str])] = &[
     ("RELX_REPLACE_OS_VARS", &["true"]),
 ];
 
-const COMMANDS: &[&str] = &["foreground", "console", "console_clean", "daemon", "start"];
+const COMMANDS: &[&str] = &[
+    "foreground",
+    "console",
+    "console_clean",
+    "daemon",
+    "start",
+    "remote_console",
+    "remsh",
+    "rpc",
+    "eval",
+    "ping",
+    "pid",
+];
 
 /// Where the case puts its vm.args.
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +157,7 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
     let sys_config = std::fs::read(vsn.join("sys.config")).unwrap();
     let mut rng = Rng(0x5e1a_b007);
     let (mut compared, mut effective, mut unknown, mut stopped, mut refusals) = (0, 0, 0, 0, 0);
+    let (mut remote, mut calls) = (0, 0);
     let places = [
         Place::Release,
         Place::ReleaseSrc,
@@ -147,7 +165,7 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
         Place::VmArgsPath,
         Place::VmArgsPathSrc,
     ];
-    for case in 0..400 {
+    for case in 0..600 {
         // A clean slate: what the last case and the last run wrote, gone.
         for f in [
             "vm.args",
@@ -165,6 +183,7 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
             "erlexec.rec",
             "emu.rec",
             "run_erl.rec",
+            "erl_call.rec",
         ] {
             let _ = std::fs::remove_file(root.join(f));
         }
@@ -239,11 +258,13 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
             copy.path().join("log").display().to_string(),
         ));
         let command = rng.pick(COMMANDS);
-        let doc = boot_doc(&root, command, None, &env);
+        let expr = (command == "rpc").then_some("erlang node");
+        let doc = boot_doc(&root, command, expr, &env);
         let real = Command::new("timeout")
             .arg("30")
             .arg(root.join("bin/billing"))
             .arg(command)
+            .args(expr.map(|e| e.split(' ')).into_iter().flatten())
             .env_clear()
             .env("PATH", PATH)
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -266,24 +287,58 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
             stopped += 1;
             continue;
         }
-        let Some(ours) = joined(&doc) else {
+        let recorded = match command {
+            "daemon" | "start" => "run_erl.rec",
+            "rpc" | "eval" | "ping" | "pid" => "erl_call.rec",
+            _ => "erlexec.rec",
+        };
+        // What the host supplies at run time, as this test's host does: the running
+        // node's tick time and the host name (the recorders' answers), the cookie
+        // in ~/.erlang.cookie.
+        let supplied = |w: &serde_json::Value| -> Option<String> {
+            let text = w["unknown"].as_str()?;
+            let deps = w["depends_on"].as_array()?;
+            let mut out = text.to_string();
+            for d in deps.iter().filter_map(|d| d.as_str()) {
+                if d.contains("net_ticktime") {
+                    out = "60".into();
+                } else if d.contains("host name erl gives") {
+                    out = out.replace("$(hostname)", "testhost");
+                } else if d.contains("~/.erlang.cookie") {
+                    out = "home_cookie".into();
+                } else {
+                    return None;
+                }
+            }
+            Some(out)
+        };
+        let Some(ours) = doc["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| match w.as_str() {
+                Some(s) => Some(s.to_string()),
+                None => supplied(w),
+            })
+            .collect::<Option<Vec<String>>>()
+        else {
             unknown += 1;
             continue;
         };
-        let recorded = if matches!(command, "daemon" | "start") {
-            "run_erl.rec"
-        } else {
-            "erlexec.rec"
-        };
         let theirs =
             records(&root.join(recorded)).unwrap_or_else(|| panic!("no record: {context}"));
-        assert_eq!(ours, theirs.join(" "), "{context}");
+        assert_eq!(ours.join(" "), theirs.join(" "), "{context}");
         assert_eq!(
             doc["argv"].as_array().unwrap().len(),
             theirs.len(),
             "{context}"
         );
         compared += 1;
+        match recorded {
+            "erl_call.rec" => calls += 1,
+            _ if ours.iter().any(|w| w == "-remsh") => remote += 1,
+            _ => {}
+        }
         let ours_effective: Option<Vec<String>> = doc["effective_args"]
             .as_array()
             .unwrap()
@@ -317,9 +372,9 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
             effective += 1;
         }
     }
-    eprintln!("relx: {compared} compared, {effective} with erl's reading, {refusals} refused, {stopped} stops, {unknown} with unknowns");
+    eprintln!("relx: {compared} compared ({remote} remote shells, {calls} erl_call), {effective} with erl's reading, {refusals} refused, {stopped} stops, {unknown} with unknowns");
     assert!(
-        compared >= 250 && effective >= 150 && stopped >= 20 && unknown >= 5 && refusals >= 5,
+        compared >= 350 && effective >= 200 && remote >= 30 && calls >= 60 && stopped >= 20 && refusals >= 5,
         "only {compared} runs ({effective} with erl's reading, {refusals} refused by erl) and {stopped} stops compared ({unknown} had unknowns)"
     );
 }
@@ -517,4 +572,45 @@ fn a_relx_tarball_and_its_inspect_document_boot_as_the_directory() {
     assert_eq!(from_inspect["argv"], from_dir["argv"]);
     assert!(from_inspect["cookie"]["fingerprint"].is_null());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("relx_test_cookie"));
+}
+
+#[test]
+fn the_script_s_cookie_is_masked_in_every_command_s_words() {
+    let Some(built) = relx_release() else { return };
+    for (command, expr) in [
+        ("rpc", Some("erlang node")),
+        ("eval", None),
+        ("remote_console", None),
+        ("ping", None),
+        ("daemon", None),
+    ] {
+        let mut cmd = relkit_tests::tool("vmargs");
+        cmd.args(["boot", "--json", "--command", command]);
+        if let Some(e) = expr {
+            cmd.args(["--expr", e]);
+        }
+        let out = cmd.arg(built).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{command}: {text}");
+        assert!(
+            !text.contains("relx_test_cookie"),
+            "{command} shows the cookie: {text}"
+        );
+        let human = relkit_tests::tool("vmargs")
+            .args(["boot", "--command", command])
+            .arg(built)
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&human.stdout).contains("relx_test_cookie"));
+        // With --show-secrets it is there: the test above could fail.
+        let shown = relkit_tests::tool("vmargs")
+            .args(["boot", "--json", "--show-secrets", "--command", command])
+            .arg(built)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&shown.stdout).contains("relx_test_cookie"),
+            "{command}"
+        );
+    }
 }

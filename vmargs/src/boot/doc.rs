@@ -273,6 +273,12 @@ impl BootDoc {
                 if n.hidden { " (hidden)" } else { "" },
                 format_args!(", from {}", n.set_by)
             )),
+            None if self.argv.first().is_some_and(
+                |w| matches!(w, BootWord::Str(p) | BootWord::Unknown { unknown: p, .. } if p.ends_with("/erl_call")),
+            ) =>
+            {
+                out.push_str("  node    erl_call's own hidden node, talking to the running node\n")
+            }
             None => out.push_str("  node    not distributed (no -sname or -name)\n"),
         }
         if let Some(c) = &self.cookie {

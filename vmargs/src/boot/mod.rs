@@ -18,6 +18,7 @@ pub mod project;
 pub mod relx;
 pub mod relx_doc;
 pub mod relx_files;
+pub mod relx_remote;
 pub mod request;
 pub mod specifiers;
 pub mod unit;

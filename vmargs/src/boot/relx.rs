@@ -7,12 +7,39 @@
 //! execs; the files it would write before that are kept in memory, never written.
 
 use super::mix::SetBy;
-use super::relx_files::{grep_lines, name_line, out_path, replace_os_vars, with_suffix, Env};
+use super::relx_files::{
+    grep_lines, join, k, name_line, out_path, replace_os_vars, version_at_least, with_suffix, Env,
+};
+use super::relx_remote::ToNode;
 use relkit_common::shell::{self, Node, Value};
 use std::path::{Path, PathBuf};
 
 /// The commands of a relx script that start a VM, as modelled here.
-pub const COMMANDS: [&str; 5] = ["foreground", "console", "console_clean", "daemon", "start"];
+pub const COMMANDS: [&str; 12] = [
+    "foreground",
+    "console",
+    "console_clean",
+    "daemon",
+    "start",
+    "remote_console",
+    "remote",
+    "remsh",
+    "rpc",
+    "eval",
+    "ping",
+    "pid",
+];
+
+/// The commands that talk to the running node (the script pings it first).
+const TO_THE_NODE: [&str; 7] = [
+    "remote_console",
+    "remote",
+    "remsh",
+    "rpc",
+    "eval",
+    "ping",
+    "pid",
+];
 
 /// An assembled relx release on disk.
 pub struct Relx {
@@ -103,24 +130,6 @@ pub fn find(root: &Path) -> anyhow::Result<Option<Relx>> {
         }
     }
     Ok(found)
-}
-
-fn k(text: impl Into<String>) -> Value {
-    Value::known(text)
-}
-
-fn join(parts: &[&Value]) -> Value {
-    let mut text = String::new();
-    let mut unknown: Vec<String> = Vec::new();
-    for p in parts {
-        text.push_str(&p.text);
-        for why in &p.unknown {
-            if !unknown.contains(why) {
-                unknown.push(why.clone());
-            }
-        }
-    }
-    Value { text, unknown }
 }
 
 impl Relx {
@@ -358,6 +367,52 @@ impl Relx {
                 }
                 (argv, console("console", inner, &env))
             }
+            c if TO_THE_NODE.contains(&c) => {
+                if env.non_empty("USE_NODETOOL").is_some() {
+                    anyhow::bail!(
+                        "{script}: USE_NODETOOL is set: the script then talks to the node through nodetool, which boot does not follow"
+                    );
+                }
+                notes.push(format!(
+                    "`{c}` needs the node running: the script pings it first (erl_call) and stops when it does not answer"
+                ));
+                let to_node = ToNode {
+                    erts: &self.erts,
+                    bindir: &bindir,
+                    name_type: name_type.clone().unwrap_or_default(),
+                    name: node_name.clone().unwrap_or_else(|| k("")),
+                    cookie: script_cookie
+                        .as_ref()
+                        .map_or_else(|| k(""), |(c, _)| c.clone()),
+                    vm_args: read(&vm_args_path),
+                    dist_port: env.non_empty("ERL_DIST_PORT").cloned(),
+                    extra_dist: &extra_dist,
+                    timeout: env
+                        .non_empty("RELX_RPC_TIMEOUT")
+                        .cloned()
+                        .unwrap_or_else(|| k("60")),
+                };
+                let argv = match c {
+                    "remote_console" | "remote" | "remsh" => {
+                        to_node.remote_shell(&rel_dir, &lib_dir)
+                    }
+                    "eval" => {
+                        notes.push(
+                            "eval: erl_call reads the expression on its standard input".into(),
+                        );
+                        to_node.erl_call(None, args)
+                    }
+                    "rpc" => to_node.erl_call(Some(args.join(" ")), args),
+                    "ping" => to_node.erl_call(Some("erlang is_alive".into()), args),
+                    _ => to_node.erl_call(Some("os getpid".into()), args),
+                };
+                let erl = if argv.first().is_some_and(|p| p.text.ends_with("/erlexec")) {
+                    argv.clone()
+                } else {
+                    Vec::new()
+                };
+                (argv, erl)
+            }
             _ => {
                 let mut positional = vec![k(command)];
                 positional.extend(given);
@@ -458,7 +513,9 @@ impl Relx {
                 .iter()
                 .map(|l| l.split_whitespace().nth(1).unwrap_or(""))
                 .collect();
-            return Some((k(words.join("\n")), format!("-setcookie in {vm_args_path}")));
+            // One line of awk's output a line, trailing newlines cut by `$(...)`.
+            let cookie = words.join("\n").trim_end_matches('\n').to_string();
+            return Some((k(cookie), format!("-setcookie in {vm_args_path}")));
         }
         let home = env.get("HOME")?;
         Some((
@@ -492,10 +549,4 @@ fn eval_echo(line: &str, env: &Env) -> String {
             .join(" "),
         _ => line.to_string(),
     }
-}
-
-/// `sort -V`'s order, as the script compares ERTS versions.
-fn version_at_least(version: &str, least: &str) -> bool {
-    let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    parts(version) >= parts(least)
 }

@@ -42,7 +42,8 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
         &relx.name,
         "foreground",
     )?;
-    let started = relx.start(&launch.command, &[], &launch.env)?;
+    let args: Vec<String> = request.expr.iter().cloned().collect();
+    let started = relx.start(&launch.command, &args, &launch.env)?;
     let stopped = !started.stops.is_empty();
     let exported = |name: &str| {
         started
@@ -75,7 +76,11 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
     };
     let argv: &[Value] = if stopped { &[] } else { &started.argv };
     let same_line = started.argv.len() == started.erl_argv.len();
-    let secrets = secret_words(argv);
+    let mut secrets = secret_words(argv);
+    if argv.first().is_some_and(|p| p.text.ends_with("/erl_call")) {
+        // erl_call takes the cookie after -c.
+        secrets.extend(argv.iter().position(|w| w.text == "-c").map(|i| i + 1));
+    }
     let mut doc = BootDoc {
         release: ReleaseInfo {
             root: relx.root.display().to_string(),
@@ -129,6 +134,11 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
             })
             .collect();
         doc.node = node_info(&erl.model, &started.erl_argv, erl);
+        if let Some(node) = doc.node.as_mut().filter(|n| n.set_by.is_empty()) {
+            node.set_by =
+                "the start script's remote shell: a hidden node named after vm.args' -name/-sname"
+                    .into();
+        }
         doc.distribution = Distribution::of(&erl.model);
         doc.config = erl
             .model
@@ -137,7 +147,20 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
             .map(|w| String::from_utf8_lossy(&w.value).into_owned())
             .collect();
     }
-    doc.cookie = Some(cookie_info(erl.as_ref(), request.show_secrets));
+    doc.cookie = Some(match (&erl, &started.script_cookie) {
+        // erl_call (rpc, eval, ping, pid, stop) is given the script's own cookie.
+        (None, Some((cookie, source))) if !stopped => CookieInfo::known(
+            &cookie.text,
+            cookie.is_known(),
+            source.clone(),
+            request.show_secrets,
+        ),
+        _ => cookie_info(
+            erl.as_ref(),
+            started.script_cookie.as_ref().map(|(_, s)| s.as_str()),
+            request.show_secrets,
+        ),
+    });
     for name in VARIABLES {
         if let Some((_, value, exported, by)) = started.vars.iter().find(|(n, ..)| n == name) {
             doc.variables.push(Variable::new(
@@ -187,8 +210,9 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
 }
 
 /// The node's cookie: what erl reads from `-setcookie` in the args files (relx
-/// passes none on the command line), else `~/.erlang.cookie`.
-fn cookie_info(erl: Option<&Erl>, show: bool) -> CookieInfo {
+/// passes one on the command line only for the remote shell: the script's own),
+/// else `~/.erlang.cookie`.
+fn cookie_info(erl: Option<&Erl>, script_source: Option<&str>, show: bool) -> CookieInfo {
     let Some(erl) = erl else {
         return CookieInfo::home("no node starts");
     };
@@ -201,6 +225,8 @@ fn cookie_info(erl: Option<&Erl>, show: bool) -> CookieInfo {
             let word = &one.values[0];
             let text = String::from_utf8_lossy(&word.value).into_owned();
             let source = match word.origin {
+                // On the command line: the script's own cookie (the remote shell).
+                Some(o) if o.file == 0 => script_source.unwrap_or("-setcookie").to_string(),
                 Some(o) => {
                     let place = erl.parsed.place(o);
                     format!(

@@ -1,6 +1,7 @@
 //! What relx's start script does with files before it execs erl, done in memory:
 //! its awk `${VAR}` substitution, where the rendered file goes, the `-name` check
-//! over the `-args_file` chain, and its greps of vm.args.
+//! over the `-args_file` chain, and its greps of vm.args; with the value helpers
+//! the relx modules share.
 
 use super::mix::SetBy;
 use relkit_common::shell::Value;
@@ -221,6 +222,30 @@ pub(super) fn grep_lines(bytes: &Option<Vec<u8>>, flag: &str) -> Vec<String> {
         .filter(|l| l.starts_with(flag))
         .map(str::to_string)
         .collect()
+}
+
+pub(super) fn k(text: impl Into<String>) -> Value {
+    Value::known(text)
+}
+
+pub(super) fn join(parts: &[&Value]) -> Value {
+    let mut text = String::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for p in parts {
+        text.push_str(&p.text);
+        for why in &p.unknown {
+            if !unknown.contains(why) {
+                unknown.push(why.clone());
+            }
+        }
+    }
+    Value { text, unknown }
+}
+
+/// `sort -V`'s order, as the script compares ERTS versions.
+pub(super) fn version_at_least(version: &str, least: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    parts(version) >= parts(least)
 }
 
 #[cfg(test)]
