@@ -13,17 +13,22 @@ use relkit_tests::{assert_ok, relx_release, require_peer, Rng};
 use std::path::Path;
 use std::process::Command;
 
+/// `cp -a built root`.
+fn copy_into(built: &Path, root: &Path) {
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(built)
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_ok(&out, "cp -a");
+}
+
 /// A copy of the built release whose ERTS programs record what they are given.
 fn recording_copy(built: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("billing");
-    let out = Command::new("cp")
-        .arg("-a")
-        .arg(built)
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert_ok(&out, "cp -a");
+    copy_into(built, &root);
     let bin = root.join("erts-13.1.5/bin");
     std::fs::rename(bin.join("erlexec"), bin.join("erlexec.real")).unwrap();
     let scripts = [
@@ -414,13 +419,7 @@ fn boot_outcomes_of_relx_releases_are_what_real_nodes_do() {
     let Some(built) = relx_release() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("billing");
-    let out = Command::new("cp")
-        .arg("-a")
-        .arg(built)
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert_ok(&out, "cp -a");
+    copy_into(built, &root);
     let vsn = root.join("releases/0.1.0");
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();

@@ -3,7 +3,7 @@
 
 use super::doc::{self, BootDoc, BootWord, CookieInfo, Distribution, ReleaseInfo, Variable};
 use super::erl::{effective, Erl};
-use super::parts::{node_info, secret_words};
+use super::parts::secret_words;
 use super::request::Request;
 
 use relkit_common::shell::Value;
@@ -162,16 +162,7 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     doc.notes.extend(warnings.iter().cloned());
     doc.notes.extend(started.stops.iter().cloned());
     if let Some(erl) = &erl {
-        doc.effective_args = erl
-            .words
-            .iter()
-            .map(|w| match w.argv_index.and_then(|i| argv.get(i)) {
-                Some(v) if !v.is_known() => BootWord::of(v),
-                _ if w.secret && !request.show_secrets => BootWord::Redacted { redacted: true },
-                _ => BootWord::Str(String::from_utf8_lossy(&w.word.value).into_owned()),
-            })
-            .collect();
-        doc.node = node_info(&erl.model, &argv, erl);
+        super::parts::erl_reading(&mut doc, erl, &argv, request.show_secrets);
         if let Some(node) = doc.node.as_mut().filter(|n| n.set_by.is_empty()) {
             let by = |name: &str| {
                 let set_by = started
@@ -195,13 +186,6 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
                 by("RELEASE_DISTRIBUTION")
             );
         }
-        doc.distribution = Distribution::of(&erl.model);
-        doc.config = erl
-            .model
-            .uses("config")
-            .flat_map(|f| f.values.iter())
-            .map(|w| String::from_utf8_lossy(&w.value).into_owned())
-            .collect();
     }
     doc.cookie = Some(cookie_info(
         &started,

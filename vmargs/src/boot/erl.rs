@@ -144,3 +144,22 @@ pub fn effective_with(
         parsed,
     })
 }
+
+impl Erl {
+    /// `finding` placed at the word `origin` came from (its file, line and columns).
+    pub fn place(
+        &self,
+        finding: relkit_common::Finding,
+        origin: crate::erlexec::Origin,
+    ) -> relkit_common::Finding {
+        let place = self.parsed.place(origin);
+        finding
+            .in_file(
+                self.parsed.expansion.files[origin.file]
+                    .name
+                    .display()
+                    .to_string(),
+            )
+            .at(place.line, place.column, place.end_column)
+    }
+}

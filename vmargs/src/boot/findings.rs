@@ -36,15 +36,7 @@ pub fn of(started: &Started, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
             )
             .with_hint("remove -setcookie from vm.args; set the cookie with RELEASE_COOKIE or releases/COOKIE");
             if let Some(o) = in_file {
-                let place = erl.parsed.place(o);
-                f = f
-                    .in_file(
-                        erl.parsed.expansion.files[o.file]
-                            .name
-                            .display()
-                            .to_string(),
-                    )
-                    .at(place.line, place.column, place.end_column);
+                f = erl.place(f, o);
             }
             found.push(f);
         }
@@ -55,20 +47,17 @@ pub fn of(started: &Started, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
                 .flat_map(|u| u.flag.origin)
                 .find(|o| o.file > 0)
             {
-                let place = erl.parsed.place(o);
                 let used = doc
                     .node
                     .as_ref()
                     .map(|n| format!("-{} {}", n.distribution, n.name))
                     .unwrap_or_default();
                 found.push(
-                    finding(
+                    erl.place(finding(
                         Severity::Warning,
                         CODE_NAME_OVERRIDDEN,
                         format!("vm.args sets a node name, but the start script passes its own: the node boots as {used}"),
-                    )
-                    .in_file(erl.parsed.expansion.files[o.file].name.display().to_string())
-                    .at(place.line, place.column, place.end_column)
+                    ), o)
                     .with_hint("set the name with RELEASE_NODE (and RELEASE_DISTRIBUTION) in env.sh, not in vm.args"),
                 );
             }

@@ -87,6 +87,30 @@ pub fn node_info(model: &Model, argv: &[Value], erl: &Erl) -> Option<NodeInfo> {
     })
 }
 
+/// What erl makes of the line `erl_argv`, into the document: `effective_args` (a
+/// word from the line that is not known stays as the script wrote it; a secret is
+/// redacted unless shown), the node, the distribution settings and the `-config`
+/// files.
+pub fn erl_reading(doc: &mut BootDoc, erl: &Erl, erl_argv: &[Value], show_secrets: bool) {
+    doc.effective_args = erl
+        .words
+        .iter()
+        .map(|w| match w.argv_index.and_then(|i| erl_argv.get(i)) {
+            Some(v) if !v.is_known() => BootWord::of(v),
+            _ if w.secret && !show_secrets => BootWord::Redacted { redacted: true },
+            _ => BootWord::Str(String::from_utf8_lossy(&w.word.value).into_owned()),
+        })
+        .collect();
+    doc.node = node_info(&erl.model, erl_argv, erl);
+    doc.distribution = super::doc::Distribution::of(&erl.model);
+    doc.config = erl
+        .model
+        .uses("config")
+        .flat_map(|f| f.values.iter())
+        .map(|w| String::from_utf8_lossy(&w.value).into_owned())
+        .collect();
+}
+
 /// The findings and masking every layout ends with: the host lookup (`--resolve`),
 /// the unit's findings, and the cookies masked wherever they stand.
 pub fn finish(

@@ -5,7 +5,7 @@
 
 use super::doc::{BootDoc, BootWord, CookieInfo, Distribution, ReleaseInfo, Variable};
 use super::erl::{effective_with, Erl};
-use super::parts::{finish, node_info, secret_words};
+use super::parts::{erl_reading, finish, secret_words};
 use super::relx::{Relx, RelxStart};
 use super::request::Request;
 use crate::codes::*;
@@ -75,7 +75,6 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
         )
     };
     let argv: &[Value] = if stopped { &[] } else { &started.argv };
-    let same_line = started.argv.len() == started.erl_argv.len();
     let mut secrets = secret_words(argv);
     if argv.first().is_some_and(|p| p.text.ends_with("/erl_call")) {
         // erl_call takes the cookie after -c.
@@ -118,34 +117,12 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
     doc.notes.extend(started.stops.iter().cloned());
     doc.notes.extend(launch.notes.iter().cloned());
     if let Some(erl) = &erl {
-        doc.effective_args = erl
-            .words
-            .iter()
-            .map(|w| {
-                let from_argv = w
-                    .argv_index
-                    .filter(|_| same_line)
-                    .and_then(|i| started.erl_argv.get(i));
-                match from_argv {
-                    Some(v) if !v.is_known() => BootWord::of(v),
-                    _ if w.secret && !request.show_secrets => BootWord::Redacted { redacted: true },
-                    _ => BootWord::Str(String::from_utf8_lossy(&w.word.value).into_owned()),
-                }
-            })
-            .collect();
-        doc.node = node_info(&erl.model, &started.erl_argv, erl);
+        erl_reading(&mut doc, erl, &started.erl_argv, request.show_secrets);
         if let Some(node) = doc.node.as_mut().filter(|n| n.set_by.is_empty()) {
             node.set_by =
                 "the start script's remote shell: a hidden node named after vm.args' -name/-sname"
                     .into();
         }
-        doc.distribution = Distribution::of(&erl.model);
-        doc.config = erl
-            .model
-            .uses("config")
-            .flat_map(|f| f.values.iter())
-            .map(|w| String::from_utf8_lossy(&w.value).into_owned())
-            .collect();
     }
     doc.cookie = Some(match (&erl, &started.script_cookie) {
         // erl_call (rpc, eval, ping, pid, stop) is given the script's own cookie.
@@ -266,15 +243,7 @@ fn findings(started: &RelxStart, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Findin
         )
         .with_hint("keep one -setcookie, in vm.args itself (the start script reads it from there)");
         if let Some(o) = uses.iter().skip(1).find_map(|u| u.flag.origin) {
-            let place = erl.parsed.place(o);
-            f = f
-                .in_file(
-                    erl.parsed.expansion.files[o.file]
-                        .name
-                        .display()
-                        .to_string(),
-                )
-                .at(place.line, place.column, place.end_column);
+            f = erl.place(f, o);
         }
         found.push(f);
     }
