@@ -499,3 +499,41 @@ fn check_on_a_release_reports_its_boot_findings() {
         + &String::from_utf8_lossy(&human.stderr);
     assert!(said.contains("1 release checked"), "{said}");
 }
+
+#[test]
+fn env_from_process_takes_this_process_s_environment_under_env() {
+    let Some(built) = release() else { return };
+    let copy = copy_release(built);
+    let root = copy.path().join("billing");
+    std::fs::write(
+        root.join("releases/0.1.0/env.sh"),
+        "#!/bin/sh\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=\"billing@${APP_HOST:-127.0.0.1}\"\n",
+    )
+    .unwrap();
+    let node_of = |extra: &[&str], process_host: Option<&str>| -> String {
+        let mut cmd = tool("vmargs");
+        cmd.args(["boot", "--json"]).args(extra).arg(&root);
+        cmd.env_remove("APP_HOST");
+        if let Some(h) = process_host {
+            cmd.env("APP_HOST", h);
+        }
+        let out = cmd.output().unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["node"]["value"].as_str().unwrap().to_string()
+    };
+    // Without the flag, this process's environment does not count.
+    assert_eq!(node_of(&[], Some("10.9.9.9")), "billing@127.0.0.1");
+    assert_eq!(
+        node_of(&["--env-from-process"], Some("10.9.9.9")),
+        "billing@10.9.9.9"
+    );
+    // --env wins over the process's own value.
+    assert_eq!(
+        node_of(
+            &["--env-from-process", "--env", "APP_HOST=10.1.1.1"],
+            Some("10.9.9.9")
+        ),
+        "billing@10.1.1.1"
+    );
+}
