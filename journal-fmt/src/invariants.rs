@@ -200,6 +200,9 @@ pub fn exercise_journal_file(data: &[u8]) {
         );
     }
     let forward_clean = set.troubles.is_empty();
+    // A field's values listed through the field hash table (-u globs): no panic,
+    // no hang on any bytes.
+    let _ = set.any_value(&crate::filter::UNIT_FIELDS, |_| false);
     // Looked at again (as -f does when the file changes): nothing new, no panic.
     set.refresh();
     let again = set.next_entry().is_some();

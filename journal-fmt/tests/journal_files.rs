@@ -926,3 +926,78 @@ fn running_as_root() -> bool {
         .find(|l| l.starts_with("Uid:"))
         .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"))
 }
+
+#[test]
+fn unit_globs_that_name_no_unit_fail_as_journalctl_s_do() {
+    let Some((remote, journalctl)) = peers() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x1f83_d9ab_fb41_bd6b);
+    let export = export_stream(&mut rng, 800);
+    // Both hash kinds: the field table is found by the file's own hash.
+    for (name, env) in [
+        ("compact.journal", &[][..]),
+        (
+            "regular.journal",
+            &[
+                ("SYSTEMD_JOURNAL_COMPACT", "0"),
+                ("SYSTEMD_JOURNAL_KEYED_HASH", "0"),
+            ][..],
+        ),
+    ] {
+        let file = dir.path().join(name);
+        write_journal(&remote, &export, &file, env);
+        let files = [file];
+        let (mut failed, mut matched) = (0, 0);
+        for units in [
+            &["nosuch*"][..],
+            &["billing_[x]*"],
+            &["nosuch*", "zz?"],
+            &["billing_st[a]ge*"],
+            &["nosuch*", "billing_pro*"],
+            &["nosuch*", "billing_stage"],
+            &["nosuch"],
+        ] {
+            let mut theirs = journalctl_on(&journalctl, &files);
+            theirs.args(["-o", "export"]);
+            let mut ours = journal_fmt_on(&files);
+            ours.args(["-o", "export"]);
+            for u in units {
+                theirs.args(["-u", u]);
+                ours.args(["-u", u]);
+            }
+            let want = theirs.output().unwrap();
+            let got = ours.output().unwrap();
+            if want.status.success() {
+                assert_ok(&got, format_args!("journal-fmt -u {units:?} on {name}"));
+                let want = tool("journal-fmt")
+                    .args(["-o", "export"])
+                    .write_stdin(want.stdout)
+                    .output()
+                    .unwrap();
+                assert!(got.stdout == want.stdout, "-u {units:?} on {name}");
+                matched += 1;
+            } else {
+                assert!(
+                    String::from_utf8_lossy(&want.stderr)
+                        .contains("Failed to add filter for units"),
+                    "{want:?}"
+                );
+                assert_eq!(
+                    got.status.code(),
+                    Some(2),
+                    "-u {units:?} on {name}: {got:?}"
+                );
+                assert!(
+                    String::from_utf8_lossy(&got.stderr)
+                        .contains("no unit in the journal files matches"),
+                    "{got:?}"
+                );
+                assert!(got.stdout.is_empty());
+                failed += 1;
+            }
+        }
+        assert_eq!((failed, matched), (3, 4), "on {name}");
+    }
+}

@@ -28,6 +28,7 @@ const INCOMPATIBLE_KNOWN: u32 = INCOMPATIBLE_XZ
     | INCOMPATIBLE_COMPACT;
 
 pub(super) const OBJECT_DATA: u8 = 1;
+pub(super) const OBJECT_FIELD: u8 = 2;
 const OBJECT_ENTRY: u8 = 3;
 pub(super) const OBJECT_ENTRY_ARRAY: u8 = 6;
 
@@ -54,6 +55,8 @@ pub struct Header {
     pub file_id: [u8; 16],
     pub data_hash_table_offset: u64,
     pub data_hash_table_size: u64,
+    pub field_hash_table_offset: u64,
+    pub field_hash_table_size: u64,
     pub seqnum_id: [u8; 16],
     pub header_size: u64,
     pub arena_size: u64,
@@ -80,6 +83,8 @@ impl Header {
             file_id: id_at(head, 24),
             data_hash_table_offset: u64_at(head, 104),
             data_hash_table_size: u64_at(head, 112),
+            field_hash_table_offset: u64_at(head, 120),
+            field_hash_table_size: u64_at(head, 128),
             seqnum_id: id_at(head, 72),
             header_size: u64_at(head, 88),
             arena_size: u64_at(head, 96),

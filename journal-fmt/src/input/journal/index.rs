@@ -27,6 +27,101 @@ impl JournalFile {
         Ok(())
     }
 
+    /// Every value the file holds for `field` (each DATA object of the FIELD object's
+    /// chain), as journalctl lists a field's values (`-F`, and `-u` globs expanded
+    /// into units).
+    pub fn field_values(&mut self, field: &[u8]) -> Result<Vec<Vec<u8>>, Damage> {
+        let Some(field_at) = self.find_field(field)? else {
+            return Ok(Vec::new());
+        };
+        let head = self
+            .windows
+            .u64_at(field_at + 32)
+            .or_else(|_| damage(field_at, "a field object cut short"))?;
+        let mut values = Vec::new();
+        let mut at = head;
+        let mut steps = 0u64;
+        let mut payload = Vec::new();
+        while at != 0 {
+            steps += 1;
+            if steps > self.end / 64 {
+                return damage(at, "a field's chain of values that runs in a circle");
+            }
+            let header = DATA_HEADER + if self.compact { 8 } else { 0 };
+            self.object(at, OBJECT_DATA, header)?;
+            let next = self
+                .windows
+                .u64_at(at + 32)
+                .or_else(|_| damage(at, "a field cut short"))?;
+            payload.clear();
+            self.data_into(at, &mut payload)?;
+            if let Some(value) = payload
+                .strip_prefix(field)
+                .and_then(|rest| rest.strip_prefix(b"="))
+            {
+                values.push(value.to_vec());
+            }
+            at = next;
+        }
+        Ok(values)
+    }
+
+    /// The FIELD object named `name`, found through the field hash table.
+    fn find_field(&mut self, name: &[u8]) -> Result<Option<u64>, Damage> {
+        let (table, size) = (
+            self.header.field_hash_table_offset,
+            self.header.field_hash_table_size,
+        );
+        let buckets = size / 16;
+        if buckets == 0 {
+            return Ok(None);
+        }
+        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
+            return damage(120, "a field hash table outside the file");
+        }
+        let hash = self.hash(name);
+        let bucket = table + (hash % buckets) * 16;
+        let mut at = self
+            .windows
+            .u64_at(bucket)
+            .or_else(|_| damage(bucket, "a hash table cut short"))?;
+        let mut steps = 0u64;
+        while at != 0 {
+            steps += 1;
+            if steps > self.end / 64 {
+                return damage(at, "a hash chain that runs in a circle");
+            }
+            let (_, size) = self.object(at, OBJECT_FIELD, OBJECT_HEADER + 24)?;
+            let bytes = self
+                .windows
+                .bytes(at + 16, 16)
+                .or_else(|_| damage(at, "a field object cut short"))?;
+            let (stored_hash, next) = (u64_at(bytes, 0), u64_at(bytes, 8));
+            if stored_hash == hash {
+                let len = (size - OBJECT_HEADER - 24) as usize;
+                let found = self
+                    .windows
+                    .bytes(at + OBJECT_HEADER + 24, len)
+                    .or_else(|_| damage(at, "a field object cut short"))?;
+                if found == name {
+                    return Ok(Some(at));
+                }
+            }
+            at = next;
+        }
+        Ok(None)
+    }
+
+    /// The file's hash of a payload or field name: keyed by the file's id, or the
+    /// older Jenkins hash.
+    fn hash(&self, bytes: &[u8]) -> u64 {
+        if self.header.incompatible & INCOMPATIBLE_KEYED_HASH != 0 {
+            super::hash::siphash24(bytes, &self.header.file_id)
+        } else {
+            super::hash::jenkins(bytes)
+        }
+    }
+
     /// The DATA object whose payload is `payload`, found through the hash table.
     fn find_data(&mut self, payload: &[u8]) -> Result<Option<u64>, Damage> {
         let (table, size) = (
@@ -40,11 +135,7 @@ impl JournalFile {
         if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
             return damage(104, "a data hash table outside the file");
         }
-        let hash = if self.header.incompatible & INCOMPATIBLE_KEYED_HASH != 0 {
-            super::hash::siphash24(payload, &self.header.file_id)
-        } else {
-            super::hash::jenkins(payload)
-        };
+        let hash = self.hash(payload);
         let bucket = table + (hash % buckets) * 16;
         let mut at = self
             .windows

@@ -167,6 +167,21 @@ impl JournalSet {
     }
 
     /// Whether no file could be opened.
+    /// Whether any file holds a value of one of `fields` that `matches` accepts
+    /// (journalctl's expansion of `-u` globs into the units its files name). A file
+    /// whose field index cannot be read counts as a match: its entries are read
+    /// whole and filtered.
+    pub fn any_value(&mut self, fields: &[&str], matches: impl Fn(&[u8]) -> bool) -> bool {
+        self.files.iter_mut().any(|(file, _)| {
+            fields
+                .iter()
+                .any(|field| match file.field_values(field.as_bytes()) {
+                    Ok(values) => values.iter().any(|v| matches(v)),
+                    Err(_) => true,
+                })
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
