@@ -206,6 +206,20 @@ fn require_same(journalctl: &Path, files: &[PathBuf], what: &str) {
     }
 }
 
+/// The two kinds of file systemd 252 writes: compact with keyed hashes (its
+/// default), and regular with Jenkins hashes; each with the environment that makes
+/// systemd-journal-remote write it.
+const FILE_KINDS: [(&str, &[(&str, &str)]); 2] = [
+    ("compact.journal", &[]),
+    (
+        "regular.journal",
+        &[
+            ("SYSTEMD_JOURNAL_COMPACT", "0"),
+            ("SYSTEMD_JOURNAL_KEYED_HASH", "0"),
+        ],
+    ),
+];
+
 #[test]
 fn one_file_compact_and_regular_reads_as_journalctl_reads_it() {
     let Some((remote, journalctl)) = peers() else {
@@ -214,16 +228,7 @@ fn one_file_compact_and_regular_reads_as_journalctl_reads_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x6a09_e667_f3bc_c908);
     let export = export_stream(&mut rng, 3000);
-    for (name, env) in [
-        ("compact.journal", &[][..]),
-        (
-            "regular.journal",
-            &[
-                ("SYSTEMD_JOURNAL_COMPACT", "0"),
-                ("SYSTEMD_JOURNAL_KEYED_HASH", "0"),
-            ][..],
-        ),
-    ] {
+    for (name, env) in FILE_KINDS {
         let file = dir.path().join(name);
         write_journal(&remote, &export, &file, env);
         require_same(&journalctl, &[file], name);
@@ -936,16 +941,7 @@ fn unit_globs_that_name_no_unit_fail_as_journalctl_s_do() {
     let mut rng = Rng(0x1f83_d9ab_fb41_bd6b);
     let export = export_stream(&mut rng, 800);
     // Both hash kinds: the field table is found by the file's own hash.
-    for (name, env) in [
-        ("compact.journal", &[][..]),
-        (
-            "regular.journal",
-            &[
-                ("SYSTEMD_JOURNAL_COMPACT", "0"),
-                ("SYSTEMD_JOURNAL_KEYED_HASH", "0"),
-            ][..],
-        ),
-    ] {
+    for (name, env) in FILE_KINDS {
         let file = dir.path().join(name);
         write_journal(&remote, &export, &file, env);
         let files = [file];

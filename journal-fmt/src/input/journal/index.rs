@@ -68,23 +68,14 @@ impl JournalFile {
 
     /// The FIELD object named `name`, found through the field hash table.
     fn find_field(&mut self, name: &[u8]) -> Result<Option<u64>, Damage> {
-        let (table, size) = (
+        let table = (
             self.header.field_hash_table_offset,
             self.header.field_hash_table_size,
         );
-        let buckets = size / 16;
-        if buckets == 0 {
-            return Ok(None);
-        }
-        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
-            return damage(120, "a field hash table outside the file");
-        }
         let hash = self.hash(name);
-        let bucket = table + (hash % buckets) * 16;
-        let mut at = self
-            .windows
-            .u64_at(bucket)
-            .or_else(|_| damage(bucket, "a hash table cut short"))?;
+        let Some(mut at) = self.chain_head(table, hash, (120, "field"))? else {
+            return Ok(None);
+        };
         let mut steps = 0u64;
         while at != 0 {
             steps += 1;
@@ -112,6 +103,30 @@ impl JournalFile {
         Ok(None)
     }
 
+    /// The first object of the chain `hash` falls in, in the hash table at `(offset,
+    /// size)` (the header's `which` table, its offset held at `header_at`); None for
+    /// an empty table.
+    fn chain_head(
+        &mut self,
+        (table, size): (u64, u64),
+        hash: u64,
+        (header_at, which): (u64, &str),
+    ) -> Result<Option<u64>, Damage> {
+        let buckets = size / 16;
+        if buckets == 0 {
+            return Ok(None);
+        }
+        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
+            return damage(header_at, format!("a {which} hash table outside the file"));
+        }
+        let bucket = table + (hash % buckets) * 16;
+        let head = self
+            .windows
+            .u64_at(bucket)
+            .or_else(|_| damage(bucket, "a hash table cut short"))?;
+        Ok(Some(head))
+    }
+
     /// The file's hash of a payload or field name: keyed by the file's id, or the
     /// older Jenkins hash.
     fn hash(&self, bytes: &[u8]) -> u64 {
@@ -124,23 +139,14 @@ impl JournalFile {
 
     /// The DATA object whose payload is `payload`, found through the hash table.
     fn find_data(&mut self, payload: &[u8]) -> Result<Option<u64>, Damage> {
-        let (table, size) = (
+        let table = (
             self.header.data_hash_table_offset,
             self.header.data_hash_table_size,
         );
-        let buckets = size / 16;
-        if buckets == 0 {
-            return Ok(None);
-        }
-        if table.checked_add(size).is_none_or(|end| end > self.end) || table % 8 != 0 {
-            return damage(104, "a data hash table outside the file");
-        }
         let hash = self.hash(payload);
-        let bucket = table + (hash % buckets) * 16;
-        let mut at = self
-            .windows
-            .u64_at(bucket)
-            .or_else(|_| damage(bucket, "a hash table cut short"))?;
+        let Some(mut at) = self.chain_head(table, hash, (104, "data"))? else {
+            return Ok(None);
+        };
         let mut steps = 0u64;
         let mut found = Vec::new();
         while at != 0 {
