@@ -449,21 +449,9 @@ fn run(cli: Cli) -> Result<Status> {
                         paths.len()
                     );
                 }
-                let units = &settings.filter.units;
-                if !set.is_empty()
-                    && !units.is_empty()
-                    && units.iter().all(|u| relkit_common::glob::is_glob(u))
-                    && !set.any_value(&crate::filter::UNIT_FIELDS, |value| {
-                        units
-                            .iter()
-                            .any(|u| relkit_common::glob::matches(u.as_bytes(), value))
-                    })
-                {
-                    // As journalctl: globs that name no unit of the files are an error.
-                    bail!(
-                        "no unit in the journal files matches {}: nothing to show (journalctl says \"Failed to add filter for units\")",
-                        units.join(", ")
-                    );
+                let refused = settings.filter.units_refused(|f, ok| set.any_value(f, ok));
+                if let Some(why) = refused.filter(|_| !set.is_empty()) {
+                    bail!("{why}");
                 }
                 let reading = Reading {
                     reverse: cli.reverse,

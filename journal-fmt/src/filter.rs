@@ -71,6 +71,30 @@ impl Filter {
             })
     }
 
+    /// Why journalctl would refuse the `-u` filters ("Failed to add filter for
+    /// units"): every one a glob, and none matching a unit the journal files name.
+    /// `any_value` says whether any file holds a value of these fields that the
+    /// test accepts.
+    pub fn units_refused(
+        &self,
+        any_value: impl FnOnce(&[&str], &dyn Fn(&[u8]) -> bool) -> bool,
+    ) -> Option<String> {
+        let units = &self.units;
+        let refused = !units.is_empty()
+            && units.iter().all(|u| relkit_common::glob::is_glob(u))
+            && !any_value(&UNIT_FIELDS, &|value| {
+                units
+                    .iter()
+                    .any(|u| relkit_common::glob::matches(u.as_bytes(), value))
+            });
+        refused.then(|| {
+            format!(
+                "no unit in the journal files matches {}: nothing to show (journalctl says \"Failed to add filter for units\")",
+                units.join(", ")
+            )
+        })
+    }
+
     /// `-u billing_prod` means `billing_prod.service`, as journalctl reads it.
     pub fn unit_pattern(name: &str) -> String {
         // A glob is taken as it is, as systemd's unit name mangling leaves globs.

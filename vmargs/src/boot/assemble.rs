@@ -79,14 +79,8 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         env,
         command,
         notes: unit_notes,
-    } = super::launch::launch(
-        request.unit.as_deref(),
-        &request.env,
-        request.command.as_deref(),
-        &release.name,
-        "start",
-    )?;
-    let args: Vec<String> = request.expr.iter().cloned().collect();
+    } = super::launch::launch(request, &release.name, "start")?;
+    let args = request.args();
     let mut started = release.start(&command, &args, &env)?;
     let mut warnings = Vec::new();
     let expr = request.expr.as_ref().map(Value::known);

@@ -2,7 +2,6 @@
 //! script begins in, and the command.
 
 use super::unit::Unit;
-use std::path::Path;
 
 /// How the release is launched: the unit (if given), the environment the start
 /// script begins in (the unit's, then `--env` on top) and the command (given, else
@@ -15,23 +14,21 @@ pub struct Launch {
 }
 
 pub fn launch(
-    unit_path: Option<&Path>,
-    given_env: &[(String, String)],
-    command: Option<&str>,
+    request: &super::request::Request,
     name: &str,
     default_command: &str,
 ) -> anyhow::Result<Launch> {
     let mut notes = Vec::new();
-    let unit = unit_path.map(super::unit::read).transpose()?;
+    let unit = request.unit.as_deref().map(super::unit::read).transpose()?;
     let mut env = match &unit {
         Some(u) => super::unit::environment(u, &mut notes),
         None => Vec::new(),
     };
-    for (n, value) in given_env {
+    for (n, value) in &request.env {
         env.retain(|(e, _)| e != n);
         env.push((n.clone(), value.clone()));
     }
-    let command = match (command, &unit) {
+    let command = match (request.command.as_deref(), &unit) {
         (Some(c), _) => c.to_string(),
         (None, Some(u)) => unit_command(u, name)?,
         (None, None) => default_command.into(),

@@ -14,21 +14,8 @@ use super::relx_remote::ToNode;
 use relkit_common::shell::{self, Node, Value};
 use std::path::{Path, PathBuf};
 
-/// The commands of a relx script that start a VM, as modelled here.
-pub const COMMANDS: [&str; 12] = [
-    "foreground",
-    "console",
-    "console_clean",
-    "daemon",
-    "start",
-    "remote_console",
-    "remote",
-    "remsh",
-    "rpc",
-    "eval",
-    "ping",
-    "pid",
-];
+/// The relx commands that start a VM, as modelled here.
+const STARTS_A_VM: [&str; 5] = ["foreground", "console", "console_clean", "daemon", "start"];
 
 /// The commands that talk to the running node (the script pings it first).
 const TO_THE_NODE: [&str; 7] = [
@@ -140,11 +127,12 @@ impl Relx {
         args: &[String],
         env: &[(String, String)],
     ) -> anyhow::Result<RelxStart> {
-        if !COMMANDS.contains(&command) {
+        let commands: Vec<&str> = STARTS_A_VM.iter().chain(&TO_THE_NODE).copied().collect();
+        if !commands.contains(&command) {
             anyhow::bail!(
                 "{}: `{command}` is not modelled for relx releases; boot follows {}",
                 self.script.display(),
-                COMMANDS.join(", ")
+                commands.join(", ")
             );
         }
         let mut env = Env {

@@ -35,14 +35,8 @@ const VARIABLES: [&str; 17] = [
 ];
 
 pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
-    let launch = super::launch::launch(
-        request.unit.as_deref(),
-        &request.env,
-        request.command.as_deref(),
-        &relx.name,
-        "foreground",
-    )?;
-    let args: Vec<String> = request.expr.iter().cloned().collect();
+    let launch = super::launch::launch(request, &relx.name, "foreground")?;
+    let args = request.args();
     let started = relx.start(&launch.command, &args, &launch.env)?;
     let stopped = !started.stops.is_empty();
     let exported = |name: &str| {

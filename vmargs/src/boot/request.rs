@@ -3,7 +3,7 @@
 /// What to boot and in which environment.
 pub struct Request {
     /// The start script's command; without it, the unit's `ExecStart=` decides,
-    /// else `start`.
+    /// else the layout's default (`start` for Mix, `foreground` for relx).
     pub command: Option<String>,
     pub expr: Option<String>,
     /// The environment the script starts in (`--env`, or the process's own), on top
@@ -36,4 +36,11 @@ pub fn environment(pairs: &[String], from_process: bool) -> anyhow::Result<Vec<(
         }
     }
     Ok(vars)
+}
+
+impl Request {
+    /// The words after the command in the start script's arguments (`--expr`).
+    pub fn args(&self) -> Vec<String> {
+        self.expr.iter().cloned().collect()
+    }
 }
