@@ -6,6 +6,7 @@
 pub mod args;
 pub mod codes;
 pub mod color;
+pub mod erlang;
 pub mod exit;
 pub mod finding;
 pub mod fs;

@@ -60,3 +60,10 @@ fn the_unit_reader_s_fuzz_corpus_keeps_its_properties() {
 fn the_relx_files_fuzz_corpus_keeps_its_properties() {
     replay_fuzz_corpus("relx_files", 3, vmargs::invariants::check_relx_files);
 }
+
+/// The Erlang term reader's corpus (fuzz/corpus/erlang_terms): `vmargs cluster`
+/// reads sys.config through it, release-pack the `.rel` file.
+#[test]
+fn the_erlang_term_reader_s_fuzz_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("erlang_terms", 3, relkit_common::erlang::invariants);
+}
