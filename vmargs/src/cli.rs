@@ -33,6 +33,7 @@ use crate::codes::TOOL;
   vmargs render --name billing@127.0.0.1 --cookie-env RELEASE_COOKIE -o rel/vm.args.prod
   vmargs boot /srv/billing --env APP_HOST=10.0.0.5     what the node boots as (name, cookie, argv)
   vmargs boot /srv/billing --command remote --json     the remote shell's line, as JSON
+  vmargs cluster app1/vm.args app2/vm.args             will the two nodes connect, and why not
 
 Exit status: 0 clean, 1 problems found (or files differ), 2 could not do the job."
 )]
@@ -101,39 +102,10 @@ enum Verb {
     /// Print what a release's node boots as: the start script and env.sh followed
     /// as sh runs them, the words it execs, and the node, cookie and distribution erl
     /// then uses (a vmargs.boot document with --json).
-    Boot {
-        /// An assembled release directory (Mix: bin/NAME and releases/VSN/env.sh;
-        /// relx: rebar3's bin/NAME), a release tarball, a project (mix.exs), or - for
-        /// a release-pack.inspect document on stdin.
-        target: PathBuf,
-        /// Where a tarball's release will be unpacked: its paths in argv [default:
-        /// unknown, written $RELEASE_ROOT].
-        #[arg(long, value_name = "DIR")]
-        root: Option<String>,
-        /// The start script's command [default: the --unit's ExecStart=, else start
-        /// (Mix) or foreground (relx)].
-        #[arg(long, value_name = "COMMAND")]
-        command: Option<String>,
-        /// The systemd unit that runs the release (its drop-ins in FILE.d/ too): its
-        /// ExecStart=, Environment=, EnvironmentFile= and User= take part.
-        #[arg(long, value_name = "FILE")]
-        unit: Option<PathBuf>,
-        /// The expression `eval` and `rpc` take (without it, an unknown word).
-        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
-        expr: Option<String>,
-        /// A variable of the environment the script starts in (repeatable; after
-        /// --env-from-process, these win).
-        #[arg(long, value_name = "NAME=VALUE")]
-        env: Vec<String>,
-        /// Start from this process's environment (as when run on the host itself).
-        #[arg(long)]
-        env_from_process: bool,
-        /// Check that the node's host part resolves here.
-        #[arg(long)]
-        resolve: bool,
-        #[command(flatten)]
-        findings: FindingArgs,
-    },
+    Boot(crate::boot::command::BootArgs),
+    /// Tell whether the nodes of one cluster will connect, pair by pair, and why
+    /// not (a vmargs.cluster document with --json; exit 1 when a pair will not).
+    Cluster(crate::cluster::command::ClusterArgs),
 }
 
 /// The whole command: parse the arguments, run, and exit as relkit tools do.
@@ -150,7 +122,8 @@ pub fn main() -> ExitCode {
             } => check(&cli.common, findings, inputs, target, otp),
             Verb::Render { .. } => render_cmd(&cli),
             Verb::Diff { ref a, ref b } => diff(&cli.common, a, b),
-            Verb::Boot { .. } => boot_cmd(&cli),
+            Verb::Boot(ref args) => crate::boot::command::run(args, &cli.common),
+            Verb::Cluster(ref args) => crate::cluster::command::run(args, &cli.common),
         }
     })
 }
@@ -525,73 +498,6 @@ fn diff(common: &CommonArgs, a: &Path, b: &Path) -> Result<Status> {
         out.flush().context("writing output")?;
     }
     Ok(Status::problems_if(!d.same))
-}
-
-fn boot_cmd(cli: &Cli) -> Result<Status> {
-    let Verb::Boot {
-        target,
-        root,
-        command,
-        unit,
-        expr,
-        env,
-        env_from_process,
-        resolve,
-        findings: finding_args,
-    } = &cli.verb
-    else {
-        unreachable!("boot_cmd is only called for boot");
-    };
-    let common = &cli.common;
-    let request = crate::boot::Request {
-        command: command.clone(),
-        expr: expr.clone(),
-        env: crate::boot::request::environment(env, *env_from_process)?,
-        unit: unit.clone(),
-        root: root.clone(),
-        resolve: *resolve,
-        show_secrets: common.show_secrets,
-    };
-    let mut doc = crate::boot::boot(target, &request)?;
-    let mut secrets = Secrets::new(common.show_secrets);
-    if let Some(crate::boot::doc::CookieInfo {
-        value: Some(crate::boot::doc::BootWord::Str(cookie)),
-        ..
-    }) = &doc.cookie
-    {
-        secrets.add_value(cookie);
-    }
-    let reporter = Reporter::new(TOOL, common, finding_args, &secrets)?;
-    doc.findings = reporter.select(std::mem::take(&mut doc.findings));
-    let errors = doc
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let summary = format!(
-        "{TOOL}: boot of {} `{}`: {}",
-        doc.release.name,
-        doc.command,
-        relkit_common::finding::tally(&doc.findings)
-    );
-    if common.quiet {
-        return Ok(Status::problems_if(errors > 0));
-    }
-    let mut out = std::io::stdout().lock();
-    match reporter.format {
-        relkit_common::Format::Json => {
-            json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
-        }
-        relkit_common::Format::Human => {
-            out.write_all(doc.human().as_bytes())
-                .context("writing output")?;
-            out.flush().context("writing output")?;
-            reporter.write(&doc.findings, |_| None, &summary)?;
-        }
-        _ => reporter.write(&doc.findings, |_| None, &summary)?,
-    }
-    out.flush().context("writing output")?;
-    Ok(Status::problems_if(errors > 0))
 }
 
 /// The clap definition of the command line, for man pages and shell completions.

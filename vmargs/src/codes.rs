@@ -67,6 +67,16 @@ pub const CODE_UNIT_DAEMONIZES: &str = "unit-daemonizes";
 pub const CODE_UNIT_RESTART_AND_HEART: &str = "unit-restart-and-heart";
 pub const CODE_UNIT_NO_HOME: &str = "unit-no-home";
 pub const CODE_UNIT_READ_ONLY_TMP: &str = "unit-read-only-tmp";
+// `vmargs cluster`: the nodes of one cluster together.
+pub const CODE_NODES_DO_NOT_CONNECT: &str = "nodes-do-not-connect";
+pub const CODE_CONNECTS_ONE_WAY: &str = "connects-one-way";
+pub const CODE_CONNECTION_UNKNOWN: &str = "connection-unknown";
+pub const CODE_NODE_DOES_NOT_BOOT: &str = "node-does-not-boot";
+pub const CODE_SAME_NODE_TWICE: &str = "same-node-twice";
+pub const CODE_SYNC_LISTS_ITSELF: &str = "sync-lists-itself";
+pub const CODE_SYNC_UNKNOWN_NODE: &str = "sync-unknown-node";
+pub const CODE_SYNC_LISTS_NONE: &str = "sync-lists-none";
+pub const CODE_SYNC_ASYMMETRIC: &str = "sync-asymmetric";
 
 /// A finding of this tool; the caller places it (file, line, column) and adds a hint.
 pub fn finding(

@@ -12,6 +12,7 @@
 pub mod boot;
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod codes;
 pub mod diff;
 pub mod doc;

@@ -1,6 +1,6 @@
 //! The reader: erl_scan's tokens and parse_term's grammar in one pass.
 
-use super::{negate, utf8_len, Kind, Term, MAX_DEPTH, RESERVED};
+use super::term::{negate, utf8_len, Kind, Term, MAX_DEPTH, RESERVED};
 use crate::syntax::{Position, SyntaxError};
 
 pub(super) fn consult(text: &str) -> Result<Vec<Term>, SyntaxError> {

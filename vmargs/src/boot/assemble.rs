@@ -36,24 +36,37 @@ pub fn boot(target: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     if target.is_dir() {
         return boot_dir(target, request);
     }
-    let files = if target == Path::new("-") {
+    if target == Path::new("-") {
         let input = relkit_common::read_input(None)?;
         let docs =
             relkit_common::Documents::read(&input.name, &input.bytes, &["release-pack.inspect"])?;
-        match docs.0.as_slice() {
-            [one] => super::packed::from_inspect(one)?,
+        return match docs.0.as_slice() {
+            [one] => boot_inspect(one, request),
             many => anyhow::bail!(
                 "{}: boot reads one release-pack.inspect document, got {}",
                 input.name,
                 many.len()
             ),
-        }
-    } else {
-        super::packed::from_tarball(target)?
-    };
-    let private = super::packed::materialize(&files)?;
+        };
+    }
+    boot_files(&super::packed::from_tarball(target)?, request, false)
+}
+
+/// The boot of the release a `release-pack.inspect` document describes.
+pub fn boot_inspect(inspect: &serde_json::Value, request: &Request) -> anyhow::Result<BootDoc> {
+    boot_files(&super::packed::from_inspect(inspect)?, request, true)
+}
+
+/// The boot of a release given as its files (from a tarball, or from an inspect
+/// document when `inspected`).
+fn boot_files(
+    files: &[(String, Vec<u8>)],
+    request: &Request,
+    inspected: bool,
+) -> anyhow::Result<BootDoc> {
+    let private = super::packed::materialize(files)?;
     let mut doc = boot_dir(private.path(), request)?;
-    if target == Path::new("-") && doc.release.layout == "relx" {
+    if inspected && doc.release.layout == "relx" {
         doc.assumptions.push(
             "the boot file is releases/VSN/start: the inspect document does not list a releases/VSN/NAME.boot, which relx would prefer"
                 .into(),

@@ -6,6 +6,7 @@
 //! the cookie and the distribution settings, each with what set it.
 
 pub mod assemble;
+pub mod command;
 pub mod doc;
 pub mod elixir;
 pub mod erl;
@@ -14,6 +15,7 @@ pub mod launch;
 pub mod mix;
 pub mod packed;
 pub mod parts;
+pub mod plain;
 pub mod project;
 pub mod relx;
 pub mod relx_doc;

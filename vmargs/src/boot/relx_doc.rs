@@ -183,7 +183,11 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
 /// The node's cookie: what erl reads from `-setcookie` in the args files (relx
 /// passes one on the command line only for the remote shell: the script's own),
 /// else `~/.erlang.cookie`.
-fn cookie_info(erl: Option<&Erl>, script_source: Option<&str>, show: bool) -> CookieInfo {
+pub(crate) fn cookie_info(
+    erl: Option<&Erl>,
+    script_source: Option<&str>,
+    show: bool,
+) -> CookieInfo {
     let Some(erl) = erl else {
         return CookieInfo::home("no node starts");
     };

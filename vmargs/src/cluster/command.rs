@@ -1,0 +1,194 @@
+//! `vmargs cluster NODE...`: its flags and its run.
+
+use super::doc::{cluster, ClusterDoc};
+use super::node::ClusterNode;
+use crate::boot::doc::BootDoc;
+use crate::boot::Request;
+use crate::codes::TOOL;
+use anyhow::{bail, Context, Result};
+use relkit_common::{json, CommonArgs, FindingArgs, Reporter, Secrets, Severity, Status};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct ClusterArgs {
+    /// The cluster's nodes: vm.args files, release directories or tarballs; none or
+    /// - reads vmargs.boot and release-pack.inspect documents from stdin.
+    pub nodes: Vec<PathBuf>,
+    /// A name for the nodes in reports, one per node in order [default: the file
+    /// or directory, or the node name].
+    #[arg(long, value_name = "LABEL")]
+    pub label: Vec<String>,
+    /// The start script's command for releases [default: start (Mix), foreground (relx)].
+    #[arg(long, value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Set a variable for the releases' start scripts (repeatable; as for `boot`).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Start the scripts in this process's environment (then --env on top).
+    #[arg(long)]
+    pub env_from_process: bool,
+    /// Look host names up here (for IPv6 names; otherwise a name is taken to
+    /// resolve to an IPv4 address and its IPv6 one is not known).
+    #[arg(long)]
+    pub resolve: bool,
+    #[command(flatten)]
+    pub findings: FindingArgs,
+}
+
+/// Each node read, with its label.
+fn read_nodes(
+    args: &ClusterArgs,
+    request: &Request,
+    notes: &mut Vec<String>,
+) -> Result<Vec<ClusterNode>> {
+    let mut nodes = Vec::new();
+    let from_stdin = args.nodes.is_empty() || args.nodes.iter().any(|p| p == Path::new("-"));
+    for path in &args.nodes {
+        if path == Path::new("-") {
+            continue;
+        }
+        let shown = path.display().to_string();
+        let (doc, cwd, read_config) = if path.is_dir() {
+            (crate::boot::boot(path, request)?, path.to_path_buf(), true)
+        } else if is_tarball(path) {
+            notes.push(format!(
+                "{shown}: the -config files of a tarball are not read"
+            ));
+            (crate::boot::boot(path, request)?, PathBuf::from("/"), false)
+        } else {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            (crate::boot::plain::args_file(path, request)?, cwd, true)
+        };
+        nodes.push(ClusterNode::from_boot(
+            &shown,
+            &shown,
+            &doc,
+            &cwd,
+            read_config,
+        ));
+    }
+    if from_stdin {
+        let input = relkit_common::read_input(None)?;
+        let docs = relkit_common::Documents::read(
+            &input.name,
+            &input.bytes,
+            &["vmargs.boot", "release-pack.inspect"],
+        )?;
+        for (i, doc) in docs.0.iter().enumerate() {
+            let source = format!("{} (document {})", input.name, i + 1);
+            let boot: BootDoc = if doc.get("kind").and_then(|k| k.as_str()) == Some("vmargs.boot") {
+                serde_json::from_value(doc.clone())
+                    .with_context(|| format!("{source}: not a vmargs.boot document"))?
+            } else {
+                crate::boot::assemble::boot_inspect(doc, request)?
+            };
+            let label = boot
+                .node
+                .as_ref()
+                .and_then(|n| n.host.as_ref().map(|h| format!("{}@{h}", n.name)))
+                .unwrap_or_else(|| source.clone());
+            nodes.push(ClusterNode::from_boot(
+                &label,
+                &source,
+                &boot,
+                Path::new("/"),
+                false,
+            ));
+        }
+        if !docs.0.is_empty() {
+            notes.push("the -config files of nodes read from documents are not read".into());
+        }
+    }
+    if !args.label.is_empty() {
+        if args.label.len() != nodes.len() {
+            bail!(
+                "{} --label values for {} nodes: give one per node, in order",
+                args.label.len(),
+                nodes.len()
+            );
+        }
+        for (node, label) in nodes.iter_mut().zip(&args.label) {
+            node.label = label.clone();
+        }
+    }
+    Ok(nodes)
+}
+
+fn is_tarball(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    name.ends_with(".tar.gz") || name.ends_with(".tgz") || name.ends_with(".tar")
+}
+
+/// Whether `host` has an address of the family asked, by this machine's resolver.
+fn resolver(enabled: bool) -> impl Fn(&str, bool) -> Option<bool> {
+    move |host: &str, v6: bool| {
+        if !enabled {
+            return if v6 { None } else { Some(true) };
+        }
+        use std::net::ToSocketAddrs;
+        let addresses: Vec<_> = (host, 0).to_socket_addrs().ok()?.collect();
+        Some(addresses.iter().any(|a| a.is_ipv6() == v6))
+    }
+}
+
+/// Build the document (the library's entry point for the CLI).
+pub fn document(args: &ClusterArgs, show_secrets: bool) -> Result<ClusterDoc> {
+    let request = Request {
+        command: args.command.clone(),
+        expr: None,
+        env: crate::boot::request::environment(&args.env, args.env_from_process)?,
+        unit: None,
+        root: None,
+        resolve: false,
+        show_secrets,
+    };
+    let mut notes = Vec::new();
+    let nodes = read_nodes(args, &request, &mut notes)?;
+    if nodes.is_empty() {
+        bail!(
+            "no nodes: give vm.args files, release directories or tarballs, or documents on stdin"
+        );
+    }
+    let resolve = resolver(args.resolve);
+    let mut doc = cluster(nodes, &resolve, notes);
+    if !args.resolve {
+        doc.assumptions.push(
+            "a host name resolves to an IPv4 address where the nodes run (give --resolve to look names up here)".into(),
+        );
+    }
+    Ok(doc)
+}
+
+pub fn run(args: &ClusterArgs, common: &CommonArgs) -> Result<Status> {
+    let mut doc = document(args, common.show_secrets)?;
+    let secrets = Secrets::new(common.show_secrets);
+    let reporter = Reporter::new(TOOL, common, &args.findings, &secrets)?;
+    doc.findings = reporter.select(std::mem::take(&mut doc.findings));
+    let refused = doc.pairs.iter().any(|p| p.connects == Some(false))
+        || doc.findings.iter().any(|f| f.severity == Severity::Error);
+    if common.quiet {
+        return Ok(Status::problems_if(refused));
+    }
+    let summary = format!(
+        "{TOOL}: cluster of {} nodes, {} pairs: {}",
+        doc.nodes.len(),
+        doc.pairs.len(),
+        relkit_common::finding::tally(&doc.findings)
+    );
+    let mut out = std::io::stdout().lock();
+    match reporter.format {
+        relkit_common::Format::Json => {
+            json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
+        }
+        relkit_common::Format::Human => {
+            out.write_all(doc.human().as_bytes())
+                .context("writing output")?;
+            out.flush().context("writing output")?;
+            reporter.write(&doc.findings, |_| None, &summary)?;
+        }
+        _ => reporter.write(&doc.findings, |_| None, &summary)?,
+    }
+    out.flush().context("writing output")?;
+    Ok(Status::problems_if(refused))
+}

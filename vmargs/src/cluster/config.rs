@@ -1,0 +1,155 @@
+//! The `-config` files a node boots with, read for `kernel`'s distribution settings
+//! as init reads them: `-config F` names `F.config` (the extension added when it is
+//! missing); several `-config` flags are read in order and a later value wins; a
+//! file is one list of `{App, [{Key, Value}]}` entries and, in a file named `sys`,
+//! strings naming further files (read in place, relative to the working directory).
+//! A file erl cannot read stops the boot.
+
+use relkit_common::erlang::{consult, Term};
+use std::path::{Path, PathBuf};
+
+/// A `kernel` parameter's value and the file and line that set it.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub value: Term,
+    pub set_by: String,
+}
+
+/// What the config files give `kernel`, and why the node would not boot.
+#[derive(Debug, Default)]
+pub struct KernelConfig {
+    pub settings: Vec<(String, Setting)>,
+    /// Why init stops: the file, the line and what is wrong.
+    pub refusal: Option<String>,
+    pub read: Vec<String>,
+}
+
+impl KernelConfig {
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Setting> {
+        self.settings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s)
+    }
+}
+
+/// Read the `-config` values `configs` (as erl was given them), relative to `cwd`.
+pub fn read(configs: &[String], cwd: &Path) -> KernelConfig {
+    let mut kernel = KernelConfig::default();
+    for config in configs {
+        let path = with_extension(cwd, config);
+        let is_sys = path.file_stem().is_some_and(|s| s == "sys");
+        if let Err(why) = read_file(&path, cwd, is_sys, 0, &mut kernel) {
+            kernel.refusal = Some(why);
+            return kernel;
+        }
+    }
+    kernel
+}
+
+fn with_extension(cwd: &Path, name: &str) -> PathBuf {
+    let path = cwd.join(name);
+    if path.extension().is_some_and(|e| e == "config") {
+        path
+    } else {
+        PathBuf::from(format!("{}.config", path.display()))
+    }
+}
+
+fn read_file(
+    path: &Path,
+    cwd: &Path,
+    includes_allowed: bool,
+    depth: usize,
+    kernel: &mut KernelConfig,
+) -> Result<(), String> {
+    let shown = path.display().to_string();
+    if depth > 8 {
+        return Err(format!(
+            "{shown}: config files include each other more than 8 deep"
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot be read ({e})"))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let terms = consult(&text).map_err(|e| format!("{shown}:{e}"))?;
+    kernel.read.push(shown.clone());
+    let [term] = terms.as_slice() else {
+        return Err(format!(
+            "{shown}: {} terms, where a config file holds one list",
+            terms.len()
+        ));
+    };
+    let place = |t: &Term| {
+        let at = relkit_common::Position::of_offset(text.as_bytes(), t.at);
+        format!("{shown}:{}", at.line)
+    };
+    let Some(entries) = term.list() else {
+        return Err(format!("{}: the config is not a list", place(term)));
+    };
+    for entry in entries {
+        if let Some(include) = entry.string() {
+            if !includes_allowed {
+                return Err(format!(
+                    "{}: a config file named other than sys.config cannot include {include:?}: init stops",
+                    place(entry)
+                ));
+            }
+            let included = with_extension(cwd, &include);
+            read_file(&included, cwd, false, depth + 1, kernel)?;
+            continue;
+        }
+        let Some([app, params]) = entry.tuple() else {
+            return Err(format!(
+                "{}: {} is not {{Application, [{{Key, Value}}]}}",
+                place(entry),
+                entry.show()
+            ));
+        };
+        let Some(params) = params.list() else {
+            return Err(format!(
+                "{}: the parameters of {} are not a list",
+                place(params),
+                app.show()
+            ));
+        };
+        if app.atom() != Some("kernel") {
+            continue;
+        }
+        for param in params {
+            match param.tuple() {
+                Some([key, value]) if key.atom().is_some() => kernel.settings.push((
+                    key.atom().unwrap_or_default().to_string(),
+                    Setting {
+                        value: value.clone(),
+                        set_by: place(key),
+                    },
+                )),
+                _ => {
+                    return Err(format!(
+                        "{}: kernel's parameter {} is not {{Key, Value}}",
+                        place(param),
+                        param.show()
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A term read as a list of node names (atoms), with what is not one.
+pub fn node_list(term: &Term) -> Result<Vec<String>, String> {
+    let Some(items) = term.list() else {
+        return Err(format!("{} is not a list of node names", term.show()));
+    };
+    items
+        .iter()
+        .map(|t| {
+            t.atom()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{} in the list is not a node name (an atom)", t.show()))
+        })
+        .collect()
+}

@@ -1,0 +1,232 @@
+//! `vmargs cluster` on the command line: vm.args files with their sys.config,
+//! releases booted through `vmargs boot`'s model, documents on stdin, and bad input.
+//! (Real nodes are the oracle in tests/vmargs_cluster_erl.rs.)
+
+mod boot_support;
+
+use relkit_tests::{tool, write_file};
+use serde_json::Value;
+
+fn cluster_json(dir: &std::path::Path, args: &[&str], code: i32) -> Value {
+    let out = tool("vmargs")
+        .current_dir(dir)
+        .args(["cluster", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn codes(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn two_hosts_of_the_recipe_connect_and_a_third_with_its_own_cookie_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (host, other) in [("10.0.0.5", "10.0.0.6"), ("10.0.0.6", "10.0.0.5")] {
+        write_file(
+            d,
+            &format!("{host}/vm.args"),
+            format!(
+                "-name us@{host}\n-setcookie shared_cookie_value\n-kernel inet_dist_listen_min 9100 inet_dist_listen_max 9155\n-config {}/{host}/sys\n",
+                d.display()
+            )
+            .as_bytes(),
+        );
+        write_file(
+            d,
+            &format!("{host}/sys.config"),
+            format!("[{{kernel, [{{sync_nodes_optional, ['us@{other}']}}, {{sync_nodes_timeout, 10000}}]}}].\n").as_bytes(),
+        );
+    }
+    let doc = cluster_json(d, &["10.0.0.5/vm.args", "10.0.0.6/vm.args"], 0);
+    assert_eq!(doc["kind"], "vmargs.cluster");
+    assert_eq!(doc["pairs"][0]["connects"], true, "{doc}");
+    assert_eq!(doc["nodes"][0]["listen_min"], 9100);
+    assert_eq!(doc["nodes"][0]["sync_nodes_optional"][0], "us@10.0.0.6");
+    assert_eq!(doc["nodes"][0]["cookie"], doc["nodes"][1]["cookie"]);
+    assert!(codes(&doc).is_empty(), "{doc}");
+
+    write_file(
+        d,
+        "third/vm.args",
+        b"-name us@10.0.0.7\n-setcookie its_own_cookie\n",
+    );
+    let out = tool("vmargs")
+        .current_dir(d)
+        .args([
+            "cluster",
+            "10.0.0.5/vm.args",
+            "10.0.0.6/vm.args",
+            "third/vm.args",
+        ])
+        .args(["--label", "app1", "--label", "app2", "--label", "app3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("app1 and app3 will not connect"), "{text}");
+    assert!(text.contains("cookies-differ"), "{text}");
+    // Never a cookie, only fingerprints.
+    assert!(
+        !text.contains("its_own_cookie") && !text.contains("shared_cookie_value"),
+        "{text}"
+    );
+    // The third lists no one while the others do.
+    assert!(text.contains("sync-lists-none"), "{text}");
+}
+
+#[test]
+fn sys_config_mistakes_are_findings_at_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = |name: &str| format!("-config {}/{name}\n", d.display());
+    write_file(
+        d,
+        "a.args",
+        (String::from("-name a@127.0.0.1\n-setcookie c\n") + &config("a")).as_bytes(),
+    );
+    write_file(
+        d,
+        "a.config",
+        b"[{kernel, [{sync_nodes_optional, ['b@127.0.0.1', 'a@127.0.0.1', 'bb@127.0.0.1']}]}].\n",
+    );
+    write_file(
+        d,
+        "b.args",
+        (String::from("-name b@127.0.0.1\n-setcookie c\n") + &config("b")).as_bytes(),
+    );
+    // An unquoted dotted name: erl cannot read the file and the node stops booting.
+    write_file(
+        d,
+        "b.config",
+        b"[{kernel,\n  [{sync_nodes_optional, [a@127.0.0.1]}]}].\n",
+    );
+    let doc = cluster_json(d, &["a.args", "b.args"], 1);
+    let found = codes(&doc);
+    for code in [
+        "sync-lists-itself",
+        "sync-unknown-node",
+        "node-does-not-boot",
+    ] {
+        assert!(found.iter().any(|c| c == code), "{code} in {doc}");
+    }
+    let refusal = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "node-does-not-boot")
+        .unwrap();
+    assert_eq!(refusal["line"], 2, "{refusal}");
+    assert_eq!(refusal["column"], 32, "{refusal}");
+    let typo = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "sync-unknown-node")
+        .unwrap();
+    assert!(
+        typo["hint"].as_str().unwrap().contains("b@127.0.0.1"),
+        "{typo}"
+    );
+    assert_eq!(doc["pairs"][0]["connects"], false);
+    assert_eq!(doc["pairs"][0]["a_to_b"]["reasons"][0], "does-not-boot");
+}
+
+#[test]
+fn bad_input_is_exit_2_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_file(d, "a.args", b"-sname a\n-setcookie c\n");
+    let out = tool("vmargs")
+        .current_dir(d)
+        .args(["cluster", "a.args", "missing.args"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.args"));
+    let out = tool("vmargs")
+        .current_dir(d)
+        .args(["cluster", "a.args", "--label", "x", "--label", "y"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one per node"));
+}
+
+#[test]
+fn the_same_node_given_twice_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_file(d, "a.args", b"-sname a@h1\n-setcookie c\n");
+    write_file(d, "copy.args", b"-sname a@h1\n-setcookie c\n");
+    write_file(d, "b.args", b"-sname b@h2\n-setcookie c\n");
+    let doc = cluster_json(d, &["a.args", "copy.args", "b.args"], 0);
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 2);
+    assert!(codes(&doc).contains(&"same-node-twice".to_string()));
+}
+
+/// Releases read through `vmargs boot`: two nodes of one Mix release, named by
+/// RELEASE_NODE, share the release's cookie; as documents on stdin too.
+#[test]
+fn releases_and_boot_documents_on_stdin() {
+    let Some(release) = boot_support::release() else {
+        return;
+    };
+    let boot = |node: &str| {
+        let out = tool("vmargs")
+            .args(["boot", "--json"])
+            .arg(release)
+            .args(["--env", &format!("RELEASE_NODE={node}")])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let mut docs = boot("billing_a");
+    docs.extend(boot("billing_b"));
+    let out = tool("vmargs")
+        .args(["cluster", "--json"])
+        .write_stdin(docs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 2, "{doc}");
+    assert_eq!(doc["nodes"][0]["mode"], "sname");
+    assert_eq!(doc["pairs"][0]["connects"], true, "{doc}");
+    // The release directory itself, twice: the same node, once.
+    let doc = cluster_json(
+        std::path::Path::new("."),
+        &[
+            &release.display().to_string(),
+            &release.display().to_string(),
+        ],
+        0,
+    );
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 1, "{doc}");
+}
