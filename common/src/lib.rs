@@ -22,6 +22,7 @@ pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod shell;
+pub mod ssh;
 pub mod syntax;
 pub mod text;
 pub mod threads;

@@ -55,12 +55,8 @@ struct Selection {
     /// Act on this build host over ssh (batch mode: keys, no password prompts).
     #[arg(long, value_name = "[USER@]HOST")]
     host: Option<String>,
-    /// An ssh client configuration file for --host (ssh -F).
-    #[arg(long, value_name = "FILE")]
-    ssh_config: Option<PathBuf>,
-    /// An ssh option for --host, as for ssh -o (repeatable): --ssh-option Port=2222.
-    #[arg(long = "ssh-option", value_name = "OPTION")]
-    ssh_options: Vec<String>,
+    #[command(flatten)]
+    ssh: relkit_common::ssh::SshArgs,
 }
 
 #[derive(Args, Clone, Copy)]
@@ -132,16 +128,7 @@ fn options(choices: Choices) -> Options {
 }
 
 fn ssh_args(selection: &Selection) -> Vec<String> {
-    let mut args = Vec::new();
-    if let Some(config) = &selection.ssh_config {
-        args.push("-F".to_string());
-        args.push(config.to_string_lossy().into_owned());
-    }
-    for option in &selection.ssh_options {
-        args.push("-o".to_string());
-        args.push(option.clone());
-    }
-    args
+    selection.ssh.words()
 }
 
 fn machine(host: Option<&str>, ssh_args: Vec<String>) -> Result<Box<dyn Machine>> {

@@ -1,17 +1,15 @@
-//! A build host over OpenSSH. Each request is one `ssh` run in batch mode: the fixed
-//! script `remote.sh` goes to `sh -s` on stdin, its arguments ride on the command
-//! line, each quoted with shell-words so spaces, quotes and `$` arrive intact, and
-//! the reply comes back as NUL-terminated fields.
+//! A build host over OpenSSH (`relkit_common::ssh`). Each request is one `ssh` run
+//! in batch mode: the fixed script `remote.sh` goes to `sh -s` on stdin, its
+//! arguments ride on the command line, each quoted with shell-words so spaces,
+//! quotes and `$` arrive intact, and the reply comes back as NUL-terminated fields.
 
 use crate::survey::*;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
 
 const SCRIPT: &str = include_str!("remote.sh");
 const SURVEY_HEADER_FIELDS: usize = 9;
 const SURVEY_ENTRY_FIELDS: usize = 10;
-/// ssh's own exit status when it could not connect or authenticate.
-const SSH_FAILED: i32 = 255;
 
 pub struct Remote {
     pub host: String,
@@ -22,12 +20,8 @@ pub struct Remote {
 
 impl Remote {
     pub fn new(host: &str, ssh_args: Vec<String>) -> Result<Remote> {
-        if host.is_empty() || host.starts_with('-') || host.contains(char::is_whitespace) {
-            bail!("--host '{host}' is not a host name; give [USER@]HOST");
-        }
-        let ssh = which::which("ssh").map_err(|_| {
-            anyhow!("--host {host} needs the OpenSSH client, and `ssh` is not on PATH; install it (Debian: apt-get install openssh-client)")
-        })?;
+        relkit_common::ssh::check_host(host)?;
+        let ssh = relkit_common::ssh::client(host)?;
         Ok(Remote {
             host: host.to_string(),
             ssh_args,
@@ -37,40 +31,11 @@ impl Remote {
 
     /// Run the script with `args` on the host; its stdout split into fields.
     fn request(&self, what: &str, args: &[String]) -> Result<Vec<String>> {
-        let mut words = vec!["sh".to_string(), "-s".to_string(), "--".to_string()];
-        words.extend_from_slice(args);
-        let command = shell_words::join(&words);
-        let mut argv: Vec<String> = vec![
-            "-o".into(),
-            "BatchMode=yes".into(),
-            "-o".into(),
-            "ConnectTimeout=15".into(),
-        ];
-        argv.extend(self.ssh_args.iter().cloned());
-        argv.push("--".into());
-        argv.push(self.host.clone());
-        argv.push(command);
-        let out = duct::cmd(&self.ssh, &argv)
-            .stdin_bytes(SCRIPT)
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked()
-            .run()
-            .with_context(|| format!("cannot run {}", self.ssh.display()))?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last_line = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        match out.status.code() {
+        let out =
+            relkit_common::ssh::run_script(&self.ssh, &self.host, &self.ssh_args, SCRIPT, args)?;
+        let last_line = out.last_line.as_str();
+        match out.code {
             Some(0) => {}
-            Some(SSH_FAILED) => bail!(
-                "ssh to {} failed: {}; check that `ssh -o BatchMode=yes {} true` works (host name, key, known_hosts)",
-                self.host,
-                if last_line.is_empty() { "no message" } else { last_line },
-                self.host
-            ),
             Some(127) => bail!(
                 "{}: `sh` was not found on the build host; secret-link needs a POSIX shell there",
                 self.host
@@ -79,7 +44,11 @@ impl Remote {
                 "{what} on {} failed (exit {}): {}",
                 self.host,
                 code.map_or("by signal".to_string(), |c| c.to_string()),
-                if last_line.is_empty() { "no message" } else { last_line }
+                if last_line.is_empty() {
+                    "no message"
+                } else {
+                    last_line
+                }
             ),
         }
         let text = String::from_utf8(out.stdout).map_err(|_| {
