@@ -2,6 +2,8 @@
 //! loudly, or failing under `RELKIT_REQUIRE_PEERS=1`, when one is missing),
 //! running any tool's binary, and making throwaway project trees.
 
+pub mod sshd;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};

@@ -450,3 +450,108 @@ fn compare(
         }
     }
 }
+
+/// `--host` against a real sshd: two releases read over ssh give the nodes and
+/// cookies that reading them here gives; a directory that is not there is reported
+/// by name and its pairs are unknown, the rest still checked.
+#[test]
+fn hosts_read_over_ssh_as_here() {
+    let Some(release) = relkit_tests::mix_release() else {
+        return;
+    };
+    let Some(sshd) = relkit_tests::sshd::start_sshd() else {
+        return;
+    };
+    let base = sshd.dir.path().join("hosts");
+    let mut dirs = Vec::new();
+    for (i, host) in ["10.0.0.5", "10.0.0.6"].iter().enumerate() {
+        let dir = base.join(format!("app{i} dir"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(release.join("bin"))
+            .arg(release.join("releases"))
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for entry in std::fs::read_dir(release).unwrap() {
+            let name = entry.unwrap().file_name();
+            let text = name.to_string_lossy();
+            if text.starts_with("erts-") || text == "lib" {
+                std::os::unix::fs::symlink(release.join(&name), dir.join(&name)).unwrap();
+            }
+        }
+        let env_sh = std::fs::read_dir(dir.join("releases"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("env.sh"))
+            .find(|p| p.exists())
+            .unwrap();
+        let mut text = std::fs::read_to_string(&env_sh).unwrap();
+        text.push_str(&format!(
+            "export RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=billing@{host}\n"
+        ));
+        std::fs::write(&env_sh, text).unwrap();
+        dirs.push(dir);
+    }
+    let here: Value = {
+        let out = Command::new(tool_path("vmargs"))
+            .args(["cluster", "--json"])
+            .args(&dirs)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let spec = |d: &Path| format!("{}:{}", relkit_tests::sshd::HOST, d.display());
+    let out = Command::new(tool_path("vmargs"))
+        .args(["cluster", "--json", "--concurrency", "2"])
+        .args(["--host", &spec(&dirs[0]), "--host", &spec(&dirs[1])])
+        .args(["--host", &spec(&base.join("not there"))])
+        .arg("--ssh-config")
+        .arg(sshd.config())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let remote: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes = remote["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3, "{remote}");
+    for i in 0..2 {
+        for key in ["name", "mode", "cookie", "listen_min", "boots"] {
+            assert_eq!(nodes[i][key], here["nodes"][i][key], "{key}: {remote}");
+        }
+        assert!(nodes[i]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("relkit-build:"));
+    }
+    assert_eq!(remote["pairs"][0]["connects"], true, "{remote}");
+    assert!(
+        nodes[2]["unreadable"]
+            .as_str()
+            .unwrap()
+            .contains("not there"),
+        "{remote}"
+    );
+    for pair in &remote["pairs"].as_array().unwrap()[1..] {
+        assert_eq!(pair["connects"], Value::Null, "{pair}");
+        assert_eq!(pair["a_to_b"]["reasons"][0], "node-not-read");
+    }
+    let codes: Vec<&str> = remote["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"node-not-read"), "{codes:?}");
+}

@@ -57,6 +57,19 @@ pub fn boot_inspect(inspect: &serde_json::Value, request: &Request) -> anyhow::R
     boot_files(&super::packed::from_inspect(inspect)?, request, true)
 }
 
+/// The boot of a release given as its files, handed to `f` with the private
+/// directory they were written to (before it is removed), paths as they are there.
+pub fn with_release_files<T>(
+    files: &[(String, Vec<u8>)],
+    request: &Request,
+    f: impl FnOnce(&BootDoc, &Path) -> T,
+) -> anyhow::Result<T> {
+    let private = super::packed::materialize(files)?;
+    let doc = boot_dir(private.path(), request)?;
+    let real = std::fs::canonicalize(private.path())?;
+    Ok(f(&doc, &real))
+}
+
 /// The boot of a release given as its files (from a tarball, or from an inspect
 /// document when `inspected`).
 fn boot_files(

@@ -1,6 +1,7 @@
 //! What `vmargs boot` is asked: the command, the environment, the unit.
 
 /// What to boot and in which environment.
+#[derive(Clone)]
 pub struct Request {
     /// The start script's command; without it, the unit's `ExecStart=` decides,
     /// else the layout's default (`start` for Mix, `foreground` for relx).

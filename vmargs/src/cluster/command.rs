@@ -28,6 +28,15 @@ pub struct ClusterArgs {
     /// Start the scripts in this process's environment (then --env on top).
     #[arg(long)]
     pub env_from_process: bool,
+    /// A node on another host, read over ssh: [USER@]HOST:DIR, the release
+    /// directory there (repeatable).
+    #[arg(long = "host", value_name = "[USER@]HOST:DIR")]
+    pub hosts: Vec<String>,
+    /// How many hosts are read at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: u32,
+    #[command(flatten)]
+    pub ssh: relkit_common::ssh::SshArgs,
     /// Look host names up here (for IPv6 names; otherwise a name is taken to
     /// resolve to an IPv4 address and its IPv6 one is not known).
     #[arg(long)]
@@ -42,17 +51,25 @@ fn read_nodes(
     request: &Request,
     notes: &mut Vec<String>,
 ) -> Result<Vec<ClusterNode>> {
-    let from_stdin = args.nodes.is_empty() || args.nodes.iter().any(|p| p == Path::new("-"));
+    let from_stdin = (args.nodes.is_empty() && args.hosts.is_empty())
+        || args.nodes.iter().any(|p| p == Path::new("-"));
     let paths: Vec<&PathBuf> = args.nodes.iter().filter(|p| *p != Path::new("-")).collect();
     // Each node's boot is a few milliseconds of its own: a cluster of fifty is
     // read on every core.
     let read = relkit_common::threads::map_in_order(&paths, 4, |path| read_path(path, request));
     let mut nodes = Vec::new();
     for node in read {
-        let (node, note) = node?;
-        nodes.push(node);
-        notes.extend(note);
+        nodes.push(node?);
     }
+    for spec in &args.hosts {
+        super::hosts::split_spec(spec)?;
+    }
+    nodes.extend(super::hosts::read_hosts(
+        &args.hosts,
+        &args.ssh.words(),
+        request,
+        args.concurrency as usize,
+    ));
     if from_stdin {
         let input = relkit_common::read_input(None)?;
         let docs = relkit_common::Documents::read(
@@ -101,29 +118,23 @@ fn read_nodes(
 }
 
 /// One node from a path: a release directory, a tarball or a vm.args file.
-fn read_path(path: &Path, request: &Request) -> Result<(ClusterNode, Option<String>)> {
+fn read_path(path: &Path, request: &Request) -> Result<ClusterNode> {
     let shown = path.display().to_string();
-    let mut note = None;
-    let (doc, cwd, read_config) = if path.is_dir() {
-        (crate::boot::boot(path, request)?, path.to_path_buf(), true)
-    } else if is_tarball(path) {
-        note = Some(format!(
-            "{shown}: the -config files of a tarball are not read"
-        ));
-        (crate::boot::boot(path, request)?, PathBuf::from("/"), false)
+    if super::hosts::is_tarball(path) {
+        let files = crate::boot::packed::from_tarball(path)?;
+        let root = request
+            .root
+            .as_deref()
+            .unwrap_or(crate::boot::packed::UNKNOWN_ROOT);
+        return super::hosts::node_of_files(&files, request, &shown, root);
+    }
+    let (doc, cwd) = if path.is_dir() {
+        (crate::boot::boot(path, request)?, path.to_path_buf())
     } else {
         let cwd = std::env::current_dir().unwrap_or_default();
-        (crate::boot::plain::args_file(path, request)?, cwd, true)
+        (crate::boot::plain::args_file(path, request)?, cwd)
     };
-    Ok((
-        ClusterNode::from_boot(&shown, &shown, &doc, &cwd, read_config),
-        note,
-    ))
-}
-
-fn is_tarball(path: &Path) -> bool {
-    let name = path.to_string_lossy();
-    name.ends_with(".tar.gz") || name.ends_with(".tgz") || name.ends_with(".tar")
+    Ok(ClusterNode::from_boot(&shown, &shown, &doc, &cwd, true))
 }
 
 /// Whether `host` has an address of the family asked, by this machine's resolver.

@@ -75,6 +75,16 @@ pub fn cluster(
     let mut nodes = kept;
     settle_boots(&mut nodes, resolve);
     for node in &nodes {
+        if let Some(why) = &node.unreadable {
+            findings.push(
+                finding(
+                    Severity::Error,
+                    CODE_NODE_NOT_READ,
+                    format!("{} could not be read, so its pairs are not known: {why}", node.label),
+                )
+                .with_hint("check that `ssh -o BatchMode=yes HOST true` works and that the release directory is there"),
+            );
+        }
         if let (Some(false), Some(why)) = (node.boots, &node.refusal) {
             findings.push(
                 finding(

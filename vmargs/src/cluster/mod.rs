@@ -6,6 +6,7 @@
 pub mod command;
 pub mod config;
 pub mod doc;
+pub mod hosts;
 pub mod node;
 pub mod pairs;
 

@@ -54,6 +54,10 @@ pub struct ClusterNode {
     pub boots: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// Why the node could not be read at all (a host ssh cannot reach, a release
+    /// that is not there): its pairs are unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
     /// Where each setting came from: `name`, `cookie`, and each kernel key.
     pub set_by: std::collections::BTreeMap<String, String>,
 }
@@ -242,7 +246,40 @@ impl ClusterNode {
                 Some(true)
             },
             refusal,
+            unreadable: None,
             set_by: set_by.into_iter().collect(),
+        }
+    }
+
+    /// A node nothing is known of but where it was looked for.
+    pub fn unknown(source: &str) -> ClusterNode {
+        ClusterNode {
+            label: source.to_string(),
+            source: source.to_string(),
+            name: None,
+            mode: "none".into(),
+            host: None,
+            hidden: false,
+            cookie: None,
+            cookie_source: "not known".into(),
+            proto_dist: "inet_tcp".into(),
+            listen_min: None,
+            listen_max: None,
+            erl_epmd_port: None,
+            epmd_module: None,
+            start_epmd: None,
+            net_ticktime: None,
+            connect_all: true,
+            dist_auto_connect: None,
+            sync_nodes_mandatory: Vec::new(),
+            sync_nodes_optional: Vec::new(),
+            sync_nodes_timeout: None,
+            erts: None,
+            config: Vec::new(),
+            boots: None,
+            refusal: None,
+            unreadable: None,
+            set_by: Default::default(),
         }
     }
 }

@@ -49,6 +49,10 @@ impl Dial {
 
 /// The reason codes (docs/json.md lists them).
 pub const REASONS: &[(&str, &str)] = &[
+    (
+        "node-not-read",
+        "a node could not be read (a host ssh cannot reach, no release there)",
+    ),
     ("does-not-boot", "a node of the pair does not boot"),
     (
         "boot-unknown",
@@ -118,6 +122,9 @@ pub fn dial(
     b: &ClusterNode,
     resolve: &dyn Fn(&str, bool) -> Option<bool>,
 ) -> Dial {
+    if a.unreadable.is_some() || b.unreadable.is_some() {
+        return Dial::unknown("node-not-read");
+    }
     if a.boots == Some(false) || b.boots == Some(false) {
         return Dial::no("does-not-boot");
     }
@@ -301,6 +308,7 @@ mod tests {
             config: Vec::new(),
             boots: Some(true),
             refusal: None,
+            unreadable: None,
             set_by: Default::default(),
         }
     }
