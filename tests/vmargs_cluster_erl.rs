@@ -554,4 +554,64 @@ fn hosts_read_over_ssh_as_here() {
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert!(codes.contains(&"node-not-read"), "{codes:?}");
+
+    // The same hosts from edeliver's config, through relconf.
+    let project = sshd.dir.path().join("project");
+    std::fs::create_dir_all(project.join(".deliver")).unwrap();
+    std::fs::write(
+        project.join(".deliver/config"),
+        format!(
+            "APP=\"app0 dir\"\nBUILD_HOST=\"build.invalid\"\nPRODUCTION_HOSTS=\"{} nowhere.invalid\"\nDELIVER_TO=\"{}\"\n\npre_erlang_clean_compile() {{\n  status \"cleaning\"\n}}\n",
+            relkit_tests::sshd::HOST,
+            base.display()
+        ),
+    )
+    .unwrap();
+    let parsed = Command::new(tool_path("relconf"))
+        .args(["parse", "--env", "production"])
+        .arg(project.join(".deliver/config"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        parsed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let out = Command::new(tool_path("vmargs"))
+        .args([
+            "cluster",
+            "--json",
+            "--hosts-from",
+            "-",
+            "--ssh-option",
+            "ConnectTimeout=5",
+        ])
+        .arg("--ssh-config")
+        .arg(sshd.config())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(&parsed.stdout)?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let delivered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        delivered["nodes"][0]["name"], here["nodes"][0]["name"],
+        "{delivered}"
+    );
+    assert!(delivered["nodes"][1]["unreadable"]
+        .as_str()
+        .unwrap()
+        .contains("nowhere.invalid"));
 }

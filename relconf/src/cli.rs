@@ -40,9 +40,10 @@ pub struct Cli {
 enum Verb {
     /// Print the relconf.config JSON document.
     Parse {
-        /// rel/config.exs or mix.exs (default: rel/config.exs, else mix.exs, here).
+        /// rel/config.exs, mix.exs or edeliver's .deliver/config (default:
+        /// rel/config.exs, else mix.exs, here).
         file: Option<PathBuf>,
-        /// Keep only this environment.
+        /// Keep only this environment (edeliver: staging, production...).
         #[arg(long, value_name = "NAME")]
         env: Option<String>,
         /// Keep only this release.
@@ -217,6 +218,9 @@ fn parse(
     env: Option<&str>,
     release: Option<&str>,
 ) -> Result<Status> {
+    if let Some(path) = file.filter(|p| crate::deliver::is_deliver_config(p)) {
+        return parse_deliver(common, path, env, release);
+    }
     let Loaded {
         name,
         root,
@@ -235,6 +239,32 @@ fn parse(
         return Ok(Status::Clean);
     }
     let doc = cfg.to_doc(&name, &root, common.show_secrets);
+    let mut out = std::io::stdout().lock();
+    json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
+    out.flush().context("writing output")?;
+    Ok(Status::Clean)
+}
+
+/// `relconf parse .deliver/config`: edeliver's hosts, as a relconf.deliver document.
+fn parse_deliver(
+    common: &CommonArgs,
+    path: &Path,
+    env: Option<&str>,
+    release: Option<&str>,
+) -> Result<Status> {
+    if release.is_some() {
+        anyhow::bail!("--release does not apply to edeliver's config (it names no releases)");
+    }
+    let shown = path.display().to_string();
+    let text = std::fs::read(path).with_context(|| format!("{shown}: cannot be read"))?;
+    let mut doc = crate::deliver::read(&shown, &text)?;
+    if let Some(env) = env {
+        doc.only_environment(env)
+            .map_err(|m| anyhow::anyhow!("{shown}: {m}"))?;
+    }
+    if common.quiet {
+        return Ok(Status::Clean);
+    }
     let mut out = std::io::stdout().lock();
     json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
     out.flush().context("writing output")?;

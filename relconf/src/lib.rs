@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod deliver;
 pub mod distillery;
 pub mod eval;
 #[doc(hidden)]

@@ -32,6 +32,11 @@ pub struct ClusterArgs {
     /// directory there (repeatable).
     #[arg(long = "host", value_name = "[USER@]HOST:DIR")]
     pub hosts: Vec<String>,
+    /// Hosts from edeliver's config: a relconf.deliver document (`relconf parse
+    /// .deliver/config --env production`), a FILE or - for stdin; each target is
+    /// read as --host is.
+    #[arg(long, value_name = "FILE")]
+    pub hosts_from: Option<PathBuf>,
     /// How many hosts are read at a time.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: u32,
@@ -51,7 +56,11 @@ fn read_nodes(
     request: &Request,
     notes: &mut Vec<String>,
 ) -> Result<Vec<ClusterNode>> {
-    let from_stdin = (args.nodes.is_empty() && args.hosts.is_empty())
+    let mut hosts = args.hosts.clone();
+    if let Some(from) = &args.hosts_from {
+        hosts.extend(deliver_targets(from, notes)?);
+    }
+    let from_stdin = (args.nodes.is_empty() && hosts.is_empty() && args.hosts_from.is_none())
         || args.nodes.iter().any(|p| p == Path::new("-"));
     let paths: Vec<&PathBuf> = args.nodes.iter().filter(|p| *p != Path::new("-")).collect();
     // Each node's boot is a few milliseconds of its own: a cluster of fifty is
@@ -61,11 +70,11 @@ fn read_nodes(
     for node in read {
         nodes.push(node?);
     }
-    for spec in &args.hosts {
+    for spec in &hosts {
         super::hosts::split_spec(spec)?;
     }
     nodes.extend(super::hosts::read_hosts(
-        &args.hosts,
+        &hosts,
         &args.ssh.words(),
         request,
         args.concurrency as usize,
@@ -115,6 +124,49 @@ fn read_nodes(
         }
     }
     Ok(nodes)
+}
+
+/// The targets of the one environment a relconf.deliver document names.
+fn deliver_targets(from: &Path, notes: &mut Vec<String>) -> Result<Vec<String>> {
+    let input = relkit_common::read_input((from != Path::new("-")).then_some(from))?;
+    let docs = relkit_common::Documents::read(&input.name, &input.bytes, &["relconf.deliver"])?;
+    let mut targets = Vec::new();
+    for doc in &docs.0 {
+        let environments = doc["environments"].as_array().cloned().unwrap_or_default();
+        let names: Vec<&str> = environments
+            .iter()
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        let [environment] = environments.as_slice() else {
+            bail!(
+                "{}: edeliver's config has the environments {}: pick one with `relconf parse .deliver/config --env NAME`",
+                input.name,
+                names.join(", ")
+            );
+        };
+        let listed: Vec<String> = environment["targets"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if listed.is_empty() {
+            bail!(
+                "{}: the environment {} has no targets (DELIVER_TO and APP must be known: see the document's notes)",
+                input.name,
+                names.join("")
+            );
+        }
+        notes.push(format!(
+            "hosts of edeliver's {} environment: {}",
+            names.join(""),
+            listed.join(", ")
+        ));
+        targets.extend(listed);
+    }
+    Ok(targets)
 }
 
 /// One node from a path: a release directory, a tarball or a vm.args file.
