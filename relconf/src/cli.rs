@@ -26,6 +26,7 @@ use std::process::ExitCode;
   relconf parse rel/config.exs | vmargs check               every environment's vm.args
   relconf check rel/config.exs                              findings, exit 1 on errors
   relconf parse mix.exs --release billing                   a Mix release's options
+  relconf parse .deliver/config --env production           edeliver's hosts (relconf.deliver)
 
 Exit status: 0 clean, 1 problems found, 2 could not do the job (syntax error, unknown name)."
 )]

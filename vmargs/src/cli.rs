@@ -34,6 +34,8 @@ use crate::codes::TOOL;
   vmargs boot /srv/billing --env APP_HOST=10.0.0.5     what the node boots as (name, cookie, argv)
   vmargs boot /srv/billing --command remote --json     the remote shell's line, as JSON
   vmargs cluster app1/vm.args app2/vm.args             will the two nodes connect, and why not
+  vmargs cluster --host deploy@app1:/srv/billing --host deploy@app2:/srv/billing
+  relconf parse .deliver/config --env production | vmargs cluster --hosts-from -
 
 Exit status: 0 clean, 1 problems found (or files differ), 2 could not do the job."
 )]

@@ -183,8 +183,12 @@ fn read_path(path: &Path, request: &Request) -> Result<ClusterNode> {
     let (doc, cwd) = if path.is_dir() {
         (crate::boot::boot(path, request)?, path.to_path_buf())
     } else {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        (crate::boot::plain::args_file(path, request)?, cwd)
+        // erl reads a relative -config from its working directory: here, the paths
+        // are kept as written.
+        (
+            crate::boot::plain::args_file(path, request)?,
+            PathBuf::new(),
+        )
     };
     Ok(ClusterNode::from_boot(&shown, &shown, &doc, &cwd, true))
 }
@@ -229,9 +233,24 @@ pub fn document(args: &ClusterArgs, show_secrets: bool) -> Result<ClusterDoc> {
     Ok(doc)
 }
 
+/// The line a finding points at, for the human report's caret.
+fn source_line(finding: &relkit_common::Finding) -> Option<String> {
+    let text = std::fs::read_to_string(finding.path.as_ref()?).ok()?;
+    let line = usize::try_from(finding.line?).ok()?;
+    text.lines().nth(line.checked_sub(1)?).map(str::to_string)
+}
+
 pub fn run(args: &ClusterArgs, common: &CommonArgs) -> Result<Status> {
     let mut doc = document(args, common.show_secrets)?;
-    let secrets = Secrets::new(common.show_secrets);
+    let mut secrets = Secrets::new(common.show_secrets);
+    // Secrets in the config files read (`{password, "..."}`) stay masked in any
+    // source line or message shown.
+    for file in doc.nodes.iter().flat_map(|n| &n.config) {
+        if let Ok(text) = std::fs::read(file) {
+            let ranges = relkit_common::secret::scan::in_erlang_terms(&text);
+            secrets.add_ranges(file, &text, ranges);
+        }
+    }
     let reporter = Reporter::new(TOOL, common, &args.findings, &secrets)?;
     doc.findings = reporter.select(std::mem::take(&mut doc.findings));
     let refused = doc.pairs.iter().any(|p| p.connects == Some(false))
@@ -254,9 +273,9 @@ pub fn run(args: &ClusterArgs, common: &CommonArgs) -> Result<Status> {
             out.write_all(doc.human().as_bytes())
                 .context("writing output")?;
             out.flush().context("writing output")?;
-            reporter.write(&doc.findings, |_| None, &summary)?;
+            reporter.write(&doc.findings, source_line, &summary)?;
         }
-        _ => reporter.write(&doc.findings, |_| None, &summary)?,
+        _ => reporter.write(&doc.findings, source_line, &summary)?,
     }
     out.flush().context("writing output")?;
     Ok(Status::problems_if(refused))

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct Setting {
     pub value: Term,
     pub set_by: String,
+    /// `FILE:LINE:COLUMN` of each item when the value is a list.
+    pub items: Vec<String>,
 }
 
 /// What the config files give `kernel`, and why the node would not boot.
@@ -124,6 +126,16 @@ fn read_file(
                     Setting {
                         value: value.clone(),
                         set_by: place(key),
+                        items: value
+                            .list()
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|item| {
+                                let at =
+                                    relkit_common::Position::of_offset(text.as_bytes(), item.at);
+                                format!("{shown}:{}:{}", at.line, at.column)
+                            })
+                            .collect(),
                     },
                 )),
                 _ => {

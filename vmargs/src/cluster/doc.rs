@@ -221,6 +221,7 @@ fn sync_findings(nodes: &[ClusterNode]) -> Vec<Finding> {
             .find(|(k, _)| k.starts_with("sync_nodes_"))
             .map_or_else(|| node.source.clone(), |(_, v)| v.clone());
         for (name, mandatory) in &listed {
+            let where_ = node.listed_at.get(name.as_str()).unwrap_or(&where_);
             if name.as_str() == me {
                 found.push(
                     finding(
@@ -228,7 +229,7 @@ fn sync_findings(nodes: &[ClusterNode]) -> Vec<Finding> {
                         CODE_SYNC_LISTS_ITSELF,
                         format!("{} lists itself ({me}) in {}", node.label, sync_key(*mandatory)),
                     )
-                    .placed(&where_)
+                    .placed(where_)
                     .with_hint("list the other nodes only (each host's config differs), or build the list at runtime"),
                 );
             } else if !names.contains(&name.as_str()) {
@@ -247,7 +248,7 @@ fn sync_findings(nodes: &[ClusterNode]) -> Vec<Finding> {
                             }
                         ),
                     )
-                    .placed(&where_)
+                    .placed(where_)
                     .with_hint(relkit_common::text::closest(name, names.iter().copied(), |_| 2).map_or_else(
                         || "list the cluster's node names exactly as each node's -name gives them".to_string(),
                         |c| format!("did you mean {c}?"),
@@ -297,7 +298,7 @@ fn sync_findings(nodes: &[ClusterNode]) -> Vec<Finding> {
                             node.label, other.label
                         ),
                     )
-                    .placed(&where_),
+                    .placed(node.listed_at.get(them).unwrap_or(&where_)),
                 );
             }
         }

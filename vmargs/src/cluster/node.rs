@@ -60,6 +60,9 @@ pub struct ClusterNode {
     pub unreadable: Option<String>,
     /// Where each setting came from: `name`, `cookie`, and each kernel key.
     pub set_by: std::collections::BTreeMap<String, String>,
+    /// Where each name of the sync lists is written (`FILE:LINE:COLUMN`).
+    #[serde(skip)]
+    pub listed_at: std::collections::BTreeMap<String, String>,
 }
 
 /// `-kernel KEY VALUE` pairs of erl's effective arguments, in order.
@@ -210,6 +213,18 @@ impl ClusterNode {
         let sync_nodes_mandatory = lists("sync_nodes_mandatory", &mut set_by, &mut refusal);
         let sync_nodes_optional = lists("sync_nodes_optional", &mut set_by, &mut refusal);
         let sync_nodes_timeout = number(setting("sync_nodes_timeout", &mut set_by));
+        let mut listed_at = std::collections::BTreeMap::new();
+        for (key, names) in [
+            ("sync_nodes_mandatory", &sync_nodes_mandatory),
+            ("sync_nodes_optional", &sync_nodes_optional),
+        ] {
+            let from_flags = flags.iter().any(|(k, _)| k == key);
+            if let Some(found) = kernel.get(key).filter(|_| !from_flags) {
+                for (name, at) in names.iter().zip(&found.items) {
+                    listed_at.entry(name.clone()).or_insert_with(|| at.clone());
+                }
+            }
+        }
         let connect_all = flag_value(args, "-connect_all")
             .or_else(|| setting("connect_all", &mut set_by).map(|t| t.show()))
             .is_none_or(|v| v != "false");
@@ -248,6 +263,7 @@ impl ClusterNode {
             refusal,
             unreadable: None,
             set_by: set_by.into_iter().collect(),
+            listed_at,
         }
     }
 
@@ -280,6 +296,7 @@ impl ClusterNode {
             refusal: None,
             unreadable: None,
             set_by: Default::default(),
+            listed_at: Default::default(),
         }
     }
 }

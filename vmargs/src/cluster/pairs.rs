@@ -310,6 +310,7 @@ mod tests {
             refusal: None,
             unreadable: None,
             set_by: Default::default(),
+            listed_at: Default::default(),
         }
     }
 
