@@ -615,3 +615,86 @@ fn hosts_read_over_ssh_as_here() {
         .unwrap()
         .contains("nowhere.invalid"));
 }
+
+/// libcluster's Epmd topology as Mix writes `config :libcluster, topologies: ...`
+/// into sys.config: a release built with a typo in the hosts, and a second copy of
+/// it, each named by its env.sh, read together.
+#[test]
+fn libcluster_hosts_from_a_mix_built_sys_config() {
+    let Some(mix) = require_peer("mix") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("billing");
+    std::fs::create_dir_all(project.join("lib")).unwrap();
+    std::fs::create_dir_all(project.join("config")).unwrap();
+    std::fs::write(
+        project.join("mix.exs"),
+        "defmodule Billing.MixProject do\n  use Mix.Project\n  def project, do: [app: :billing, version: \"0.1.0\", deps: [], releases: [billing: []]]\n  def application, do: [extra_applications: [:logger]]\nend\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("lib/billing.ex"),
+        "defmodule Billing do\nend\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("config/config.exs"),
+        "import Config\n\nconfig :libcluster,\n  topologies: [\n    billing: [\n      strategy: Cluster.Strategy.Epmd,\n      config: [hosts: [:\"billing@10.0.0.11\", :\"billing@10.0.0.21\"]]\n    ]\n  ]\n",
+    )
+    .unwrap();
+    let release = relkit_tests::build_mix_release(&mix, &project, "billing");
+    // Read as release directories, the config is the release's own.
+    let copy = dir.path().join("second");
+    std::fs::create_dir_all(&copy).unwrap();
+    for part in ["bin", "releases"] {
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(release.join(part))
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    for entry in std::fs::read_dir(&release).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name.to_string_lossy().starts_with("erts-") || name == "lib" {
+            std::os::unix::fs::symlink(release.join(&name), copy.join(&name)).unwrap();
+        }
+    }
+    for (root, host) in [(&release, "10.0.0.11"), (&copy, "10.0.0.12")] {
+        let env_sh = root.join("releases/0.1.0/env.sh");
+        let mut text = std::fs::read_to_string(&env_sh).unwrap();
+        text.push_str(&format!(
+            "export RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=billing@{host}\n"
+        ));
+        std::fs::write(&env_sh, text).unwrap();
+    }
+    let out = Command::new(tool_path("vmargs"))
+        .args(["cluster", "--json"])
+        .arg(&release)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["nodes"][0]["libcluster_hosts"],
+        serde_json::json!(["billing@10.0.0.11", "billing@10.0.0.21"]),
+        "{doc}"
+    );
+    let typo = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "libcluster-unknown-node")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        typo["hint"].as_str().unwrap().contains("billing@10.0.0.11"),
+        "{typo}"
+    );
+    assert!(
+        typo["path"].as_str().unwrap().ends_with("sys.config"),
+        "{typo}"
+    );
+    assert_eq!(doc["pairs"][0]["connects"], true, "{doc}");
+}

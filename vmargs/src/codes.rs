@@ -78,6 +78,7 @@ pub const CODE_SYNC_LISTS_ITSELF: &str = "sync-lists-itself";
 pub const CODE_SYNC_UNKNOWN_NODE: &str = "sync-unknown-node";
 pub const CODE_SYNC_LISTS_NONE: &str = "sync-lists-none";
 pub const CODE_SYNC_ASYMMETRIC: &str = "sync-asymmetric";
+pub const CODE_LIBCLUSTER_UNKNOWN_NODE: &str = "libcluster-unknown-node";
 
 /// A finding of this tool; the caller places it (file, line, column) and adds a hint.
 pub fn finding(

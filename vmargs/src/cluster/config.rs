@@ -21,6 +21,9 @@ pub struct Setting {
 #[derive(Debug, Default)]
 pub struct KernelConfig {
     pub settings: Vec<(String, Setting)>,
+    /// libcluster's `Cluster.Strategy.Epmd` hosts (every such topology, from the
+    /// last `topologies` value): each name and where it is written.
+    pub libcluster_hosts: Vec<(String, String)>,
     /// Why init stops: the file, the line and what is wrong.
     pub refusal: Option<String>,
     pub read: Vec<String>,
@@ -116,6 +119,12 @@ fn read_file(
                 app.show()
             ));
         };
+        if app.atom() == Some("libcluster") {
+            if let Some(hosts) = libcluster_hosts(params, &text, &shown) {
+                kernel.libcluster_hosts = hosts;
+            }
+            continue;
+        }
         if app.atom() != Some("kernel") {
             continue;
         }
@@ -149,6 +158,49 @@ fn read_file(
         }
     }
     Ok(())
+}
+
+/// The value of `key` in a keyword list (`[{key, Value}, ...]`), the last one.
+fn keyword<'t>(list: &'t [Term], key: &str) -> Option<&'t Term> {
+    list.iter().rev().find_map(|item| match item.tuple() {
+        Some([k, v]) if k.atom() == Some(key) => Some(v),
+        _ => None,
+    })
+}
+
+/// libcluster's `topologies` (as Mix writes `config :libcluster, topologies: [...]`
+/// into sys.config): the hosts of every `Cluster.Strategy.Epmd` topology, with
+/// their places; `None` when the parameters set no topologies.
+fn libcluster_hosts(params: &[Term], text: &str, shown: &str) -> Option<Vec<(String, String)>> {
+    let topologies = keyword(params, "topologies")?.list()?;
+    let mut hosts = Vec::new();
+    for topology in topologies {
+        let Some([_, options]) = topology.tuple() else {
+            continue;
+        };
+        let Some(options) = options.list() else {
+            continue;
+        };
+        if keyword(options, "strategy").and_then(Term::atom) != Some("Elixir.Cluster.Strategy.Epmd")
+        {
+            continue;
+        }
+        let listed = keyword(options, "config")
+            .and_then(Term::list)
+            .and_then(|config| keyword(config, "hosts"))
+            .and_then(Term::list)
+            .unwrap_or_default();
+        for host in listed {
+            if let Some(name) = host.atom() {
+                let at = relkit_common::Position::of_offset(text.as_bytes(), host.at);
+                hosts.push((
+                    name.to_string(),
+                    format!("{shown}:{}:{}", at.line, at.column),
+                ));
+            }
+        }
+    }
+    Some(hosts)
 }
 
 /// A term read as a list of node names (atoms), with what is not one.

@@ -118,7 +118,7 @@ pub fn cluster(
         pairs,
         notes,
         assumptions: vec![
-            "every node runs on a host that reaches the others' (no firewall between them is modelled; the ports to open are listed per node)".into(),
+            "every node runs on a host that reaches the others' (no firewall between them is modelled; the ports to open are listed per pair)".into(),
             "an IPv6 listener (inet6_tcp) takes IPv4 connections too, as Linux's default net.ipv6.bindv6only=0 makes it".into(),
             "epmd runs on every host (with -start_epmd false the node does not start one)".into(),
         ],
@@ -256,19 +256,45 @@ fn sync_findings(nodes: &[ClusterNode]) -> Vec<Finding> {
                 );
             }
         }
+        // libcluster's Epmd hosts: the node dials them once it runs (itself is
+        // skipped, so one list for every node is the usual way).
+        for host in &node.libcluster_hosts {
+            if !names.contains(&host.as_str()) {
+                let where_ = node.listed_at.get(host.as_str()).unwrap_or(&where_);
+                found.push(
+                    finding(
+                        Severity::Warning,
+                        CODE_LIBCLUSTER_UNKNOWN_NODE,
+                        format!(
+                            "{} lists {host} in a libcluster Cluster.Strategy.Epmd topology, which is no node of this cluster: libcluster keeps dialling it",
+                            node.label
+                        ),
+                    )
+                    .placed(where_)
+                    .with_hint(relkit_common::text::closest(host, names.iter().copied(), |_| 2).map_or_else(
+                        || "list the cluster's node names exactly as each node's -name gives them".to_string(),
+                        |c| format!("did you mean {c}?"),
+                    )),
+                );
+            }
+        }
         let others = names.iter().filter(|n| **n != me).count();
         let lists_others = listed
             .iter()
-            .any(|(n, _)| n.as_str() != me && names.contains(&n.as_str()));
-        let any_lists = nodes
-            .iter()
-            .any(|n| !n.sync_nodes_optional.is_empty() || !n.sync_nodes_mandatory.is_empty());
+            .map(|(n, _)| *n)
+            .chain(&node.libcluster_hosts)
+            .any(|n| n.as_str() != me && names.contains(&n.as_str()));
+        let any_lists = nodes.iter().any(|n| {
+            !n.sync_nodes_optional.is_empty()
+                || !n.sync_nodes_mandatory.is_empty()
+                || !n.libcluster_hosts.is_empty()
+        });
         if others > 0 && any_lists && !lists_others {
             found.push(
                 finding(
                     Severity::Warning,
                     CODE_SYNC_LISTS_NONE,
-                    format!("{} lists none of the other nodes in sync_nodes_optional or sync_nodes_mandatory: it joins only when another node dials it", node.label),
+                    format!("{} lists none of the other nodes in sync_nodes_optional, sync_nodes_mandatory or libcluster's hosts: it joins only when another node dials it", node.label),
                 )
                 .in_file(node.source.clone()),
             );
@@ -388,10 +414,12 @@ impl ClusterDoc {
                     Some(false) => "no",
                     None => "?",
                 };
-                if d.reasons.is_empty() {
+                let mut parts = d.reasons.clone();
+                parts.extend(d.ports.as_ref().map(|p| format!("ports {p}")));
+                if parts.is_empty() {
                     answer.to_string()
                 } else {
-                    format!("{answer} ({})", d.reasons.join(", "))
+                    format!("{answer} ({})", parts.join("; "))
                 }
             };
             out.push_str(&format!(

@@ -44,6 +44,10 @@ pub struct ClusterNode {
     pub sync_nodes_optional: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_nodes_timeout: Option<i64>,
+    /// The hosts of libcluster's `Cluster.Strategy.Epmd` topologies in its config,
+    /// which the node dials once it runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libcluster_hosts: Vec<String>,
     /// The ERTS version the node runs, when the release says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erts: Option<String>,
@@ -214,6 +218,9 @@ impl ClusterNode {
         let sync_nodes_optional = lists("sync_nodes_optional", &mut set_by, &mut refusal);
         let sync_nodes_timeout = number(setting("sync_nodes_timeout", &mut set_by));
         let mut listed_at = std::collections::BTreeMap::new();
+        for (name, at) in &kernel.libcluster_hosts {
+            listed_at.entry(name.clone()).or_insert_with(|| at.clone());
+        }
         for (key, names) in [
             ("sync_nodes_mandatory", &sync_nodes_mandatory),
             ("sync_nodes_optional", &sync_nodes_optional),
@@ -253,6 +260,11 @@ impl ClusterNode {
             sync_nodes_mandatory,
             sync_nodes_optional,
             sync_nodes_timeout,
+            libcluster_hosts: kernel
+                .libcluster_hosts
+                .iter()
+                .map(|(n, _)| n.clone())
+                .collect(),
             erts: (!doc.release.erts.is_empty()).then(|| doc.release.erts.clone()),
             config: kernel.read,
             boots: if refusal.is_some() {
@@ -290,6 +302,7 @@ impl ClusterNode {
             sync_nodes_mandatory: Vec::new(),
             sync_nodes_optional: Vec::new(),
             sync_nodes_timeout: None,
+            libcluster_hosts: Vec::new(),
             erts: None,
             config: Vec::new(),
             boots: None,

@@ -29,6 +29,10 @@ use std::net::IpAddr;
 pub struct Dial {
     pub connects: Option<bool>,
     pub reasons: Vec<String>,
+    /// The ports on the other host the dialler reaches, to open between them: epmd's
+    /// 4369 and the other's listen range, or the dialler's `-erl_epmd_port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<String>,
 }
 
 impl Dial {
@@ -36,6 +40,7 @@ impl Dial {
         Dial {
             connects: Some(false),
             reasons: vec![reason.to_string()],
+            ports: None,
         }
     }
 
@@ -43,6 +48,7 @@ impl Dial {
         Dial {
             connects: None,
             reasons: vec![reason.to_string()],
+            ports: None,
         }
     }
 }
@@ -201,9 +207,17 @@ pub fn dial(
     if a.erts.is_some() && b.erts.is_some() && a.erts != b.erts {
         notes.push("otp-differs".to_string());
     }
+    let ports = match (a.erl_epmd_port, b.erl_epmd_port, b.listen_min, b.listen_max) {
+        (Some(port), _, _, _) => port.to_string(),
+        (None, Some(port), _, _) => format!("4369 (epmd), {port}"),
+        (None, None, Some(min), Some(max)) if min == max => format!("4369 (epmd), {min}"),
+        (None, None, Some(min), Some(max)) => format!("4369 (epmd), {min}-{max}"),
+        _ => "4369 (epmd), any port (no inet_dist_listen_min/max)".to_string(),
+    };
     Dial {
         connects: Some(true),
         reasons: notes,
+        ports: Some(ports),
     }
 }
 
@@ -304,6 +318,7 @@ mod tests {
             sync_nodes_mandatory: Vec::new(),
             sync_nodes_optional: Vec::new(),
             sync_nodes_timeout: None,
+            libcluster_hosts: Vec::new(),
             erts: None,
             config: Vec::new(),
             boots: Some(true),
