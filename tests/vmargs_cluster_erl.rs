@@ -1,8 +1,8 @@
 //! `vmargs cluster` against real nodes: generated clusters of 2 to 4 nodes on this
 //! machine (long and short names, IPv4 and IPv6, cookies equal and not, hidden
-//! nodes, connect_all, dist_auto_connect, -erl_epmd_port, sys.config lists with
-//! typos, the node itself and missing mandatory nodes, listen ranges, broken config
-//! files) are started with real erl from their files; each node pings every other
+//! nodes, connect_all, dist_auto_connect, -erl_epmd_port, inet_tls on one side,
+//! sys.config lists with typos, the node itself and missing mandatory nodes, listen
+//! ranges, broken config files) are started with real erl from their files; each node pings every other
 //! in turn (disconnected from all before each ping) and the answers, the boots and
 //! the visibility must be what `vmargs cluster --json` predicted, wherever it
 //! predicted an answer.
@@ -93,6 +93,9 @@ fn generate(rng: &mut Rng, c: usize, here: &str, port: u16) -> Vec<Node> {
         }
         if v6 || rng.chance(5) {
             args.push_str("-proto_dist inet6_tcp\n");
+        } else if rng.chance(4) {
+            // TLS without certificates: it boots, and reaches no one.
+            args.push_str("-proto_dist inet_tls\n");
         }
         if rng.chance(12) {
             args.push_str("-hidden\n");

@@ -230,3 +230,79 @@ fn releases_and_boot_documents_on_stdin() {
     );
     assert_eq!(doc["nodes"].as_array().unwrap().len(), 1, "{doc}");
 }
+
+/// relx renders sys.config.src (and vm.args.src) with `${VAR}` from the environment
+/// when it starts: the rendered files, kept in memory by the boot, are what the
+/// cluster reads.
+#[test]
+fn a_relx_sys_config_src_is_read_as_the_script_renders_it() {
+    let Some(rebar3) = relkit_tests::require_peer("rebar3") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_file(
+        d,
+        "rebar.config",
+        b"{deps, []}.\n{relx, [{release, {billing, \"0.1.0\"}, [billing]}, {mode, prod},\n  {sys_config_src, \"config/sys.config.src\"}, {vm_args_src, \"config/vm.args.src\"}]}.\n",
+    );
+    write_file(
+        d,
+        "src/billing.app.src",
+        b"{application, billing, [{vsn, \"0.1.0\"}, {applications, [kernel, stdlib]}]}.\n",
+    );
+    write_file(d, "src/billing.erl", b"-module(billing).\n");
+    write_file(
+        d,
+        "config/vm.args.src",
+        b"-name billing@${APP_HOST}\n-setcookie relx_cookie\n",
+    );
+    write_file(
+        d,
+        "config/sys.config.src",
+        b"[{kernel, [{sync_nodes_optional, ['billing@${PEER_HOST}']}, {sync_nodes_timeout, 5000}]}].\n",
+    );
+    let out = std::process::Command::new(rebar3)
+        .arg("release")
+        .current_dir(d)
+        .env("HOME", d)
+        .output()
+        .unwrap();
+    relkit_tests::assert_ok(&out, "rebar3 release");
+    let first = d.join("_build/default/rel/billing");
+    let second = d.join("second");
+    let out = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&first)
+        .arg(&second)
+        .output()
+        .unwrap();
+    relkit_tests::assert_ok(&out, "cp -a");
+    std::fs::write(
+        second.join("releases/0.1.0/vm.args.src"),
+        "-name billing@10.0.0.2\n-setcookie relx_cookie\n",
+    )
+    .unwrap();
+    let doc = cluster_json(
+        d,
+        &[
+            &first.display().to_string(),
+            &second.display().to_string(),
+            "--env",
+            "APP_HOST=10.0.0.1",
+            "--env",
+            "PEER_HOST=10.0.0.2",
+        ],
+        0,
+    );
+    assert_eq!(doc["nodes"][0]["name"], "billing@10.0.0.1", "{doc}");
+    assert_eq!(
+        doc["nodes"][0]["sync_nodes_optional"][0], "billing@10.0.0.2",
+        "{doc}"
+    );
+    assert_eq!(doc["nodes"][0]["boots"], true, "{doc}");
+    assert_eq!(doc["pairs"][0]["connects"], true, "{doc}");
+    let found = codes(&doc);
+    assert!(found.contains(&"sync-lists-itself".to_string()), "{doc}");
+    assert!(!found.contains(&"sync-unknown-node".to_string()), "{doc}");
+}

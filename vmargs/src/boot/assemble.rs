@@ -170,6 +170,7 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
             "stdout and stderr are not terminals (as under systemd); on a terminal the elixir script adds -elixir ansi_enabled true".into(),
         ],
         findings: Vec::new(),
+        written: Vec::new(),
     };
     for note in &shell.notes {
         doc.notes.push(format!(

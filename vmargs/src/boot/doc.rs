@@ -241,6 +241,10 @@ pub struct BootDoc {
     pub notes: Vec<String>,
     pub assumptions: Vec<String>,
     pub findings: Vec<Finding>,
+    /// Files the start script writes before it execs (relx's rendered vm.args and
+    /// sys.config), kept in memory: what erl would then read at those paths.
+    #[serde(skip)]
+    pub written: Vec<(std::path::PathBuf, Vec<u8>)>,
 }
 
 impl Document for BootDoc {

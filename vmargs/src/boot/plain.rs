@@ -46,6 +46,7 @@ pub fn args_file(path: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         notes: Vec::new(),
         assumptions: Vec::new(),
         findings: Vec::new(),
+        written: Vec::new(),
     };
     super::parts::erl_reading(&mut doc, &erl, &argv, request.show_secrets);
     doc.cookie = Some(super::relx_doc::cookie_info(

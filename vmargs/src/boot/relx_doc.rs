@@ -107,6 +107,7 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
             "a relative -args_file is read from the release root, where the script runs erl (its own -name check reads it from the directory the script is started in)".into(),
         ],
         findings: Vec::new(),
+        written: started.written.clone(),
     };
     doc.notes.extend(started.stops.iter().cloned());
     doc.notes.extend(launch.notes.iter().cloned());

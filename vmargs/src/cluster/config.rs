@@ -40,13 +40,19 @@ impl KernelConfig {
     }
 }
 
-/// Read the `-config` values `configs` (as erl was given them), relative to `cwd`.
-pub fn read(configs: &[String], cwd: &Path) -> KernelConfig {
+/// Files the start script writes before erl reads them (relx's rendered
+/// sys.config), by path.
+pub type Written = [(PathBuf, Vec<u8>)];
+
+/// Read the `-config` values `configs` (as erl was given them), relative to `cwd`,
+/// a file the start script writes first taken from `written`.
+pub fn read(configs: &[String], cwd: &Path, written: &Written) -> KernelConfig {
     let mut kernel = KernelConfig::default();
     for config in configs {
         let path = with_extension(cwd, config);
         let is_sys = path.file_stem().is_some_and(|s| s == "sys");
-        if let Err(why) = read_file(&path, cwd, is_sys, 0, &mut kernel) {
+        let source = Source { cwd, written };
+        if let Err(why) = read_file(&path, &source, is_sys, 0, &mut kernel) {
             kernel.refusal = Some(why);
             return kernel;
         }
@@ -63,9 +69,15 @@ fn with_extension(cwd: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// Where config files are read from.
+struct Source<'a> {
+    cwd: &'a Path,
+    written: &'a Written,
+}
+
 fn read_file(
     path: &Path,
-    cwd: &Path,
+    source: &Source<'_>,
     includes_allowed: bool,
     depth: usize,
     kernel: &mut KernelConfig,
@@ -76,7 +88,10 @@ fn read_file(
             "{shown}: config files include each other more than 8 deep"
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot be read ({e})"))?;
+    let bytes = match source.written.iter().rev().find(|(w, _)| w == path) {
+        Some((_, bytes)) => bytes.clone(),
+        None => std::fs::read(path).map_err(|e| format!("{shown}: cannot be read ({e})"))?,
+    };
     let text = String::from_utf8_lossy(&bytes);
     let terms = consult(&text).map_err(|e| format!("{shown}:{e}"))?;
     kernel.read.push(shown.clone());
@@ -101,8 +116,8 @@ fn read_file(
                     place(entry)
                 ));
             }
-            let included = with_extension(cwd, &include);
-            read_file(&included, cwd, false, depth + 1, kernel)?;
+            let included = with_extension(source.cwd, &include);
+            read_file(&included, source, false, depth + 1, kernel)?;
             continue;
         }
         let Some([app, params]) = entry.tuple() else {

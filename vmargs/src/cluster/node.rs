@@ -168,7 +168,7 @@ impl ClusterNode {
             None => (None, "not known".to_string()),
         };
         let kernel = if read_config {
-            config::read(&doc.config, cwd)
+            config::read(&doc.config, cwd, &doc.written)
         } else {
             KernelConfig::default()
         };

@@ -176,6 +176,11 @@ pub fn dial(
         // B listens on IPv4 only.
         return Dial::no("address-family");
     }
+    // TLS on one side only: the handshake fails.
+    let tls = |n: &ClusterNode| n.proto_dist.ends_with("_tls");
+    if tls(a) != tls(b) {
+        return Dial::no("proto-dist-differs");
+    }
     // Finding B's port.
     if a.epmd_module.is_some() || b.epmd_module.is_some() {
         return Dial::unknown("epmd-module");
@@ -193,6 +198,10 @@ pub fn dial(
         (Some(x), Some(y)) if x != y => return Dial::no("cookies-differ"),
         (Some(_), Some(_)) => {}
         _ => return Dial::unknown("cookie-unknown"),
+    }
+    if tls(a) {
+        // Whether the certificates of -ssl_dist_optfile verify is not read here.
+        return Dial::unknown("tls-certificates");
     }
     let mut notes = Vec::new();
     if a.hidden || b.hidden {
@@ -378,6 +387,12 @@ mod tests {
         b.listen_min = Some(4370);
         b.listen_max = Some(4370);
         assert_eq!(answer(&fixed, &b).0, Some(true));
+        let mut tls = node("t@127.0.0.1", "name");
+        tls.proto_dist = "inet_tls".into();
+        assert_eq!(answer(&a, &tls).1, "proto-dist-differs");
+        let mut tls2 = node("u@127.0.0.1", "name");
+        tls2.proto_dist = "inet_tls".into();
+        assert_eq!(answer(&tls, &tls2), (None, "tls-certificates".into()));
         let none = node("x@127.0.0.1", "none");
         assert_eq!(answer(&a, &none).1, "not-distributed");
     }
