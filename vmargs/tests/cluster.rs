@@ -306,3 +306,53 @@ fn a_relx_sys_config_src_is_read_as_the_script_renders_it() {
     assert!(found.contains(&"sync-lists-itself".to_string()), "{doc}");
     assert!(!found.contains(&"sync-unknown-node".to_string()), "{doc}");
 }
+
+/// `vmargs parse` documents on stdin: the cookie comes back from the file the
+/// document names; once that file is gone it is unknown, and so are the pairs.
+#[test]
+fn vmargs_file_documents_on_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_file(
+        d,
+        "a.args",
+        b"-name a@10.0.0.1\n-setcookie same_cookie_here\n",
+    );
+    write_file(
+        d,
+        "b.args",
+        b"-name b@10.0.0.2\n-setcookie same_cookie_here\n",
+    );
+    let parsed = tool("vmargs")
+        .current_dir(d)
+        .args(["parse", "a.args", "b.args"])
+        .output()
+        .unwrap();
+    assert_eq!(parsed.status.code(), Some(0));
+    let run = |input: &[u8]| {
+        let out = tool("vmargs")
+            .current_dir(d)
+            .args(["cluster", "--json"])
+            .write_stdin(input.to_vec())
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("same_cookie_here"));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let doc = run(&parsed.stdout);
+    assert_eq!(doc["nodes"][0]["label"], "a.args", "{doc}");
+    assert_eq!(doc["nodes"][1]["name"], "b@10.0.0.2", "{doc}");
+    assert_eq!(doc["pairs"][0]["connects"], true, "{doc}");
+    std::fs::remove_file(d.join("a.args")).unwrap();
+    let doc = run(&parsed.stdout);
+    assert_eq!(doc["pairs"][0]["connects"], Value::Null, "{doc}");
+    assert_eq!(
+        doc["pairs"][0]["a_to_b"]["reasons"][0], "cookie-unknown",
+        "{doc}"
+    );
+}

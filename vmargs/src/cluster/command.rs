@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct ClusterArgs {
     /// The cluster's nodes: vm.args files, release directories or tarballs; none or
-    /// - reads vmargs.boot and release-pack.inspect documents from stdin.
+    /// - reads vmargs.boot, vmargs.file and release-pack.inspect documents from stdin.
     pub nodes: Vec<PathBuf>,
     /// A name for the nodes in reports, one per node in order [default: the file
     /// or directory, or the node name].
@@ -84,10 +84,14 @@ fn read_nodes(
         let docs = relkit_common::Documents::read(
             &input.name,
             &input.bytes,
-            &["vmargs.boot", "release-pack.inspect"],
+            &["vmargs.boot", "vmargs.file", "release-pack.inspect"],
         )?;
         for (i, doc) in docs.0.iter().enumerate() {
             let source = format!("{} (document {})", input.name, i + 1);
+            if doc.get("kind").and_then(|k| k.as_str()) == Some("vmargs.file") {
+                nodes.push(node_of_file_doc(doc, request, &source)?);
+                continue;
+            }
             let boot: BootDoc = if doc.get("kind").and_then(|k| k.as_str()) == Some("vmargs.boot") {
                 serde_json::from_value(doc.clone())
                     .with_context(|| format!("{source}: not a vmargs.boot document"))?
@@ -167,6 +171,49 @@ fn deliver_targets(from: &Path, notes: &mut Vec<String>) -> Result<Vec<String>> 
         targets.extend(listed);
     }
     Ok(targets)
+}
+
+/// A node from a `vmargs.file` document: its words written back to a file (the
+/// cookie recovered from the file it names, else unknown) and read as erl reads
+/// it, its `-config` and `-args_file` paths from the working directory.
+fn node_of_file_doc(
+    doc: &serde_json::Value,
+    request: &Request,
+    source: &str,
+) -> Result<ClusterNode> {
+    let file: crate::doc::FileDoc = serde_json::from_value(doc.clone())
+        .with_context(|| format!("{source}: not a vmargs.file document"))?;
+    let (bytes, redacted) = match crate::render::from_doc(&file) {
+        Ok(bytes) => (bytes, false),
+        Err(_) => {
+            // A stand-in for each redacted word: the words around it still count.
+            let mut masked = file.clone();
+            for token in &mut masked.tokens {
+                if matches!(token.value, crate::doc::TokenValue::Redacted { .. }) {
+                    token.value = crate::doc::TokenValue::Value {
+                        value: crate::doc::Text::from_bytes(b"relkit_redacted"),
+                    };
+                }
+            }
+            (crate::render::from_doc(&masked)?, true)
+        }
+    };
+    let private = tempfile::tempdir()?;
+    let path = private.path().join("vm.args");
+    std::fs::write(&path, bytes)?;
+    let boot = crate::boot::plain::args_file(&path, request)?;
+    let mut node = ClusterNode::from_boot(&file.path, &file.path, &boot, Path::new(""), true);
+    node.set_by = serde_json::from_str(
+        &serde_json::to_string(&node.set_by)?.replace(&path.display().to_string(), &file.path),
+    )?;
+    if redacted {
+        node.cookie = None;
+        node.cookie_source = format!(
+            "redacted in the vmargs.file document of {} (parse with --show-secrets, or keep the file where it is)",
+            file.path
+        );
+    }
+    Ok(node)
 }
 
 /// One node from a path: a release directory, a tarball or a vm.args file.
