@@ -469,32 +469,7 @@ fn hosts_read_over_ssh_as_here() {
     let mut dirs = Vec::new();
     for (i, host) in ["10.0.0.5", "10.0.0.6"].iter().enumerate() {
         let dir = base.join(format!("app{i} dir"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let status = Command::new("cp")
-            .arg("-a")
-            .arg(release.join("bin"))
-            .arg(release.join("releases"))
-            .arg(&dir)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        for entry in std::fs::read_dir(release).unwrap() {
-            let name = entry.unwrap().file_name();
-            let text = name.to_string_lossy();
-            if text.starts_with("erts-") || text == "lib" {
-                std::os::unix::fs::symlink(release.join(&name), dir.join(&name)).unwrap();
-            }
-        }
-        let env_sh = std::fs::read_dir(dir.join("releases"))
-            .unwrap()
-            .map(|e| e.unwrap().path().join("env.sh"))
-            .find(|p| p.exists())
-            .unwrap();
-        let mut text = std::fs::read_to_string(&env_sh).unwrap();
-        text.push_str(&format!(
-            "export RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=billing@{host}\n"
-        ));
-        std::fs::write(&env_sh, text).unwrap();
+        node_copy(release, &dir, host);
         dirs.push(dir);
     }
     let here: Value = {
@@ -649,30 +624,8 @@ fn libcluster_hosts_from_a_mix_built_sys_config() {
     let release = relkit_tests::build_mix_release(&mix, &project, "billing");
     // Read as release directories, the config is the release's own.
     let copy = dir.path().join("second");
-    std::fs::create_dir_all(&copy).unwrap();
-    for part in ["bin", "releases"] {
-        let status = Command::new("cp")
-            .arg("-a")
-            .arg(release.join(part))
-            .arg(&copy)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    for entry in std::fs::read_dir(&release).unwrap() {
-        let name = entry.unwrap().file_name();
-        if name.to_string_lossy().starts_with("erts-") || name == "lib" {
-            std::os::unix::fs::symlink(release.join(&name), copy.join(&name)).unwrap();
-        }
-    }
-    for (root, host) in [(&release, "10.0.0.11"), (&copy, "10.0.0.12")] {
-        let env_sh = root.join("releases/0.1.0/env.sh");
-        let mut text = std::fs::read_to_string(&env_sh).unwrap();
-        text.push_str(&format!(
-            "export RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=billing@{host}\n"
-        ));
-        std::fs::write(&env_sh, text).unwrap();
-    }
+    node_copy(&release, &copy, "10.0.0.12");
+    name_node(&release, "10.0.0.11");
     let out = Command::new(tool_path("vmargs"))
         .args(["cluster", "--json"])
         .arg(&release)
@@ -700,4 +653,36 @@ fn libcluster_hosts_from_a_mix_built_sys_config() {
         "{typo}"
     );
     assert_eq!(doc["pairs"][0]["connects"], true, "{doc}");
+}
+
+/// A copy of a Mix release to name another node: its bin/ and releases/ copied,
+/// ERTS and lib/ linked, and env.sh ending with `RELEASE_NODE=billing@HOST` (long
+/// names).
+fn node_copy(release: &Path, dir: &Path, host: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(release.join("bin"))
+        .arg(release.join("releases"))
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for entry in std::fs::read_dir(release).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name.to_string_lossy().starts_with("erts-") || name == "lib" {
+            std::os::unix::fs::symlink(release.join(&name), dir.join(&name)).unwrap();
+        }
+    }
+    name_node(dir, host);
+}
+
+/// End the release's env.sh with `RELEASE_NODE=billing@HOST` (long names).
+fn name_node(release: &Path, host: &str) {
+    let env_sh = release.join("releases/0.1.0/env.sh");
+    let mut text = std::fs::read_to_string(&env_sh).unwrap();
+    text.push_str(&format!(
+        "export RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=billing@{host}\n"
+    ));
+    std::fs::write(&env_sh, text).unwrap();
 }

@@ -185,6 +185,34 @@ pub fn from_spec(spec: &Spec) -> Vec<u8> {
     out
 }
 
+/// Print a document the way `boot` and `cluster` do: the JSON document for `--json`,
+/// else the human text and the findings (any other `--format`: the findings only).
+pub fn report<D: relkit_common::Document + serde::Serialize>(
+    reporter: &relkit_common::Reporter,
+    doc: &D,
+    human: &str,
+    findings: &[relkit_common::Finding],
+    source_line: impl Fn(&relkit_common::Finding) -> Option<String>,
+    summary: &str,
+) -> Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match reporter.format {
+        relkit_common::Format::Json => {
+            relkit_common::json::write(&mut out, doc, relkit_common::json::stdout_is_pretty())
+                .context("writing output")?;
+        }
+        relkit_common::Format::Human => {
+            out.write_all(human.as_bytes()).context("writing output")?;
+            out.flush().context("writing output")?;
+            reporter.write(findings, source_line, summary)?;
+        }
+        _ => reporter.write(findings, source_line, summary)?,
+    }
+    out.flush().context("writing output")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

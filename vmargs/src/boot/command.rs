@@ -1,9 +1,8 @@
 //! `vmargs boot`'s flags and its run.
 
 use crate::codes::TOOL;
-use anyhow::{Context, Result};
-use relkit_common::{json, CommonArgs, FindingArgs, Reporter, Secrets, Severity, Status};
-use std::io::Write;
+use anyhow::Result;
+use relkit_common::{CommonArgs, FindingArgs, Reporter, Secrets, Severity, Status};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -87,19 +86,13 @@ pub fn run(args: &BootArgs, common: &CommonArgs) -> Result<Status> {
     if common.quiet {
         return Ok(Status::problems_if(errors > 0));
     }
-    let mut out = std::io::stdout().lock();
-    match reporter.format {
-        relkit_common::Format::Json => {
-            json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
-        }
-        relkit_common::Format::Human => {
-            out.write_all(doc.human().as_bytes())
-                .context("writing output")?;
-            out.flush().context("writing output")?;
-            reporter.write(&doc.findings, |_| None, &summary)?;
-        }
-        _ => reporter.write(&doc.findings, |_| None, &summary)?,
-    }
-    out.flush().context("writing output")?;
+    crate::render::report(
+        &reporter,
+        &doc,
+        &doc.human(),
+        &doc.findings,
+        |_| None,
+        &summary,
+    )?;
     Ok(Status::problems_if(errors > 0))
 }

@@ -6,8 +6,7 @@ use crate::boot::doc::BootDoc;
 use crate::boot::Request;
 use crate::codes::TOOL;
 use anyhow::{bail, Context, Result};
-use relkit_common::{json, CommonArgs, FindingArgs, Reporter, Secrets, Severity, Status};
-use std::io::Write;
+use relkit_common::{CommonArgs, FindingArgs, Reporter, Secrets, Severity, Status};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -311,19 +310,13 @@ pub fn run(args: &ClusterArgs, common: &CommonArgs) -> Result<Status> {
         doc.pairs.len(),
         relkit_common::finding::tally(&doc.findings)
     );
-    let mut out = std::io::stdout().lock();
-    match reporter.format {
-        relkit_common::Format::Json => {
-            json::write(&mut out, &doc, json::stdout_is_pretty()).context("writing output")?;
-        }
-        relkit_common::Format::Human => {
-            out.write_all(doc.human().as_bytes())
-                .context("writing output")?;
-            out.flush().context("writing output")?;
-            reporter.write(&doc.findings, source_line, &summary)?;
-        }
-        _ => reporter.write(&doc.findings, source_line, &summary)?,
-    }
-    out.flush().context("writing output")?;
+    crate::render::report(
+        &reporter,
+        &doc,
+        &doc.human(),
+        &doc.findings,
+        source_line,
+        &summary,
+    )?;
     Ok(Status::problems_if(refused))
 }

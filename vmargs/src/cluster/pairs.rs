@@ -306,36 +306,13 @@ mod tests {
 
     /// A booting node `name` (`none` for no distribution) with cookie `c`.
     fn node(name: &str, mode: &str) -> ClusterNode {
-        ClusterNode {
-            label: name.into(),
-            source: name.into(),
-            name: (mode != "none").then(|| name.to_string()),
-            mode: mode.into(),
-            host: name.split_once('@').map(|(_, h)| h.to_string()),
-            hidden: false,
-            cookie: Some("c".into()),
-            cookie_source: String::new(),
-            proto_dist: "inet_tcp".into(),
-            listen_min: None,
-            listen_max: None,
-            erl_epmd_port: None,
-            epmd_module: None,
-            start_epmd: None,
-            net_ticktime: None,
-            connect_all: true,
-            dist_auto_connect: None,
-            sync_nodes_mandatory: Vec::new(),
-            sync_nodes_optional: Vec::new(),
-            sync_nodes_timeout: None,
-            libcluster_hosts: Vec::new(),
-            erts: None,
-            config: Vec::new(),
-            boots: Some(true),
-            refusal: None,
-            unreadable: None,
-            set_by: Default::default(),
-            listed_at: Default::default(),
-        }
+        let mut node = ClusterNode::unknown(name);
+        node.name = (mode != "none").then(|| name.to_string());
+        node.mode = mode.into();
+        node.host = name.split_once('@').map(|(_, h)| h.to_string());
+        node.cookie = Some("c".into());
+        node.boots = Some(true);
+        node
     }
 
     fn answer(a: &ClusterNode, b: &ClusterNode) -> (Option<bool>, String) {
