@@ -382,7 +382,9 @@ fn generated_clusters_connect_as_real_nodes_do() {
         pairs > 600 && refused > 150 && hidden > 20 && not_booted > 30,
         "{counts:?}"
     );
-    assert!(unknown * 10 < pairs, "too many unknown answers: {counts:?}");
+    // Unknown: both sides on TLS, a boot that hangs on when the others start, a
+    // cookie from the home directory. A model that shrugs more often fails here.
+    assert!(unknown * 6 < pairs, "too many unknown answers: {counts:?}");
 }
 
 fn compare(

@@ -243,6 +243,10 @@ fn family_v6(proto: &str) -> Option<bool> {
 /// `sync_nodes_timeout` stops booting unless it reaches every listed node (which
 /// must itself boot); without the timeout the list is ignored.
 pub fn settle_boots(nodes: &mut [ClusterNode], resolve: &dyn Fn(&str, bool) -> Option<bool>) {
+    // A node that stops for its own mandatory list is up (distributed, waiting)
+    // for its sync_nodes_timeout first: whether another node finds it then is a
+    // matter of timing.
+    let mut stops_late = vec![false; nodes.len()];
     // Each round can only turn a booting node into one that does not: at most one
     // round per node.
     for _ in 0..=nodes.len() {
@@ -258,11 +262,13 @@ pub fn settle_boots(nodes: &mut [ClusterNode], resolve: &dyn Fn(&str, bool) -> O
                 if Some(wanted) == node.name.as_ref() {
                     continue;
                 }
-                match nodes.iter().find(|n| n.name.as_ref() == Some(wanted)) {
+                let found = nodes.iter().position(|n| n.name.as_ref() == Some(wanted));
+                match found.map(|j| (j, &nodes[j])) {
                     None => missing.push(wanted.clone()),
+                    Some((j, _)) if stops_late[j] => unknown = true,
                     // A connection either side makes counts (the other node may
                     // dial this one from its own lists).
-                    Some(other) => match (
+                    Some((_, other)) => match (
                         dial(node, other, resolve).connects,
                         dial(other, node, resolve).connects,
                     ) {
@@ -273,6 +279,7 @@ pub fn settle_boots(nodes: &mut [ClusterNode], resolve: &dyn Fn(&str, bool) -> O
                 }
             }
             if !missing.is_empty() {
+                stops_late[i] = true;
                 let node = &mut nodes[i];
                 node.boots = Some(false);
                 node.refusal = Some(format!(
@@ -388,6 +395,17 @@ mod tests {
         let mut nodes = vec![a.clone(), b];
         settle_boots(&mut nodes, &|_, _| Some(true));
         assert_eq!(nodes[0].boots, None);
+        // A node that stops for its own list is up while it waits: one that needs it
+        // may find it in time, or not.
+        let mut c = node("c@127.0.0.1", "name");
+        c.sync_nodes_mandatory = vec!["gone@127.0.0.1".into()];
+        c.sync_nodes_timeout = Some(1000);
+        let mut d = node("d@127.0.0.1", "name");
+        d.sync_nodes_mandatory = vec!["c@127.0.0.1".into()];
+        d.sync_nodes_timeout = Some(1000);
+        let mut nodes = vec![c, d];
+        settle_boots(&mut nodes, &|_, _| Some(true));
+        assert_eq!((nodes[0].boots, nodes[1].boots), (Some(false), None));
         // Without a timeout the list is ignored.
         a.sync_nodes_timeout = None;
         let mut nodes = vec![a];
