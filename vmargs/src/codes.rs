@@ -73,6 +73,7 @@ pub const CODE_CONNECTS_ONE_WAY: &str = "connects-one-way";
 pub const CODE_CONNECTION_UNKNOWN: &str = "connection-unknown";
 pub const CODE_NODE_DOES_NOT_BOOT: &str = "node-does-not-boot";
 pub const CODE_NODE_NOT_READ: &str = "node-not-read";
+pub const CODE_EPMD_NOT_STARTED: &str = "epmd-not-started";
 pub const CODE_SAME_NODE_TWICE: &str = "same-node-twice";
 pub const CODE_SYNC_LISTS_ITSELF: &str = "sync-lists-itself";
 pub const CODE_SYNC_UNKNOWN_NODE: &str = "sync-unknown-node";

@@ -170,6 +170,37 @@ fn bad_input_is_exit_2_with_what_to_do() {
 }
 
 #[test]
+fn a_node_that_starts_no_epmd_is_told_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_file(
+        d,
+        "a.args",
+        b"-sname a@h1\n-setcookie c\n-start_epmd false\n",
+    );
+    write_file(
+        d,
+        "b.args",
+        b"-sname b@h2\n-setcookie c\n-start_epmd false\n-erl_epmd_port 9100\n",
+    );
+    let doc = cluster_json(d, &["a.args", "b.args"], 0);
+    let notes: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "epmd-not-started")
+        .collect();
+    assert_eq!(notes.len(), 1, "{doc}");
+    assert_eq!(notes[0]["path"], "a.args");
+    // b dials port 9100 only, where a does not listen; a finds b through epmd.
+    assert_eq!(
+        doc["pairs"][0]["b_to_a"]["reasons"][0], "port-not-listened",
+        "{doc}"
+    );
+    assert_eq!(doc["pairs"][0]["a_to_b"]["connects"], true, "{doc}");
+}
+
+#[test]
 fn the_same_node_given_twice_counts_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -75,6 +75,21 @@ pub fn cluster(
     let mut nodes = kept;
     settle_boots(&mut nodes, resolve);
     for node in &nodes {
+        let own_port = node.erl_epmd_port.is_some() || node.epmd_module.is_some();
+        if node.start_epmd.as_deref() == Some("false") && node.mode != "none" && !own_port {
+            findings.push(
+                finding(
+                    Severity::Info,
+                    CODE_EPMD_NOT_STARTED,
+                    format!(
+                        "{} runs with -start_epmd false and finds ports through epmd: it boots only on a host where epmd already runs (another node's, or systemd's epmd.socket); the answers here assume one does",
+                        node.label
+                    ),
+                )
+                .in_file(node.source.clone())
+                .with_hint("run epmd on the host (epmd -daemon, or epmd.socket), or give every node -erl_epmd_port"),
+            );
+        }
         if let Some(why) = &node.unreadable {
             findings.push(
                 finding(
