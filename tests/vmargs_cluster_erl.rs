@@ -342,7 +342,10 @@ fn generated_clusters_connect_as_real_nodes_do() {
         let mut running: Vec<Started> = (0..parallel)
             .map(|k| {
                 let c = round * parallel + k;
-                let port = relkit_tests::free_port();
+                // A port of its own per cluster, below the ephemeral range every
+                // node's own listener and connections draw from (a port free a
+                // moment ago could be taken by one of them).
+                let port = 10_000 + u16::try_from(c).unwrap();
                 start(&erl, generate(&mut rng, c, &here, port))
             })
             .collect();
