@@ -387,3 +387,28 @@ fn vmargs_file_documents_on_stdin() {
         "{doc}"
     );
 }
+
+/// Every reason a direction can give is in the model's list, and docs/json.md
+/// explains each one: the list is the promise scripts match on.
+#[test]
+fn every_reason_is_listed_and_documented() {
+    let source = include_str!("../src/cluster/pairs.rs");
+    let listed: Vec<&str> = vmargs::cluster::pairs::REASONS
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    for marker in ["Dial::no(\"", "Dial::unknown(\"", "notes.push(\""] {
+        for piece in source.split(marker).skip(1) {
+            let code = piece.split('"').next().unwrap();
+            assert!(listed.contains(&code), "{code} is given but not in REASONS");
+        }
+    }
+    let json =
+        std::fs::read_to_string(relkit_tests::workspace_root().join("docs/json.md")).unwrap();
+    for code in listed {
+        assert!(
+            json.contains(&format!("| `{code}` |")),
+            "docs/json.md does not explain {code}"
+        );
+    }
+}

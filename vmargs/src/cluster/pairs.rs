@@ -82,6 +82,14 @@ pub const REASONS: &[(&str, &str)] = &[
         "the dialler's address family cannot reach the other's host or listener",
     ),
     (
+        "proto-dist-differs",
+        "one node runs the distribution over TLS (inet_tls) and the other does not",
+    ),
+    (
+        "tls-certificates",
+        "both run inet_tls: whether their certificates (-ssl_dist_optfile) verify is not checked",
+    ),
+    (
         "host-not-resolved",
         "whether the host name resolves for IPv6 is not known here (give --resolve)",
     ),
