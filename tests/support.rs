@@ -433,27 +433,36 @@ pub fn mix_release() -> Option<&'static PathBuf> {
             let mix = require_peer("mix")?;
             let dir = tempfile::tempdir().unwrap();
             let project = dir.path().join("billing");
-            std::fs::create_dir_all(project.join("lib")).unwrap();
-            std::fs::write(
-                project.join("mix.exs"),
-                r#"defmodule Billing.MixProject do
-  use Mix.Project
-  def project, do: [app: :billing, version: "0.1.0", deps: [], releases: [billing: []]]
-  def application, do: [extra_applications: [:logger]]
-end
-"#,
-            )
-            .unwrap();
-            std::fs::write(
-                project.join("lib/billing.ex"),
-                "defmodule Billing do\nend\n",
-            )
-            .unwrap();
+            write_mix_project(&project, "billing", "Billing", "0.1.0", "");
             let root = build_mix_release(&mix, &project, "billing");
             Some((dir, root))
         })
         .as_ref()
         .map(|(_, root)| root)
+}
+
+/// A dependency-free Mix project at `project`: mix.exs with one release of `app`
+/// (its options `release_options`, Elixir keyword syntax) and an empty `module`.
+pub fn write_mix_project(
+    project: &Path,
+    app: &str,
+    module: &str,
+    version: &str,
+    release_options: &str,
+) {
+    std::fs::create_dir_all(project.join("lib")).unwrap();
+    std::fs::write(
+        project.join("mix.exs"),
+        format!(
+            "defmodule {module}.MixProject do\n  use Mix.Project\n  def project, do: [app: :{app}, version: \"{version}\", deps: [], releases: [{app}: [{release_options}]]]\n  def application, do: [extra_applications: [:logger]]\nend\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join(format!("lib/{app}.ex")),
+        format!("defmodule {module} do\nend\n"),
+    )
+    .unwrap();
 }
 
 /// Run `mix release` (prod) in `project`, with a Mix home of its own beside it,

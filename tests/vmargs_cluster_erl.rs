@@ -609,18 +609,8 @@ fn libcluster_hosts_from_a_mix_built_sys_config() {
     };
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("billing");
-    std::fs::create_dir_all(project.join("lib")).unwrap();
+    relkit_tests::write_mix_project(&project, "billing", "Billing", "0.1.0", "");
     std::fs::create_dir_all(project.join("config")).unwrap();
-    std::fs::write(
-        project.join("mix.exs"),
-        "defmodule Billing.MixProject do\n  use Mix.Project\n  def project, do: [app: :billing, version: \"0.1.0\", deps: [], releases: [billing: []]]\n  def application, do: [extra_applications: [:logger]]\nend\n",
-    )
-    .unwrap();
-    std::fs::write(
-        project.join("lib/billing.ex"),
-        "defmodule Billing do\nend\n",
-    )
-    .unwrap();
     std::fs::write(
         project.join("config/config.exs"),
         "import Config\n\nconfig :libcluster,\n  topologies: [\n    billing: [\n      strategy: Cluster.Strategy.Epmd,\n      config: [hosts: [:\"billing@10.0.0.11\", :\"billing@10.0.0.21\"]]\n    ]\n  ]\n",

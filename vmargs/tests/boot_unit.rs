@@ -303,14 +303,14 @@ fn a_project_boots_as_the_release_built_from_it() {
     };
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("shop");
-    std::fs::create_dir_all(project.join("lib")).unwrap();
+    relkit_tests::write_mix_project(
+        &project,
+        "shop",
+        "Shop",
+        "2.3.4",
+        "cookie: \"shop_cluster_cookie\"",
+    );
     std::fs::create_dir_all(project.join("rel")).unwrap();
-    std::fs::write(
-        project.join("mix.exs"),
-        "defmodule Shop.MixProject do\n  use Mix.Project\n  def project, do: [app: :shop, version: \"2.3.4\", deps: [], releases: [shop: [cookie: \"shop_cluster_cookie\"]]]\n  def application, do: [extra_applications: [:logger]]\nend\n",
-    )
-    .unwrap();
-    std::fs::write(project.join("lib/shop.ex"), "defmodule Shop do\nend\n").unwrap();
     std::fs::write(
         project.join("rel/env.sh.eex"),
         "#!/bin/sh\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=<%= @release.name %>@${APP_HOST:-127.0.0.1}\ncase $RELEASE_COMMAND in\n  start*) export ELIXIR_ERL_OPTIONS=\"-kernel inet_dist_listen_min 9100 inet_dist_listen_max 9100\" ;;\nesac\n",
