@@ -1,8 +1,8 @@
 //! The command line: clap definitions and the verbs' glue to the library. `main.rs`
 //! only calls [`main`]; man pages and completions are built from [`command`].
 
-use crate::codes::TOOL;
-use crate::{archive, inspect, pack, unpack, verify};
+use crate::codes::{self, TOOL};
+use crate::{archive, inspect, pack, target, unpack, verify};
 use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 use relkit_common::{json, CommonArgs, FindingArgs, Reporter, Secrets, Status};
@@ -81,8 +81,10 @@ enum Verb {
         path: PathBuf,
     },
     /// Report findings: unsafe entries, a corrupt archive, an incomplete release,
-    /// world-writable files, a checksum mismatch.
+    /// world-writable files, a checksum mismatch; with --target-root, whether the
+    /// release's native code loads on that target.
     Verify {
+        /// A .tar.gz, or an assembled release directory.
         file: PathBuf,
         /// The expected sha256 of the tarball.
         #[arg(long, value_name = "HEX", conflicts_with = "manifest")]
@@ -90,6 +92,11 @@ enum Verb {
         /// A release-pack.manifest document (from pack) giving the expected sha256.
         #[arg(long, value_name = "FILE")]
         manifest: Option<PathBuf>,
+        /// Check the release's native code (ERTS, NIFs) as the dynamic loader of the
+        /// system under ROOT would load it: its libraries, their symbol versions, the
+        /// architecture, an installed ERTS when the release has none (/ is this host).
+        #[arg(long, value_name = "ROOT")]
+        target_root: Option<PathBuf>,
         #[command(flatten)]
         findings: FindingArgs,
     },
@@ -141,13 +148,17 @@ pub fn main() -> ExitCode {
                 file,
                 sha256,
                 manifest,
+                target_root,
                 findings,
             } => verify_verb(
                 &cli.common,
                 findings,
                 file,
-                sha256.as_deref(),
-                manifest.as_deref(),
+                Expected {
+                    sha256: sha256.as_deref(),
+                    manifest: manifest.as_deref(),
+                },
+                target_root.as_deref(),
             ),
             Verb::Unpack {
                 file,
@@ -201,12 +212,18 @@ pub fn main() -> ExitCode {
     })
 }
 
+/// What the tarball's checksum must be, from `--sha256` or `--manifest`.
+struct Expected<'a> {
+    sha256: Option<&'a str>,
+    manifest: Option<&'a std::path::Path>,
+}
+
 fn verify_verb(
     common: &CommonArgs,
     finding_args: &FindingArgs,
     file: &std::path::Path,
-    sha256: Option<&str>,
-    manifest: Option<&std::path::Path>,
+    Expected { sha256, manifest }: Expected<'_>,
+    target_root: Option<&std::path::Path>,
 ) -> Result<Status> {
     let expected = match manifest {
         Some(path) => {
@@ -224,11 +241,43 @@ fn verify_verb(
     let secrets = Secrets::new(common.show_secrets);
     let reporter = Reporter::new(TOOL, common, finding_args, &secrets)?;
     let progress = relkit_common::Progress::bytes(common, "verifying");
-    let contents = inspect::from_tarball_with(file, &progress)?;
-    let findings = reporter.select(verify::verify(file, &contents, expected.as_deref())?);
+    let directory = file.is_dir();
+    if directory && expected.is_some() {
+        anyhow::bail!("{}: a directory has no sha256 to compare; give the tarball with --sha256 or --manifest", file.display());
+    }
+    let contents = if directory {
+        inspect::from_dir(file)?
+    } else {
+        inspect::from_tarball_with(file, &progress)?
+    };
+    // A target that cannot be read at all is a usage error, found before any work.
+    let target = target_root.map(target::root::Root::open).transpose()?;
+    let mut all = verify::verify(file, &contents, expected.as_deref())?;
+    if directory {
+        // Modes are a tarball's question: pack writes 0755/0644 whatever the tree has.
+        all.retain(|f| f.code != codes::CODE_WORLD_WRITABLE && f.code != codes::CODE_SETUID);
+    }
+    let mut checked = None;
+    if let Some(target) = &target {
+        let release = inspect::inspect(file, &contents, false);
+        let (found, counts) =
+            target::check::check(&file.display().to_string(), &contents, &release, target);
+        all.extend(found);
+        checked = Some(counts);
+    }
+    let findings = reporter.select(all);
     let summary = if findings.is_empty() {
+        let native = match (&checked, &target) {
+            (Some(counts), Some(target)) => format!(
+                "; its {} native files load on {} ({} of its libraries used)",
+                counts.files,
+                target::view::TargetView::name(target),
+                counts.libraries
+            ),
+            _ => String::new(),
+        };
         format!(
-            "{}: {} entries, a complete release, nothing unsafe",
+            "{}: {} entries, a complete release, nothing unsafe{native}",
             file.display(),
             contents.entries.len()
         )

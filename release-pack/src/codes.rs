@@ -28,6 +28,14 @@ pub const CODE_WORLD_WRITABLE: &str = "world-writable";
 pub const CODE_SETUID: &str = "setuid-entry";
 pub const CODE_CHECKSUM_MISMATCH: &str = "checksum-mismatch";
 
+// What `verify --target-root` finds: the release's native code on that target.
+pub const CODE_MISSING_LIBRARY: &str = "missing-library";
+pub const CODE_MISSING_SYMBOL_VERSION: &str = "missing-symbol-version";
+pub const CODE_WRONG_ARCHITECTURE: &str = "wrong-architecture";
+pub const CODE_ERTS_NOT_ON_TARGET: &str = "erts-not-on-target";
+pub const CODE_UNREADABLE_NATIVE: &str = "unreadable-native";
+pub const CODE_TARGET_CONFIG: &str = "target-config";
+
 /// A finding of this tool; the caller places it (file, line, column) and adds a hint.
 pub fn finding(severity: Severity, code: &str, message: impl Into<String>) -> Finding {
     Finding::new(TOOL, severity, code, message)

@@ -6,6 +6,7 @@ use crate::pack;
 use crate::release;
 use crate::relfile;
 use crate::screen::{Limits, Problem, Screen, Verdict};
+use crate::target::native::{self, Native};
 use anyhow::{Context, Result};
 use relkit_common::json::Document;
 use relkit_common::secret::scan;
@@ -30,6 +31,9 @@ pub struct Contents {
     pub corrupt: Option<String>,
     /// Bytes on disk: the tarball's size, or the tree's file bytes.
     pub size: u64,
+    /// The native code under `erts-*/` and `lib/*/priv/`, read as the dynamic
+    /// loader reads it, by entry name.
+    pub native: BTreeMap<String, Native>,
 }
 
 fn worth_keeping(name: &str, size: u64) -> bool {
@@ -121,6 +125,20 @@ fn gather<R: Read>(
         };
         match screen.check(&described) {
             Ok(Verdict::Write(name)) => {
+                let native = described.kind == Kind::File
+                    && native::worth_reading(native::release_relative(&name), described.size);
+                if native {
+                    let mut bytes = Vec::with_capacity(described.size as usize);
+                    if let Err(e) = entry.read_to_end(&mut bytes) {
+                        contents.corrupt = Some(e.to_string());
+                        contents.entries.push(described);
+                        return;
+                    }
+                    let relative = native::release_relative(&name);
+                    if let Some(found) = native::of_bytes(relative, &bytes) {
+                        contents.native.insert(relative.to_string(), found);
+                    }
+                }
                 if described.kind == Kind::File && worth_keeping(&name, described.size) {
                     let mut bytes = Vec::with_capacity(described.size as usize);
                     if let Err(e) = entry.read_to_end(&mut bytes) {
@@ -145,6 +163,13 @@ pub fn from_dir(root: &Path) -> Result<Contents> {
     let mut contents = Contents::default();
     for item in pack::walk(root)? {
         let size = item.size.unwrap_or(0);
+        if item.size.is_some() && native::worth_reading(&item.name, size) {
+            let bytes = std::fs::read(&item.source)
+                .with_context(|| format!("cannot read {}", item.source.display()))?;
+            if let Some(found) = native::of_bytes(&item.name, &bytes) {
+                contents.native.insert(item.name.clone(), found);
+            }
+        }
         if item.size.is_some() && worth_keeping(&item.name, size) {
             contents
                 .texts

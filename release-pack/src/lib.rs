@@ -20,5 +20,6 @@ pub mod pack;
 pub mod release;
 pub mod relfile;
 pub mod screen;
+pub mod target;
 pub mod unpack;
 pub mod verify;

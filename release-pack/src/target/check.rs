@@ -1,0 +1,309 @@
+//! `verify --target-root`: every native file of a release loaded on paper against
+//! a target ([`super::load`]), and what would stop it as findings, each naming the
+//! release file, what it needs, what the target has, the OTP application it
+//! belongs to and whether that application starts at boot.
+
+use super::elf::Elf;
+use super::load::{self, Outcome, Place, ReleaseFiles};
+use super::native::Native;
+use super::view::{loader_path, Candidate, TargetView};
+use crate::codes::{self, *};
+use crate::inspect::{Contents, Inspection};
+use relkit_common::{Finding, Severity};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The release's native files, as the loader finds them by `$ORIGIN`.
+struct Files<'c> {
+    native: &'c BTreeMap<String, Native>,
+    elves: BTreeMap<&'c str, Arc<Elf>>,
+}
+
+impl ReleaseFiles for Files<'_> {
+    fn native(&self, path: &str) -> Option<Result<Arc<Elf>, super::elf::NotElf>> {
+        match self.native.get(path)? {
+            Native::Elf(_) => self.elves.get(path).cloned().map(Ok),
+            Native::Unreadable(why) => Some(Err(why.clone())),
+        }
+    }
+}
+
+/// What the check looked at, for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    pub files: usize,
+    pub libraries: usize,
+}
+
+/// Check `contents` (described by `release`) against `target`. `shown` is how the
+/// release is named in findings (its path as given).
+pub fn check(
+    shown: &str,
+    contents: &Contents,
+    release: &Inspection,
+    target: &dyn TargetView,
+) -> (Vec<Finding>, Checked) {
+    let files = Files {
+        native: &contents.native,
+        elves: contents
+            .native
+            .iter()
+            .filter_map(|(name, native)| match native {
+                Native::Elf(elf) => Some((name.as_str(), Arc::new((**elf).clone()))),
+                Native::Unreadable(_) => None,
+            })
+            .collect(),
+    };
+    let target_name = target.name();
+    let at = |name: &str| format!("{}/{name}", shown.trim_end_matches('/'));
+    let mut out = Vec::new();
+    let mut checked = Checked::default();
+    for problem in target.problems() {
+        out.push(codes::finding(
+            Severity::Warning,
+            CODE_TARGET_CONFIG,
+            format!("{target_name}: {problem}"),
+        ));
+    }
+    let target_kind = target.kind();
+    let mut libraries = std::collections::BTreeSet::new();
+    let mut no_loader: Vec<&str> = Vec::new();
+    for (name, native) in &contents.native {
+        let app = Application::of(name, release);
+        let elf = match native {
+            Native::Unreadable(why) => {
+                out.push(
+                    codes::finding(Severity::Error, CODE_UNREADABLE_NATIVE, format!("{name} is {why}; the loader refuses it{}", app.effect()))
+                        .in_file(at(name))
+                        .with_hint("rebuild the application's native code, or remove the file if nothing loads it"),
+                );
+                continue;
+            }
+            Native::Elf(elf) => elf,
+        };
+        // Object files and other ELF the loader does not map are not checked.
+        if !elf.loadable {
+            continue;
+        }
+        checked.files += 1;
+        let Some(kind) = elf.kind else { continue };
+        if let Some(theirs) = target_kind {
+            if theirs != kind {
+                out.push(
+                    codes::finding(Severity::Error, CODE_WRONG_ARCHITECTURE, format!(
+                        "{name} is built for {}; {target_name} runs {}{}",
+                        kind.name(), theirs.name(), app.effect()
+                    ))
+                    .in_file(at(name))
+                    .with_hint(format!("build the release on a {} host (or in a container of the target's release), or ship it without ERTS and build the NIFs there", theirs.name())),
+                );
+                continue;
+            }
+        }
+        let Some(main) = files.elves.get(name.as_str()) else {
+            continue;
+        };
+        if let Some(loader) = loader_path(kind) {
+            let present = matches!(target.candidate(loader), Candidate::Elf { elf, .. } if elf.kind == Some(kind));
+            if !present {
+                if !no_loader.contains(&loader) {
+                    no_loader.push(loader);
+                    out.push(
+                        codes::finding(Severity::Error, CODE_MISSING_LIBRARY, format!(
+                            "{target_name} has no dynamic loader for {} ({loader}): none of the release's {} native code can run there",
+                            kind.name(), kind.name()
+                        ))
+                        .in_file(shown.to_string())
+                        .with_hint("the target is not a glibc system of this architecture (musl? another distribution? the wrong root?): build the release on it, or in a container of its release"),
+                    );
+                }
+                continue;
+            }
+        }
+        let outcome = load::load(
+            Place::Release(name.clone()),
+            Arc::clone(main),
+            &files,
+            target,
+            &[],
+        );
+        for loaded in &outcome.loaded {
+            if let Place::Target(path) = &loaded.place {
+                libraries.insert(path.clone());
+            }
+        }
+        report(name, &app, &outcome, &target_name, &mut out, &at);
+    }
+    checked.libraries = libraries.len();
+    if !release.erts_included {
+        if let Some(wanted) = &release.erts {
+            let installed = target.erts();
+            if !installed.iter().any(|e| &e.version == wanted) {
+                let has = if installed.is_empty() {
+                    "no Erlang runtime (no erts-* under /usr/lib/erlang, /usr/local/lib/erlang or where erl on the PATH points)".to_string()
+                } else {
+                    installed
+                        .iter()
+                        .map(|e| format!("ERTS {} ({})", e.version, e.path))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                out.push(
+                    codes::finding(Severity::Error, CODE_ERTS_NOT_ON_TARGET, format!(
+                        "the release does not include ERTS and needs ERTS {wanted} (releases/start_erl.data); {target_name} has {has}"
+                    ))
+                    .in_file(shown.to_string())
+                    .with_hint(format!("install the Erlang/OTP release whose ERTS is {wanted} on the target, or build the release with include_erts: true")),
+                );
+            }
+        }
+    }
+    (out, checked)
+}
+
+fn report(
+    name: &str,
+    app: &Application,
+    outcome: &Outcome,
+    target_name: &str,
+    out: &mut Vec<Finding>,
+    at: &dyn Fn(&str) -> String,
+) {
+    if let Some(interpreter) = &outcome.no_interpreter {
+        out.push(
+            codes::finding(Severity::Error, CODE_MISSING_LIBRARY, format!(
+                "{name} needs the dynamic loader {interpreter}, which {target_name} does not have{}",
+                app.effect()
+            ))
+            .in_file(at(name))
+            .with_hint("the target is not a glibc system of this architecture (musl? another distribution?): build the release on it, or in a container of its release"),
+        );
+    }
+    for missing in &outcome.missing {
+        let through = if missing.needed_by.starts_with(name) {
+            String::new()
+        } else {
+            format!(" (through {})", missing.needed_by)
+        };
+        let why = match (&missing.refused, missing.passed_over.is_empty()) {
+            (Some(refused), _) => format!("; the loader stops at {refused}"),
+            (None, true) => String::new(),
+            (None, false) => format!("; passed over: {}", missing.passed_over.join(", ")),
+        };
+        out.push(
+            codes::finding(
+                Severity::Error,
+                CODE_MISSING_LIBRARY,
+                format!(
+                    "{name} needs {}{through}, which {target_name} does not have{why}{}",
+                    missing.name,
+                    app.effect()
+                ),
+            )
+            .in_file(at(name))
+            .with_hint(install_hint(&missing.name)),
+        );
+    }
+    for miss in &outcome.versions {
+        let through = if miss.needed_by.starts_with(name) {
+            String::new()
+        } else {
+            format!(" (through {})", miss.needed_by)
+        };
+        let has = match &miss.newest_defined {
+            Some(newest) => format!("defines up to {newest}"),
+            None => "does not define it".to_string(),
+        };
+        let (severity, effect) = if miss.weak {
+            (
+                Severity::Warning,
+                "; a weak need: the loader goes on".to_string(),
+            )
+        } else {
+            (Severity::Error, app.effect())
+        };
+        out.push(
+            codes::finding(
+                severity,
+                CODE_MISSING_SYMBOL_VERSION,
+                format!(
+                    "{name} needs {} of {}{through}; {target_name}'s {} {has}{effect}",
+                    miss.version, miss.library, miss.found_at
+                ),
+            )
+            .in_file(at(name))
+            .with_hint(version_hint(&miss.version, &miss.library)),
+        );
+    }
+}
+
+/// The OTP application a native file belongs to, and whether the release starts it.
+struct Application {
+    name: String,
+    at_boot: bool,
+}
+
+impl Application {
+    fn of(path: &str, release: &Inspection) -> Application {
+        if path.starts_with("erts-") {
+            return Application {
+                name: "erts".into(),
+                at_boot: true,
+            };
+        }
+        let dir = path.split('/').nth(1).unwrap_or("");
+        let name = dir.rsplit_once('-').map_or(dir, |(n, _)| n).to_string();
+        let at_boot = release.applications.iter().any(|a| a.name == name);
+        Application { name, at_boot }
+    }
+
+    /// What the failure does, for the end of a message.
+    fn effect(&self) -> String {
+        if self.name == "erts" {
+            "; the release cannot start".into()
+        } else if self.at_boot {
+            format!(
+                "; {} is in the .rel, so the release fails at boot",
+                self.name
+            )
+        } else {
+            format!(
+                "; {} is not in the .rel: it fails when first loaded",
+                self.name
+            )
+        }
+    }
+}
+
+fn install_hint(library: &str) -> String {
+    let package = [
+        ("libcrypto.so.3", "libssl3"),
+        ("libssl.so.3", "libssl3"),
+        ("libcrypto.so.1.1", "libssl1.1"),
+        ("libssl.so.1.1", "libssl1.1"),
+        ("libtinfo.so.6", "libtinfo6"),
+        ("libncursesw.so.6", "libncursesw6"),
+        ("libz.so.1", "zlib1g"),
+        ("libstdc++.so.6", "libstdc++6"),
+        ("libgcc_s.so.1", "libgcc-s1"),
+        ("libsctp.so.1", "libsctp1"),
+        ("libsystemd.so.0", "libsystemd0"),
+    ]
+    .iter()
+    .find(|(lib, _)| *lib == library)
+    .map(|(_, package)| *package);
+    match package {
+        Some(package) => format!("install {package} on the target (Debian's package for {library}), or build the release on the oldest target, or in a container of its release"),
+        None => format!("install the package that provides {library} on the target, or build the release on the oldest target, or in a container of its release"),
+    }
+}
+
+fn version_hint(version: &str, library: &str) -> String {
+    if version.starts_with("GLIBC_") {
+        format!("the build host's glibc is newer than the target's: build the release on the oldest target (or in a container of its release), since {library} cannot be upgraded alone")
+    } else if version.starts_with("OPENSSL_") {
+        format!("the release was linked against another OpenSSL than the target's {library}: build on the target's release, or install the OpenSSL it needs")
+    } else {
+        format!("the target's {library} is older than the build host's: build on the oldest target, or in a container of its release")
+    }
+}
