@@ -14,9 +14,37 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The release's native files, as the loader finds them by `$ORIGIN`.
-struct Files<'c> {
+pub struct Files<'c> {
     native: &'c BTreeMap<String, Native>,
     elves: BTreeMap<&'c str, Arc<Elf>>,
+}
+
+impl<'c> Files<'c> {
+    pub fn new(contents: &'c Contents) -> Files<'c> {
+        Files {
+            native: &contents.native,
+            elves: contents
+                .native
+                .iter()
+                .filter_map(|(name, native)| match native {
+                    Native::Elf(elf) => Some((name.as_str(), Arc::new((**elf).clone()))),
+                    Native::Unreadable(_) => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Load the release file `name` (an ELF) on `target`, as its loader would.
+    pub fn load(&self, name: &str, target: &dyn TargetView) -> Option<Outcome> {
+        let main = self.elves.get(name)?;
+        Some(load::load(
+            Place::Release(name.to_string()),
+            Arc::clone(main),
+            self,
+            target,
+            &[],
+        ))
+    }
 }
 
 impl ReleaseFiles for Files<'_> {
@@ -43,17 +71,7 @@ pub fn check(
     release: &Inspection,
     target: &dyn TargetView,
 ) -> (Vec<Finding>, Checked) {
-    let files = Files {
-        native: &contents.native,
-        elves: contents
-            .native
-            .iter()
-            .filter_map(|(name, native)| match native {
-                Native::Elf(elf) => Some((name.as_str(), Arc::new((**elf).clone()))),
-                Native::Unreadable(_) => None,
-            })
-            .collect(),
-    };
+    let files = Files::new(contents);
     let target_name = target.name();
     let at = |name: &str| format!("{}/{name}", shown.trim_end_matches('/'));
     let mut out = Vec::new();
@@ -100,9 +118,6 @@ pub fn check(
                 continue;
             }
         }
-        let Some(main) = files.elves.get(name.as_str()) else {
-            continue;
-        };
         if let Some(loader) = loader_path(kind) {
             let present = matches!(target.candidate(loader), Candidate::Elf { elf, .. } if elf.kind == Some(kind));
             if !present {
@@ -120,13 +135,9 @@ pub fn check(
                 continue;
             }
         }
-        let outcome = load::load(
-            Place::Release(name.clone()),
-            Arc::clone(main),
-            &files,
-            target,
-            &[],
-        );
+        let Some(outcome) = files.load(name, target) else {
+            continue;
+        };
         for loaded in &outcome.loaded {
             if let Place::Target(path) = &loaded.place {
                 libraries.insert(path.clone());

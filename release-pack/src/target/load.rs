@@ -56,7 +56,20 @@ pub struct Missing {
     /// What was there but passed over or refused: `path: why`.
     pub passed_over: Vec<String>,
     /// The candidate that stopped the search (not ELF, damaged), if one did.
-    pub refused: Option<String>,
+    pub refused: Option<Refused>,
+}
+
+/// A file the loader opened for a name and refused, which stops the whole load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub place: Place,
+    pub why: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.why)
+    }
 }
 
 /// A version an object needs that its library does not define.
@@ -183,7 +196,7 @@ fn find_loaded(loaded: &[Loaded], name: &str) -> Option<usize> {
 }
 
 type Found = (Place, Arc<Elf>);
-type NotFound = (Vec<String>, Option<String>);
+type NotFound = (Vec<String>, Option<Refused>);
 
 fn search(
     name: &str,
@@ -196,12 +209,17 @@ fn search(
 ) -> Result<Found, NotFound> {
     let mut passed_over = Vec::new();
     let try_place =
-        |place: Place, passed_over: &mut Vec<String>| -> Option<Result<Found, String>> {
+        |place: Place, passed_over: &mut Vec<String>| -> Option<Result<Found, Refused>> {
             let shown = place.to_string();
             let elf: Arc<Elf> = match &place {
                 Place::Release(path) => match release.native(path)? {
                     Ok(elf) => elf,
-                    Err(why) => return Some(Err(format!("{shown}: {why}"))),
+                    Err(why) => {
+                        return Some(Err(Refused {
+                            place,
+                            why: why.to_string(),
+                        }))
+                    }
                 },
                 Place::Target(path) => match target.candidate(path) {
                     Candidate::Missing => return None,
@@ -213,7 +231,12 @@ fn search(
                         passed_over.push(format!("{shown}: {why}"));
                         return None;
                     }
-                    Candidate::NotElf(why) => return Some(Err(format!("{shown}: {why}"))),
+                    Candidate::NotElf(why) => {
+                        return Some(Err(Refused {
+                            place,
+                            why: why.to_string(),
+                        }))
+                    }
                     Candidate::Elf { elf, .. } => elf,
                 },
             };
