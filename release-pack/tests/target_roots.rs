@@ -474,7 +474,7 @@ fn predictions_equal_what_the_real_loader_does_in_generated_roots() {
         dir.path().to_path_buf()
     };
     let mut lab = Lab::new(&dir_path);
-    let mut rng = Rng(0x5eed_1d_50);
+    let mut rng = Rng(0x5eed_1d50);
     let (mut stopped, mut missing, mut versions, mut clean) = (0, 0, 0, 0);
     for n in 0..CASES {
         let case = draw(&mut rng);
