@@ -262,6 +262,14 @@ fn verify_verb(
         let release = inspect::inspect(file, &contents, false);
         let (found, counts) =
             target::check::check(&file.display().to_string(), &contents, &release, target);
+        if !release.erts_included {
+            // The target's Erlang answers what these notes leave to it.
+            all.retain(|f| {
+                !(f.severity == relkit_common::Severity::Info
+                    && (f.code == codes::CODE_MISSING_APPLICATION
+                        || f.code == codes::CODE_MISSING_ERTS))
+            });
+        }
         all.extend(found);
         checked = Some(counts);
     }

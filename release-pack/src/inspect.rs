@@ -128,15 +128,17 @@ fn gather<R: Read>(
                 let native = described.kind == Kind::File
                     && native::worth_reading(native::release_relative(&name), described.size);
                 if native {
-                    let mut bytes = Vec::with_capacity(described.size as usize);
-                    if let Err(e) = entry.read_to_end(&mut bytes) {
-                        contents.corrupt = Some(e.to_string());
-                        contents.entries.push(described);
-                        return;
-                    }
                     let relative = native::release_relative(&name);
-                    if let Some(found) = native::of_bytes(relative, &bytes) {
-                        contents.native.insert(relative.to_string(), found);
+                    match native::of_stream(relative, described.size, &mut entry) {
+                        Ok(Some(found)) => {
+                            contents.native.insert(relative.to_string(), found);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            contents.corrupt = Some(e.to_string());
+                            contents.entries.push(described);
+                            return;
+                        }
                     }
                 }
                 if described.kind == Kind::File && worth_keeping(&name, described.size) {
@@ -164,9 +166,9 @@ pub fn from_dir(root: &Path) -> Result<Contents> {
     for item in pack::walk(root)? {
         let size = item.size.unwrap_or(0);
         if item.size.is_some() && native::worth_reading(&item.name, size) {
-            let bytes = std::fs::read(&item.source)
+            let found = native::of_file(&item.name, &item.source)
                 .with_context(|| format!("cannot read {}", item.source.display()))?;
-            if let Some(found) = native::of_bytes(&item.name, &bytes) {
+            if let Some(found) = found {
                 contents.native.insert(item.name.clone(), found);
             }
         }

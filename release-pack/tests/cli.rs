@@ -625,6 +625,10 @@ fn memory_stays_flat_on_a_large_release() {
     blob.flush().unwrap();
     let sparse = fs::File::create(tree.join("lib/shop-0.1.0/priv.bin")).unwrap();
     sparse.set_len(512 << 20).unwrap();
+    // A 96 MiB shared object: the ELF reading of verify --target-root reads parts.
+    let mut big_nif = fs::read("/bin/dash").unwrap();
+    big_nif.resize(96 << 20, 0);
+    fs::write(tree.join("lib/shop-0.1.0/priv/big_nif.so"), big_nif).unwrap();
     let tarball = work.path().join("shop.tar.gz");
     let os = |s: &str| std::ffi::OsString::from(s);
     let limit = 64 * 1024;
@@ -646,6 +650,26 @@ fn memory_stays_flat_on_a_large_release() {
         (
             "verify",
             vec![os("verify"), tarball.clone().into(), os("--quiet")],
+        ),
+        (
+            "verify --target-root /",
+            vec![
+                os("verify"),
+                tarball.clone().into(),
+                os("--target-root"),
+                os("/"),
+                os("--quiet"),
+            ],
+        ),
+        (
+            "verify DIR --target-root /",
+            vec![
+                os("verify"),
+                tree.clone().into(),
+                os("--target-root"),
+                os("/"),
+                os("--quiet"),
+            ],
         ),
         (
             "unpack",

@@ -11,12 +11,14 @@
 //! which library answers for each name, which are not found, which versions are
 //! missing, and where the loader stops, must be what release-pack predicts.
 
+mod loader;
+
+use loader::{predicted, traced};
 use release_pack::inspect;
 use release_pack::target::check::Files;
-use release_pack::target::load::{Outcome, Place};
-use release_pack::target::root::{Located, Root};
+use release_pack::target::root::Root;
 use relkit_tests::{require_peer, Rng};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -349,111 +351,6 @@ fn build(lab: &mut Lab, case: &Case, at: &Path) -> (PathBuf, PathBuf, String) {
     (root, release, format!("lib/nif-1.0/priv/{name}"))
 }
 
-/// What the real loader says of a release file in the root.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Said {
-    /// name => the file that answered (its real path in the root).
-    found: BTreeSet<(String, String)>,
-    not_found: BTreeSet<String>,
-    /// (version, the library's real path)
-    versions: BTreeSet<(String, String)>,
-    /// The name the loader stopped at.
-    stopped_at: Option<String>,
-}
-
-fn real_path(root: &Root, path: &str) -> String {
-    match root.locate(path) {
-        Located::Found(_, real) => real,
-        other => panic!("{path}: {other:?}"),
-    }
-}
-
-fn traced(root_dir: &Path, root: &Root, file: &str) -> Said {
-    // The variable is set inside the root only: set on chroot itself, the host's
-    // loader would trace chroot and stop there.
-    let out = Command::new(require_peer("chroot").unwrap())
-        .arg(root_dir)
-        .args([
-            "/bin/sh",
-            "-c",
-            "LD_TRACE_LOADED_OBJECTS=1 exec /lib64/ld-linux-x86-64.so.2 \"$0\"",
-        ])
-        .arg(format!("/rel/{file}"))
-        .env_clear()
-        .output()
-        .unwrap();
-    let mut said = Said::default();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some((name, rest)) = line.trim().split_once(" => ") else {
-            continue;
-        };
-        if rest == "not found" {
-            said.not_found.insert(name.to_string());
-        } else {
-            let path = rest.rsplit_once(" (").map_or(rest, |(p, _)| p);
-            said.found.insert((name.to_string(), real_path(root, path)));
-        }
-    }
-    for line in String::from_utf8_lossy(&out.stderr).lines() {
-        if let Some(rest) = line
-            .split_once(": error while loading shared libraries: ")
-            .map(|(_, r)| r)
-        {
-            // The loader names the file it refused.
-            said.stopped_at = Some(real_path(root, rest.split(": ").next().unwrap()));
-        } else if let Some((head, _)) = line.split_once("' not found (required by ") {
-            // PROGRAM: LIBRARY: version `V
-            let (front, version) = head.rsplit_once(": version `").unwrap();
-            let library = front.rsplit_once(": ").unwrap().1;
-            said.versions
-                .insert((version.to_string(), real_path(root, library)));
-        } else if !line.contains("no version information available") {
-            panic!("{file}: the loader said {line:?}");
-        }
-    }
-    use std::os::unix::process::ExitStatusExt;
-    if let Some(signal) = out.status.signal() {
-        // A library cut short inside what the loader maps: it faults reading it
-        // (SIGBUS), where release-pack says the file is damaged.
-        said.stopped_at = Some(format!("killed by signal {signal}"));
-    } else if said.stopped_at.is_none() {
-        assert!(out.status.success(), "{file}: {:?}", out);
-    }
-    said
-}
-
-fn predicted(root: &Root, outcome: &Outcome) -> Said {
-    let place = |place: &Place| match place {
-        Place::Release(path) => real_path(root, &format!("/rel/{path}")),
-        Place::Target(path) => real_path(root, path),
-    };
-    let mut said = Said::default();
-    for loaded in outcome.loaded.iter().skip(1) {
-        // The loader itself is listed by path, not by a name asked for.
-        if loaded.loader.is_some() {
-            said.found
-                .insert((loaded.name.clone(), place(&loaded.place)));
-        }
-    }
-    for missing in &outcome.missing {
-        if let (Some(refused), None) = (&missing.refused, &said.stopped_at) {
-            said.stopped_at = Some(place(&refused.place));
-        } else {
-            said.not_found.insert(missing.name.clone());
-        }
-    }
-    for miss in &outcome.versions {
-        let at = outcome
-            .loaded
-            .iter()
-            .find(|l| l.place.to_string() == miss.found_at)
-            .unwrap();
-        said.versions
-            .insert((miss.version.clone(), place(&at.place)));
-    }
-    said
-}
-
 #[test]
 fn predictions_equal_what_the_real_loader_does_in_generated_roots() {
     for peer in ["gcc", "chroot", "ldconfig", "cp"] {
@@ -486,8 +383,8 @@ fn predictions_equal_what_the_real_loader_does_in_generated_roots() {
         let outcome = Files::new(&contents)
             .load(&file, &root)
             .unwrap_or_else(|| panic!("case {n}: {file} not read as ELF"));
-        let real = traced(&root_dir, &root, &file);
-        let mut ours = predicted(&root, &outcome);
+        let real = traced(&root_dir, &root, "/rel", &file);
+        let mut ours = predicted(&root, "/rel", &outcome);
         if let Some(stop) = &real.stopped_at {
             // The loader stops at the first refused file: what it would have said
             // of the rest is not known, only where it stopped.

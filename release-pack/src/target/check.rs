@@ -4,7 +4,7 @@
 //! belongs to and whether that application starts at boot.
 
 use super::elf::Elf;
-use super::load::{self, Outcome, Place, ReleaseFiles};
+use super::load::{self, Outcome, Place, ReleaseFiles, VersionMiss};
 use super::native::Native;
 use super::view::{loader_path, Candidate, TargetView};
 use crate::codes::{self, *};
@@ -148,28 +148,66 @@ pub fn check(
     checked.libraries = libraries.len();
     if !release.erts_included {
         if let Some(wanted) = &release.erts {
-            let installed = target.erts();
-            if !installed.iter().any(|e| &e.version == wanted) {
-                let has = if installed.is_empty() {
-                    "no Erlang runtime (no erts-* under /usr/lib/erlang, /usr/local/lib/erlang or where erl on the PATH points)".to_string()
-                } else {
-                    installed
-                        .iter()
-                        .map(|e| format!("ERTS {} ({})", e.version, e.path))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                out.push(
-                    codes::finding(Severity::Error, CODE_ERTS_NOT_ON_TARGET, format!(
-                        "the release does not include ERTS and needs ERTS {wanted} (releases/start_erl.data); {target_name} has {has}"
-                    ))
-                    .in_file(shown.to_string())
-                    .with_hint(format!("install the Erlang/OTP release whose ERTS is {wanted} on the target, or build the release with include_erts: true")),
-                );
-            }
+            out.extend(installed_erlang(shown, contents, release, wanted, target));
         }
     }
     (out, checked)
+}
+
+/// A release without ERTS runs on the target's Erlang: its ERTS must be the
+/// version of `releases/start_erl.data`, and the OTP applications the release
+/// leaves out must be in that installation's `lib/` (Debian splits them into
+/// packages: erlang-crypto, erlang-ssl...).
+fn installed_erlang(
+    shown: &str,
+    contents: &Contents,
+    release: &Inspection,
+    wanted: &str,
+    target: &dyn TargetView,
+) -> Vec<Finding> {
+    let target_name = target.name();
+    let installed = target.erts();
+    let Some(erts) = installed.iter().find(|e| e.version == wanted) else {
+        let has = if installed.is_empty() {
+            "no Erlang runtime (no erts-* under /usr/lib/erlang, /usr/local/lib/erlang or where erl on the PATH points)".to_string()
+        } else {
+            installed
+                .iter()
+                .map(|e| format!("ERTS {} ({})", e.version, e.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return vec![codes::finding(Severity::Error, CODE_ERTS_NOT_ON_TARGET, format!(
+            "the release does not include ERTS and needs ERTS {wanted} (releases/start_erl.data); {target_name} has {has}"
+        ))
+        .in_file(shown.to_string())
+        .with_hint(format!("install the Erlang/OTP release whose ERTS is {wanted} on the target, or build the release with include_erts: true"))];
+    };
+    let erlang = erts.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let mut out = Vec::new();
+    for app in &release.applications {
+        let dir = format!("lib/{}-{}/", app.name, app.version);
+        if contents.native.keys().any(|n| n.starts_with(&dir))
+            || contents
+                .entries
+                .iter()
+                .any(|e| crate::target::native::release_relative(&e.name).starts_with(&dir))
+        {
+            continue;
+        }
+        let on_target = format!("{erlang}/{}", dir.trim_end_matches('/'));
+        if !target.is_dir(&on_target) {
+            out.push(
+                codes::finding(Severity::Error, CODE_ERTS_NOT_ON_TARGET, format!(
+                    "{}-{} is in the .rel but not in the release, and {target_name}'s Erlang ({erlang}) has no {on_target}: the release fails at boot",
+                    app.name, app.version
+                ))
+                .in_file(shown.to_string())
+                .with_hint(format!("install the OTP release of ERTS {wanted} with {} on the target (Debian: the erlang-{} package), or build with include_erts: true", app.name, app.name.replace('_', "-"))),
+            );
+        }
+    }
+    out
 }
 
 fn report(
@@ -182,7 +220,7 @@ fn report(
 ) {
     if let Some(interpreter) = &outcome.no_interpreter {
         out.push(
-            codes::finding(Severity::Error, CODE_MISSING_LIBRARY, format!(
+            codes::finding(app.severity(), CODE_MISSING_LIBRARY, format!(
                 "{name} needs the dynamic loader {interpreter}, which {target_name} does not have{}",
                 app.effect()
             ))
@@ -203,7 +241,7 @@ fn report(
         };
         out.push(
             codes::finding(
-                Severity::Error,
+                app.severity(),
                 CODE_MISSING_LIBRARY,
                 format!(
                     "{name} needs {}{through}, which {target_name} does not have{why}{}",
@@ -215,38 +253,62 @@ fn report(
             .with_hint(install_hint(&missing.name)),
         );
     }
+    // One finding per library: the versions it lacks, listed together.
+    let mut by_library: BTreeMap<(&str, &str, &str, bool), Vec<&VersionMiss>> = BTreeMap::new();
     for miss in &outcome.versions {
-        let through = if miss.needed_by.starts_with(name) {
+        by_library
+            .entry((&miss.needed_by, &miss.library, &miss.found_at, miss.weak))
+            .or_default()
+            .push(miss);
+    }
+    for ((needed_by, library, found_at, weak), misses) in by_library {
+        let through = if needed_by.starts_with(name) {
             String::new()
         } else {
-            format!(" (through {})", miss.needed_by)
+            format!(" (through {needed_by})")
         };
-        let has = match &miss.newest_defined {
+        let mut versions: Vec<&str> = misses.iter().map(|m| m.version.as_str()).collect();
+        versions.sort_by_key(|v| load::version_order(v));
+        let has = match &misses[0].newest_defined {
             Some(newest) => format!("defines up to {newest}"),
-            None => "does not define it".to_string(),
+            None if misses.len() == 1 => "does not define it".to_string(),
+            None => "defines none of them".to_string(),
         };
-        let (severity, effect) = if miss.weak {
+        let (severity, effect) = if weak {
             (
                 Severity::Warning,
-                "; a weak need: the loader goes on".to_string(),
+                "; weak needs: the loader goes on".to_string(),
             )
         } else {
-            (Severity::Error, app.effect())
+            (app.severity(), app.effect())
         };
         out.push(
             codes::finding(
                 severity,
                 CODE_MISSING_SYMBOL_VERSION,
                 format!(
-                    "{name} needs {} of {}{through}; {target_name}'s {} {has}{effect}",
-                    miss.version, miss.library, miss.found_at
+                    "{name} needs {} of {library}{through}; {target_name}'s {found_at} {has}{effect}",
+                    listed(&versions)
                 ),
             )
             .in_file(at(name))
-            .with_hint(version_hint(&miss.version, &miss.library)),
+            .with_hint(version_hint(versions[0], library)),
         );
     }
 }
+
+/// `a`, `a and b`, `a, b and c`.
+fn listed(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The programs of ERTS a release runs to start: the emulator and what starts it,
+/// the child-process helper, epmd for a distributed node, and the DNS helper.
+const ERTS_AT_BOOT: &[&str] = &["erlexec", "erl_child_setup", "epmd", "inet_gethost"];
 
 /// The OTP application a native file belongs to, and whether the release starts it.
 struct Application {
@@ -257,9 +319,10 @@ struct Application {
 impl Application {
     fn of(path: &str, release: &Inspection) -> Application {
         if path.starts_with("erts-") {
+            let program = path.rsplit('/').next().unwrap_or(path);
             return Application {
                 name: "erts".into(),
-                at_boot: true,
+                at_boot: ERTS_AT_BOOT.contains(&program) || program.starts_with("beam."),
             };
         }
         let dir = path.split('/').nth(1).unwrap_or("");
@@ -268,10 +331,22 @@ impl Application {
         Application { name, at_boot }
     }
 
+    /// An ERTS tool the release does not start with is a warning; anything else
+    /// that cannot load is an error.
+    fn severity(&self) -> Severity {
+        if self.name == "erts" && !self.at_boot {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
     /// What the failure does, for the end of a message.
     fn effect(&self) -> String {
-        if self.name == "erts" {
+        if self.name == "erts" && self.at_boot {
             "; the release cannot start".into()
+        } else if self.name == "erts" {
+            "; a tool of ERTS the release does not run to boot".into()
         } else if self.at_boot {
             format!(
                 "; {} is in the .rel, so the release fails at boot",

@@ -6,7 +6,7 @@
 
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, ProgramHeader};
-use object::Endianness;
+use object::{Endianness, ReadRef};
 use serde::Serialize;
 
 /// The kind of machine code, as the loader compares it.
@@ -133,12 +133,26 @@ pub fn kind_of(bytes: &[u8]) -> Option<Kind> {
     })
 }
 
-/// Read an ELF file's loader facts.
+/// Read an ELF file's loader facts from its bytes.
 pub fn read(bytes: &[u8]) -> Result<Elf, NotElf> {
-    let Some(kind) = kind_of(bytes) else {
-        return Err(if looks_like_elf(bytes) && bytes.len() >= 20 {
+    read_ref(bytes)
+}
+
+/// Read an ELF file's loader facts from a file, reading only the parts the
+/// loader reads (headers, the dynamic section, the version sections), so a large
+/// file costs no more memory than a small one.
+pub fn read_file(file: std::fs::File) -> Result<Elf, NotElf> {
+    let cache = object::read::ReadCache::new(file);
+    read_ref(&cache)
+}
+
+fn read_ref<'data, R: ReadRef<'data>>(data: R) -> Result<Elf, NotElf> {
+    let len = data.len().unwrap_or(0);
+    let head = data.read_bytes_at(0, len.min(20)).unwrap_or(&[]);
+    let Some(kind) = kind_of(head) else {
+        return Err(if looks_like_elf(head) && head.len() >= 20 {
             NotElf::Damaged("an unknown ELF class or byte order".into())
-        } else if looks_like_elf(bytes) {
+        } else if looks_like_elf(head) {
             NotElf::Damaged("the file ends inside the ELF header".into())
         } else {
             NotElf::NotElf
@@ -146,15 +160,17 @@ pub fn read(bytes: &[u8]) -> Result<Elf, NotElf> {
     };
     let damaged = |e: object::read::Error| NotElf::Damaged(e.to_string());
     let mut out = if kind.bits == 64 {
-        read_as::<elf::FileHeader64<Endianness>>(bytes).map_err(damaged)?
+        read_as::<elf::FileHeader64<Endianness>, R>(data).map_err(damaged)?
     } else {
-        read_as::<elf::FileHeader32<Endianness>>(bytes).map_err(damaged)?
+        read_as::<elf::FileHeader32<Endianness>, R>(data).map_err(damaged)?
     };
     out.kind = Some(kind);
     Ok(out)
 }
 
-fn read_as<H: FileHeader<Endian = Endianness>>(bytes: &[u8]) -> object::read::Result<Elf> {
+fn read_as<'data, H: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
+    bytes: R,
+) -> object::read::Result<Elf> {
     let header = H::parse(bytes)?;
     let endian = header.endian()?;
     let e_type = header.e_type(endian);

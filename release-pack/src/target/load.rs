@@ -367,19 +367,26 @@ fn normalise(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// A key that sorts symbol versions as people read them: by family, then by the
+/// numbers (`GLIBC_2.9` before `GLIBC_2.17`).
+pub fn version_order(version: &str) -> (String, Vec<u64>) {
+    match version.rsplit_once('_') {
+        Some((family, numbers)) => (
+            family.to_string(),
+            numbers.split('.').map(|p| p.parse().unwrap_or(0)).collect(),
+        ),
+        None => (version.to_string(), Vec::new()),
+    }
+}
+
 /// Of `defined`, the highest version of `wanted`'s family (`GLIBC_2.31` for
 /// `GLIBC_2.34`), for the message.
 fn newest_of_family(defined: &[String], wanted: &str) -> Option<String> {
     let family = wanted.rsplit_once('_').map(|(f, _)| f)?;
-    let numbers = |v: &str| -> Vec<u64> {
-        v.rsplit_once('_')
-            .map(|(_, n)| n.split('.').map(|p| p.parse().unwrap_or(0)).collect())
-            .unwrap_or_default()
-    };
-    let mut same: BTreeMap<Vec<u64>, &String> = BTreeMap::new();
+    let mut same: BTreeMap<(String, Vec<u64>), &String> = BTreeMap::new();
     for d in defined {
         if d.rsplit_once('_').map(|(f, _)| f) == Some(family) {
-            same.insert(numbers(d), d);
+            same.insert(version_order(d), d);
         }
     }
     same.into_values().next_back().cloned()

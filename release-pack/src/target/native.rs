@@ -3,8 +3,9 @@
 
 use super::elf::{self, Elf, NotElf};
 
-/// Files larger than this are not read for their ELF facts (no NIF is near it).
-pub const MAX_NATIVE: u64 = 512 << 20;
+/// An ELF entry of a tarball up to this size is read into memory; a larger one is
+/// copied to a temporary file first, so memory stays flat whatever the release holds.
+pub const IN_MEMORY: u64 = 16 << 20;
 
 /// One native file of the release: what the loader reads of it, or why it cannot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,10 +55,52 @@ pub fn named_as_shared_object(name: &str) -> bool {
     }
 }
 
-/// Whether an entry of the native trees must be read whole: its first bytes decide
-/// (an ELF start), or its name does.
+/// Whether an entry may be native code: its first bytes decide (an ELF start), or
+/// its name does.
 pub fn worth_reading(name: &str, size: u64) -> bool {
-    in_native_tree(name) && size <= MAX_NATIVE && size > 0
+    in_native_tree(name) && size > 0
+}
+
+/// The native fact of a file on disk, reading only what the loader reads of it.
+pub fn of_file(name: &str, path: &std::path::Path) -> std::io::Result<Option<Native>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut magic = [0u8; 4];
+    let got = file.read(&mut magic)?;
+    if !elf::looks_like_elf(&magic[..got]) && !named_as_shared_object(name) {
+        return Ok(None);
+    }
+    of_file_handle(file)
+}
+
+/// The native fact of an entry streamed from a tarball.
+pub fn of_stream(
+    name: &str,
+    size: u64,
+    stream: &mut impl std::io::Read,
+) -> std::io::Result<Option<Native>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4);
+    stream.by_ref().take(4).read_to_end(&mut head)?;
+    if !elf::looks_like_elf(&head) && !named_as_shared_object(name) {
+        return Ok(None);
+    }
+    if size <= IN_MEMORY {
+        let mut bytes = head;
+        stream.read_to_end(&mut bytes)?;
+        return Ok(of_bytes(name, &bytes));
+    }
+    let mut spool = tempfile::tempfile()?;
+    std::io::Write::write_all(&mut spool, &head)?;
+    std::io::copy(stream, &mut spool)?;
+    of_file_handle(spool)
+}
+
+fn of_file_handle(file: std::fs::File) -> std::io::Result<Option<Native>> {
+    Ok(Some(match elf::read_file(file) {
+        Ok(elf) => Native::Elf(Box::new(elf)),
+        Err(why) => Native::Unreadable(why),
+    }))
 }
 
 /// The native fact of a file's bytes, or `None` for a file that is neither ELF nor

@@ -289,6 +289,10 @@ impl TargetView for Root {
         out
     }
 
+    fn is_dir(&self, path: &str) -> bool {
+        matches!(self.locate(path), Located::Found(host, _) if host.is_dir())
+    }
+
     fn problems(&self) -> Vec<String> {
         let mut out = self.conf.problems.clone();
         match &self.cache {

@@ -45,6 +45,8 @@ pub trait TargetView {
     fn default_dirs(&self, kind: Kind) -> Vec<String>;
     /// The Erlang runtimes installed.
     fn erts(&self) -> Vec<InstalledErts>;
+    /// Whether a directory is there (an OTP application of the installed Erlang).
+    fn is_dir(&self, path: &str) -> bool;
     /// What is wrong with the target's own configuration (ld.so.conf, a missing
     /// cache), each with the file it is in.
     fn problems(&self) -> Vec<String>;
