@@ -50,3 +50,43 @@ pub fn exercise_deflate_end(data: &[u8]) {
     stream.extend_from_slice(&deflate_end::FINAL_EMPTY_BLOCK);
     assert_eq!(inflate(&stream), Some(expected));
 }
+
+/// Run the readers of `verify --target-root` on arbitrary bytes: as an ELF file
+/// (read whole and read in parts through a cache: the same answer both ways), as an
+/// `ld.so.cache`, and as an `ld.so.conf` that may include itself. None may panic.
+pub fn exercise_native(data: &[u8]) {
+    use crate::target::{elf, ldcache, ldconf, native};
+    let whole = elf::read(data);
+    let cache = object::read::ReadCache::new(std::io::Cursor::new(data));
+    let parts = elf::read_ref(&cache);
+    assert_eq!(whole, parts);
+    if let Ok(read) = &whole {
+        assert!(read.kind.is_some());
+        assert!(elf::looks_like_elf(data));
+    }
+    let _ = native::of_bytes("lib/a-1/priv/a.so", data);
+    if let Ok(entries) = ldcache::parse(data) {
+        assert!(entries.len() <= data.len());
+    }
+    struct OneFile<'d>(&'d [u8]);
+    impl ldconf::ConfFiles for OneFile<'_> {
+        fn read(&self, path: &str) -> Option<String> {
+            (path.starts_with("/etc/")).then(|| String::from_utf8_lossy(self.0).into_owned())
+        }
+        fn glob(&self, pattern: &str) -> Result<Vec<String>, String> {
+            // Every include finds the one file again: loops must end.
+            Ok(if pattern.contains('*') {
+                vec!["/etc/ld.so.conf".into()]
+            } else {
+                vec![pattern.to_string()]
+            })
+        }
+    }
+    // The head of the bytes as every configuration file: a thousand reads of a
+    // long input would only slow the fuzzer.
+    let head = &data[..data.len().min(512)];
+    let conf = ldconf::read(&OneFile(head));
+    // At most 1,000 files are read, each of at most `head` lines.
+    assert!(conf.problems.len() <= 1001);
+    assert!(conf.dirs.len() <= (head.len() + 1) * 1000);
+}

@@ -16,3 +16,8 @@ fn the_deflate_end_corpus_keeps_its_properties() {
         release_pack::invariants::exercise_deflate_end,
     );
 }
+
+#[test]
+fn the_native_code_corpus_keeps_its_properties() {
+    replay_fuzz_corpus("native_code", 6, release_pack::invariants::exercise_native);
+}

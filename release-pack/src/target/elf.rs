@@ -146,7 +146,7 @@ pub fn read_file(file: std::fs::File) -> Result<Elf, NotElf> {
     read_ref(&cache)
 }
 
-fn read_ref<'data, R: ReadRef<'data>>(data: R) -> Result<Elf, NotElf> {
+pub fn read_ref<'data, R: ReadRef<'data>>(data: R) -> Result<Elf, NotElf> {
     let len = data.len().unwrap_or(0);
     let head = data.read_bytes_at(0, len.min(20)).unwrap_or(&[]);
     let Some(kind) = kind_of(head) else {

@@ -28,12 +28,21 @@ pub trait ConfFiles {
 }
 
 const MAX_DEPTH: usize = 16;
+/// Files read in all: includes that fan out at every level end here.
+const MAX_FILES: usize = 1000;
+
+/// How many more includes may be read.
+enum Budget {
+    Left(usize),
+    Spent,
+}
 
 /// Read `/etc/ld.so.conf` and its includes.
 pub fn read(files: &dyn ConfFiles) -> Conf {
     let mut conf = Conf::default();
     let mut open = Vec::new();
-    read_file(files, "/etc/ld.so.conf", &mut open, &mut conf, true);
+    let mut budget = Budget::Left(MAX_FILES);
+    read_file(files, "/etc/ld.so.conf", &mut open, &mut conf, &mut budget);
     conf
 }
 
@@ -42,8 +51,22 @@ fn read_file(
     path: &str,
     open: &mut Vec<String>,
     conf: &mut Conf,
-    top: bool,
+    budget: &mut Budget,
 ) {
+    let top = open.is_empty();
+    // Every include costs one, loops and misses too: fan-out ends here.
+    match *budget {
+        // Told once, then every further include returns at once.
+        Budget::Spent => return,
+        Budget::Left(0) => {
+            conf.problems.push(format!(
+                "{path}: more than {MAX_FILES} includes, files in all; not read further"
+            ));
+            *budget = Budget::Spent;
+            return;
+        }
+        Budget::Left(ref mut left) => *left -= 1,
+    }
     if open.iter().any(|p| p == path) {
         conf.problems.push(format!(
             "{}: includes {path} again, an include loop ({}); ldconfig would read it over and over",
@@ -87,7 +110,7 @@ fn read_file(
                         )),
                         Ok(found) => {
                             for file in found {
-                                read_file(files, &file, open, conf, false);
+                                read_file(files, &file, open, conf, budget);
                             }
                         }
                         Err(why) => conf
