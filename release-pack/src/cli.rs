@@ -95,13 +95,29 @@ enum Verb {
         /// Check the release's native code (ERTS, NIFs) as the dynamic loader of the
         /// system under ROOT would load it: its libraries, their symbol versions, the
         /// architecture, an installed ERTS when the release has none (/ is this host).
-        #[arg(long, value_name = "ROOT")]
+        #[arg(long, value_name = "ROOT", conflicts_with = "target")]
         target_root: Option<PathBuf>,
+        /// The same against a host described by `release-pack survey` run there (a
+        /// release-pack.host document; - reads stdin).
+        #[arg(long, value_name = "FILE")]
+        target: Option<PathBuf>,
         #[command(flatten)]
         findings: FindingArgs,
     },
     /// List the entries, like tar tzvf (--json: one entry per line).
     List { file: PathBuf },
+    /// Describe this host (or the system under --root) as its dynamic loader and
+    /// Erlang see it: a release-pack.host document for verify --target.
+    Survey {
+        /// The root of the system to describe (/ is this host).
+        #[arg(long, value_name = "ROOT", default_value = "/")]
+        root: PathBuf,
+        /// Also describe the libraries in DIR (where a release's absolute RUNPATH
+        /// points; the cache's, the default and ld.so.conf's directories always are)
+        /// (repeatable).
+        #[arg(long, value_name = "DIR")]
+        dir: Vec<String>,
+    },
 }
 
 /// The whole command: parse the arguments, run, and exit as relkit tools do.
@@ -126,6 +142,16 @@ pub fn main() -> ExitCode {
                 Ok(Status::Clean)
             }
             Verb::List { file } => list(&cli.common, file),
+            Verb::Survey { root, dir } => {
+                let opened = target::root::Root::open(root)?;
+                let doc = target::host::HostDoc::survey(&opened, &host_name(root), dir);
+                if !cli.common.quiet {
+                    let mut out = std::io::stdout().lock();
+                    json::write(&mut out, &doc, json::stdout_is_pretty())?;
+                    out.flush()?;
+                }
+                Ok(Status::Clean)
+            }
             Verb::Inspect { path } => {
                 let contents = if path.is_dir() {
                     inspect::from_dir(path)?
@@ -149,6 +175,7 @@ pub fn main() -> ExitCode {
                 sha256,
                 manifest,
                 target_root,
+                target,
                 findings,
             } => verify_verb(
                 &cli.common,
@@ -158,7 +185,10 @@ pub fn main() -> ExitCode {
                     sha256: sha256.as_deref(),
                     manifest: manifest.as_deref(),
                 },
-                target_root.as_deref(),
+                Target {
+                    root: target_root.as_deref(),
+                    document: target.as_deref(),
+                },
             ),
             Verb::Unpack {
                 file,
@@ -218,12 +248,58 @@ struct Expected<'a> {
     manifest: Option<&'a std::path::Path>,
 }
 
+/// What `verify` checks the native code against: a root here, or a host document.
+struct Target<'a> {
+    root: Option<&'a std::path::Path>,
+    document: Option<&'a std::path::Path>,
+}
+
+impl Target<'_> {
+    fn open(&self) -> Result<Option<Box<dyn target::view::TargetView>>> {
+        if let Some(root) = self.root {
+            return Ok(Some(Box::new(target::root::Root::open(root)?)));
+        }
+        let Some(document) = self.document else {
+            return Ok(None);
+        };
+        let input = relkit_common::input::read_input(Some(document))?;
+        let docs = relkit_common::Documents::read(
+            &input.name,
+            &input.bytes,
+            &[<target::host::HostDoc as json::Document>::KIND],
+        )?
+        .into_typed::<target::host::HostDoc>(&input.name)?;
+        let [doc] = <[target::host::HostDoc; 1]>::try_from(docs).map_err(|docs| {
+            anyhow::anyhow!(
+                "{}: {} release-pack.host documents; give one host's survey",
+                input.name,
+                docs.len()
+            )
+        })?;
+        Ok(Some(Box::new(doc)))
+    }
+}
+
+/// How `survey` names what it describes: this host's name, or the root's.
+fn host_name(root: &std::path::Path) -> String {
+    let from = if root == std::path::Path::new("/") {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .ok()
+    } else {
+        None
+    };
+    from.map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| root.display().to_string())
+}
+
 fn verify_verb(
     common: &CommonArgs,
     finding_args: &FindingArgs,
     file: &std::path::Path,
     Expected { sha256, manifest }: Expected<'_>,
-    target_root: Option<&std::path::Path>,
+    target: Target<'_>,
 ) -> Result<Status> {
     let expected = match manifest {
         Some(path) => {
@@ -245,13 +321,13 @@ fn verify_verb(
     if directory && expected.is_some() {
         anyhow::bail!("{}: a directory has no sha256 to compare; give the tarball with --sha256 or --manifest", file.display());
     }
+    // A target that cannot be read at all is a usage error, found before any work.
+    let target = target.open()?;
     let contents = if directory {
         inspect::from_dir(file)?
     } else {
         inspect::from_tarball_with(file, &progress)?
     };
-    // A target that cannot be read at all is a usage error, found before any work.
-    let target = target_root.map(target::root::Root::open).transpose()?;
     let mut all = verify::verify(file, &contents, expected.as_deref())?;
     if directory {
         // Modes are a tarball's question: pack writes 0755/0644 whatever the tree has.
@@ -260,8 +336,12 @@ fn verify_verb(
     let mut checked = None;
     if let Some(target) = &target {
         let release = inspect::inspect(file, &contents, false);
-        let (found, counts) =
-            target::check::check(&file.display().to_string(), &contents, &release, target);
+        let (found, counts) = target::check::check(
+            &file.display().to_string(),
+            &contents,
+            &release,
+            target.as_ref(),
+        );
         if !release.erts_included {
             // The target's Erlang answers what these notes leave to it.
             all.retain(|f| {
@@ -279,7 +359,7 @@ fn verify_verb(
             (Some(counts), Some(target)) => format!(
                 "; its {} native files load on {} ({} of its libraries used)",
                 counts.files,
-                target::view::TargetView::name(target),
+                target.name(),
                 counts.libraries
             ),
             _ => String::new(),

@@ -186,6 +186,33 @@ fn a_release_built_here_is_predicted_not_to_boot_on_bullseye_and_does_not() {
                 && message.contains("crypto is in the .rel")),
         "{found:?}"
     );
+    // The root's survey, read from stdin, gives the same findings.
+    let survey = tool("release-pack")
+        .args(["survey", "--root"])
+        .arg(&root_dir)
+        .output()
+        .unwrap();
+    assert_ok(&survey, "survey");
+    let mut from_survey = tool("release-pack");
+    from_survey
+        .args(["verify", "--json", "--target", "-"])
+        .arg(&with_erts)
+        .write_stdin(survey.stdout);
+    let shown = format!("root {}", root_dir.display());
+    let same: Vec<(String, String, String)> = json_docs(&mut from_survey, 1)
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .replace(&format!("host {}", root_dir.display()), &shown),
+            )
+        })
+        .collect();
+    assert_eq!(same, found);
     let booted = boot_in(&root_dir, "/opt/billing");
     assert!(
         !booted.status.success(),

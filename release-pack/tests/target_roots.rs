@@ -16,6 +16,7 @@ mod loader;
 use loader::{predicted, traced};
 use release_pack::inspect;
 use release_pack::target::check::Files;
+use release_pack::target::host::HostDoc;
 use release_pack::target::root::Root;
 use relkit_tests::{require_peer, Rng};
 use std::collections::HashMap;
@@ -385,6 +386,16 @@ fn predictions_equal_what_the_real_loader_does_in_generated_roots() {
             .unwrap_or_else(|| panic!("case {n}: {file} not read as ELF"));
         let real = traced(&root_dir, &root, "/rel", &file);
         let mut ours = predicted(&root, "/rel", &outcome);
+        // The root's survey, as JSON and back, answers as the root does.
+        let survey = HostDoc::survey(&root, "case", &["/opt/fake/lib".to_string()]);
+        let text = serde_json::to_string(&survey).unwrap();
+        let survey: HostDoc = serde_json::from_str(&text).unwrap();
+        let from_survey = Files::new(&contents).load(&file, &survey).unwrap();
+        assert_eq!(
+            predicted(&root, "/rel", &from_survey),
+            ours,
+            "case {n}: the survey differs: {case:?}"
+        );
         if let Some(stop) = &real.stopped_at {
             // The loader stops at the first refused file: what it would have said
             // of the rest is not known, only where it stopped.

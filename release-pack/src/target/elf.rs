@@ -7,10 +7,10 @@
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, ProgramHeader};
 use object::{Endianness, ReadRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kind of machine code, as the loader compares it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kind {
     /// 64-bit (ELFCLASS64) or 32-bit.
     pub bits: u8,
@@ -45,7 +45,7 @@ impl Kind {
 }
 
 /// One library's symbol versions that an object needs (`Verneed` and its `Vernaux`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionNeed {
     /// The library, as named in `DT_NEEDED` (`libc.so.6`).
     pub file: String,
@@ -54,12 +54,11 @@ pub struct VersionNeed {
 }
 
 /// What the loader reads of one ELF file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Elf {
-    #[serde(skip)]
     pub kind: Option<Kind>,
     /// `e_type` is `ET_DYN` or `ET_EXEC`: something the loader can map.
-    #[serde(skip)]
     pub loadable: bool,
     pub interpreter: Option<String>,
     pub soname: Option<String>,

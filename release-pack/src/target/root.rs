@@ -133,14 +133,18 @@ impl Root {
             Located::Missing => Candidate::Missing,
             Located::Dangling { link } => Candidate::Dangling { link },
             Located::Loop => Candidate::Unopenable("a symlink loop".into()),
-            Located::Found(host, real) => match std::fs::read(&host) {
-                Ok(bytes) => match elf::read(&bytes) {
-                    Ok(elf) => Candidate::Elf {
-                        path: real,
-                        elf: Arc::new(elf),
-                    },
-                    Err(why) => Candidate::NotElf(why),
-                },
+            // Only the parts the loader reads are read (libcrypto is 4 MiB).
+            Located::Found(host, real) => match std::fs::File::open(&host) {
+                Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => {
+                    match elf::read_file(file) {
+                        Ok(elf) => Candidate::Elf {
+                            path: real,
+                            elf: Arc::new(elf),
+                        },
+                        Err(why) => Candidate::NotElf(why),
+                    }
+                }
+                Ok(_) => Candidate::Unopenable("not a regular file".into()),
                 Err(e) => Candidate::Unopenable(e.to_string()),
             },
         }
@@ -149,6 +153,28 @@ impl Root {
     /// The directory of the root on this machine.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The entries of the root's `/etc/ld.so.cache`, if it has a readable one.
+    pub fn cache_entries(&self) -> Option<&[CacheEntry]> {
+        self.cache.as_ref()?.as_ref().ok().map(Vec::as_slice)
+    }
+
+    /// The names in a directory of the root, sorted; none if it is not there.
+    pub fn list(&self, dir: &str) -> Vec<String> {
+        let Located::Found(host, _) = self.locate(dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = std::fs::read_dir(host)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
     }
 
     /// The configuration read from `/etc/ld.so.conf`.
