@@ -264,6 +264,68 @@ pub struct Inspection {
     pub entries: u64,
     pub bytes: u64,
     pub size: u64,
+    /// The release's native code and what each file needs of the host it runs on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub native: Vec<NativeNeeds>,
+}
+
+/// One native file of the release, as the dynamic loader reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NativeNeeds {
+    pub path: String,
+    /// `x86_64`, `aarch64`...; absent when the file cannot be read as ELF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    #[serde(default)]
+    pub needed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runpath: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rpath: Vec<String>,
+    /// The symbol versions needed, by library: `{"libc.so.6": ["GLIBC_2.2.5", ...]}`.
+    #[serde(default)]
+    pub versions: BTreeMap<String, Vec<String>>,
+    /// Why the file is not readable as the loader reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+impl NativeNeeds {
+    fn of(path: &str, native: &Native) -> NativeNeeds {
+        match native {
+            Native::Unreadable(why) => NativeNeeds {
+                path: path.to_string(),
+                architecture: None,
+                interpreter: None,
+                needed: Vec::new(),
+                runpath: Vec::new(),
+                rpath: Vec::new(),
+                versions: BTreeMap::new(),
+                problem: Some(why.to_string()),
+            },
+            Native::Elf(elf) => NativeNeeds {
+                path: path.to_string(),
+                architecture: elf.kind.map(|k| k.name()),
+                interpreter: elf.interpreter.clone(),
+                needed: elf.needed.clone(),
+                runpath: elf.runpath.clone(),
+                rpath: elf.rpath.clone(),
+                versions: elf
+                    .needs
+                    .iter()
+                    .map(|need| {
+                        let mut versions: Vec<String> =
+                            need.versions.iter().map(|(v, _)| v.clone()).collect();
+                        versions.sort_by_key(|v| crate::target::load::version_order(v));
+                        (need.file.clone(), versions)
+                    })
+                    .collect(),
+                problem: None,
+            },
+        }
+    }
 }
 
 impl Document for Inspection {
@@ -482,6 +544,12 @@ pub fn inspect_names(
         entries: contents.entries.len() as u64,
         bytes: contents.entries.iter().map(|e| e.size).sum(),
         size: contents.size,
+        native: contents
+            .native
+            .iter()
+            .filter(|(_, native)| !matches!(native, Native::Elf(elf) if !elf.loadable))
+            .map(|(path, native)| NativeNeeds::of(path, native))
+            .collect(),
     }
 }
 
