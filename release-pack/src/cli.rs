@@ -357,8 +357,11 @@ fn verify_verb(
     let summary = if findings.is_empty() {
         let native = match (&checked, &target) {
             (Some(counts), Some(target)) => format!(
-                "; its {} native files load on {} ({} of its libraries used)",
-                counts.files,
+                "; {} on {} ({} of its libraries used)",
+                match counts.files {
+                    1 => "its native file loads".to_string(),
+                    n => format!("its {n} native files load"),
+                },
                 target.name(),
                 counts.libraries
             ),
