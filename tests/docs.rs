@@ -573,3 +573,55 @@ fn no_module_imports_in_a_loop_or_back_up() {
         .unwrap();
     assert_ok(&out, String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn the_release_pack_host_example_is_read_by_verify_target() {
+    // The example release with a NIF that needs OpenSSL 3, against the example's
+    // Debian 11 host (OpenSSL 1.1): the one finding is the missing libcrypto.so.3.
+    let Some(nif) = std::fs::read_dir("/usr/lib/erlang/lib")
+        .ok()
+        .and_then(|dirs| {
+            dirs.flatten()
+                .map(|d| d.path().join("priv/lib/crypto.so"))
+                .find(|p| p.exists())
+        })
+    else {
+        assert!(
+            relkit_tests::find_peer("erl").is_none(),
+            "erl without crypto.so"
+        );
+        relkit_tests::require_peer("erl");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let release = dir.path().join("release");
+    let copied = std::process::Command::new("cp")
+        .arg("-R")
+        .arg(relkit_tests::example_dir().join("release"))
+        .arg(&release)
+        .output()
+        .unwrap();
+    assert_ok(&copied, "cp");
+    std::fs::create_dir_all(release.join("lib/billing-0.1.0/priv")).unwrap();
+    std::fs::copy(nif, release.join("lib/billing-0.1.0/priv/billing_nif.so")).unwrap();
+    let findings = relkit_tests::json_docs(
+        relkit_tests::tool("release-pack")
+            .args(["verify", "--json", "--target", "-"])
+            .arg(&release)
+            .write_stdin(example("release-pack.host")),
+        1,
+    );
+    let codes: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [("target-config", "warning"), ("missing-library", "error")],
+        "{findings:?}"
+    );
+    assert!(findings[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("needs libcrypto.so.3, which host web1 does not have"));
+}

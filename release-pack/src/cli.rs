@@ -22,6 +22,8 @@ use std::process::ExitCode;
   release-pack unpack billing-0.1.0.tar.gz --into /home/billing/prod/billing --replace
   release-pack inspect billing-0.1.0.tar.gz | vmargs check
   release-pack verify billing-0.1.0.tar.gz --sha256 <hex from the manifest>
+  release-pack verify billing-0.1.0.tar.gz --target-root /srv/roots/debian11
+  ssh web1 release-pack survey > web1.json; release-pack verify _build/prod/rel/billing --target web1.json
 
 Exit status: 0 done, 1 problems found, 2 could not do the job."
 )]
