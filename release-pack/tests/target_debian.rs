@@ -158,7 +158,7 @@ fn a_release_built_here_is_predicted_not_to_boot_on_bullseye_and_does_not() {
             continue;
         }
         let outcome = files.load(name, &root).unwrap();
-        let real = traced(&root_dir, &root, "/opt/billing", name);
+        let real = traced(&root_dir, &root, "/opt/billing", name, None);
         let ours = predicted(&root, "/opt/billing", &outcome);
         assert_eq!(ours, real, "{name}");
         compared += 1;

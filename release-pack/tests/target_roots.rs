@@ -182,6 +182,8 @@ struct Case {
     bundled: Option<&'static str>,
     dep_bundled: bool,
     remove_libz: bool,
+    /// The release's env.sh exports LD_LIBRARY_PATH to its bundled libraries.
+    env_path: bool,
 }
 
 fn draw(rng: &mut Rng) -> Case {
@@ -227,6 +229,7 @@ fn draw(rng: &mut Rng) -> Case {
         },
         dep_bundled: rng.chance(80),
         remove_libz: rng.chance(25),
+        env_path: rng.chance(20),
     }
 }
 
@@ -342,6 +345,14 @@ fn build(lab: &mut Lab, case: &Case, at: &Path) -> (PathBuf, PathBuf, String) {
         )
         .unwrap();
     }
+    if case.env_path {
+        fs::create_dir_all(release.join("releases/0.1.0")).unwrap();
+        fs::write(
+            release.join("releases/0.1.0/env.sh"),
+            "#!/bin/sh\nexport LD_LIBRARY_PATH=\"$RELEASE_ROOT/lib/nif-1.0/priv/lib:$LD_LIBRARY_PATH\"\n",
+        )
+        .unwrap();
+    }
     if case.via_dep && case.dep_bundled {
         fs::copy(lab.dir.join("libdep.so.1"), priv_dir.join("libdep.so.1")).unwrap();
     }
@@ -384,7 +395,8 @@ fn predictions_equal_what_the_real_loader_does_in_generated_roots() {
         let outcome = Files::new(&contents)
             .load(&file, &root)
             .unwrap_or_else(|| panic!("case {n}: {file} not read as ELF"));
-        let real = traced(&root_dir, &root, "/rel", &file);
+        let library_path = case.env_path.then_some("/rel/lib/nif-1.0/priv/lib:");
+        let real = traced(&root_dir, &root, "/rel", &file, library_path);
         let mut ours = predicted(&root, "/rel", &outcome);
         // The root's survey, as JSON and back, answers as the root does.
         let survey = HostDoc::survey(&root, "case", &["/opt/fake/lib".to_string()]);

@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct Files<'c> {
     native: &'c BTreeMap<String, Native>,
     elves: BTreeMap<&'c str, Arc<Elf>>,
+    /// `LD_LIBRARY_PATH` as the release's env.sh exports it.
+    library_path: Vec<Place>,
 }
 
 impl<'c> Files<'c> {
@@ -31,6 +33,7 @@ impl<'c> Files<'c> {
                     Native::Unreadable(_) => None,
                 })
                 .collect(),
+            library_path: library_path(contents),
         }
     }
 
@@ -42,9 +45,46 @@ impl<'c> Files<'c> {
             Arc::clone(main),
             self,
             target,
-            &[],
+            &self.library_path,
         ))
     }
+}
+
+/// Where the release root stands in for `$RELEASE_ROOT` while env.sh is read.
+const RELEASE_ROOT: &str = "/@release-root@";
+
+/// The directories of `LD_LIBRARY_PATH` that the current version's env.sh exports
+/// (Mix's start script sources it, with `RELEASE_ROOT` set, before it starts erl):
+/// under `$RELEASE_ROOT` a directory of the release, else one of the target. A
+/// value the reader cannot know is left out.
+fn library_path(contents: &Contents) -> Vec<Place> {
+    let Some(env_sh) = contents.texts.iter().find_map(|(name, text)| {
+        let name = super::native::release_relative(name);
+        let mut parts = name.split('/');
+        let shape = (parts.next(), parts.next(), parts.next(), parts.next());
+        matches!(shape, (Some("releases"), Some(_), Some("env.sh"), None)).then_some(text)
+    }) else {
+        return Vec::new();
+    };
+    let mut shell = relkit_common::shell::Shell::with_env([("RELEASE_ROOT", RELEASE_ROOT)]);
+    if relkit_common::shell::source(&mut shell, env_sh).is_err() {
+        return Vec::new();
+    }
+    let Some(var) = shell.vars.get("LD_LIBRARY_PATH").filter(|v| v.exported) else {
+        return Vec::new();
+    };
+    let Some(value) = var.value.as_known() else {
+        return Vec::new();
+    };
+    value
+        .split(':')
+        .filter(|dir| !dir.is_empty())
+        .filter_map(|dir| match dir.strip_prefix(RELEASE_ROOT) {
+            Some(rest) => Some(Place::Release(rest.trim_matches('/').to_string())),
+            None if dir.starts_with('/') => Some(Place::Target(dir.to_string())),
+            None => None,
+        })
+        .collect()
 }
 
 impl ReleaseFiles for Files<'_> {

@@ -102,7 +102,7 @@ pub fn load(
     main: Arc<Elf>,
     release: &dyn ReleaseFiles,
     target: &dyn TargetView,
-    library_path: &[String],
+    library_path: &[Place],
 ) -> Outcome {
     let mut out = Outcome::default();
     let Some(kind) = main.kind else {
@@ -205,7 +205,7 @@ fn search(
     kind: Kind,
     release: &dyn ReleaseFiles,
     target: &dyn TargetView,
-    library_path: &[String],
+    library_path: &[Place],
 ) -> Result<Found, NotFound> {
     let mut passed_over = Vec::new();
     let try_place =
@@ -271,11 +271,7 @@ fn search(
             at = l.loader;
         }
     }
-    dirs.extend(
-        library_path
-            .iter()
-            .filter_map(|d| expand(d, &object.place, kind)),
-    );
+    dirs.extend(library_path.iter().cloned());
     dirs.extend(
         object
             .elf

@@ -27,7 +27,14 @@ pub fn real_path(root: &Root, path: &str) -> String {
     }
 }
 
-pub fn traced(root_dir: &Path, root: &Root, release_at: &str, file: &str) -> Said {
+/// `library_path`: the `LD_LIBRARY_PATH` the release's env.sh exports, if any.
+pub fn traced(
+    root_dir: &Path,
+    root: &Root,
+    release_at: &str,
+    file: &str,
+    library_path: Option<&str>,
+) -> Said {
     // The variable is set inside the root only: set on chroot itself, the host's
     // loader would trace chroot and stop there.
     let out = Command::new(require_peer("chroot").unwrap())
@@ -35,7 +42,10 @@ pub fn traced(root_dir: &Path, root: &Root, release_at: &str, file: &str) -> Sai
         .args([
             "/bin/sh",
             "-c",
-            "LD_TRACE_LOADED_OBJECTS=1 exec /lib64/ld-linux-x86-64.so.2 \"$0\"",
+            &format!(
+                "{}LD_TRACE_LOADED_OBJECTS=1 exec /lib64/ld-linux-x86-64.so.2 \"$0\"",
+                library_path.map_or(String::new(), |p| format!("LD_LIBRARY_PATH='{p}' "))
+            ),
         ])
         .arg(format!("{release_at}/{file}"))
         .env_clear()
