@@ -23,6 +23,7 @@ use std::process::ExitCode;
   release-pack inspect billing-0.1.0.tar.gz | vmargs check
   release-pack verify billing-0.1.0.tar.gz --sha256 <hex from the manifest>
   release-pack verify billing-0.1.0.tar.gz --target-root /srv/roots/debian11
+  release-pack verify billing-0.1.0.tar.gz --target-host deploy@web1
   ssh web1 release-pack survey > web1.json; release-pack verify _build/prod/rel/billing --target web1.json
 
 Exit status: 0 done, 1 problems found, 2 could not do the job."
@@ -97,12 +98,19 @@ enum Verb {
         /// Check the release's native code (ERTS, NIFs) as the dynamic loader of the
         /// system under ROOT would load it: its libraries, their symbol versions, the
         /// architecture, an installed ERTS when the release has none (/ is this host).
-        #[arg(long, value_name = "ROOT", conflicts_with = "target")]
+        #[arg(long, value_name = "ROOT", conflicts_with_all = ["target", "target_host"])]
         target_root: Option<PathBuf>,
         /// The same against a host described by `release-pack survey` run there (a
         /// release-pack.host document; - reads stdin).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "target_host")]
         target: Option<PathBuf>,
+        /// The same against a host over OpenSSH (your ssh config, batch mode); only
+        /// the loader's configuration and the parts of the libraries the release
+        /// needs are read, in a few ssh runs; nothing of relkit is needed there.
+        #[arg(long, value_name = "[USER@]HOST")]
+        target_host: Option<String>,
+        #[command(flatten)]
+        ssh: relkit_common::ssh::SshArgs,
         #[command(flatten)]
         findings: FindingArgs,
     },
@@ -178,6 +186,8 @@ pub fn main() -> ExitCode {
                 manifest,
                 target_root,
                 target,
+                target_host,
+                ssh,
                 findings,
             } => verify_verb(
                 &cli.common,
@@ -190,6 +200,8 @@ pub fn main() -> ExitCode {
                 Target {
                     root: target_root.as_deref(),
                     document: target.as_deref(),
+                    host: target_host.as_deref(),
+                    ssh,
                 },
             ),
             Verb::Unpack {
@@ -254,10 +266,67 @@ struct Expected<'a> {
 struct Target<'a> {
     root: Option<&'a std::path::Path>,
     document: Option<&'a std::path::Path>,
+    host: Option<&'a str>,
+    ssh: &'a relkit_common::ssh::SshArgs,
+}
+
+/// An opened target: a root or a document answers at once; a host over ssh is
+/// read again for what each check asks that it has not said yet.
+enum Opened {
+    Here(Box<dyn target::view::TargetView>),
+    Remote(Box<target::remote::RemoteHost>),
+}
+
+impl Opened {
+    fn view(&self) -> &dyn target::view::TargetView {
+        match self {
+            Opened::Here(view) => view.as_ref(),
+            Opened::Remote(remote) => remote.as_ref(),
+        }
+    }
+
+    /// Check, and for a remote host read what the check asked for and check
+    /// again, until it asks for nothing new.
+    fn check(
+        &mut self,
+        shown: &str,
+        contents: &inspect::Contents,
+        release: &inspect::Inspection,
+    ) -> Result<(Vec<relkit_common::Finding>, target::check::Checked)> {
+        loop {
+            let done = target::check::check(shown, contents, release, self.view());
+            match self {
+                Opened::Here(_) => return Ok(done),
+                Opened::Remote(remote) => {
+                    if !remote.fetch_wanted()? {
+                        return Ok(done);
+                    }
+                }
+            }
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Opened::Here(view) => view.name(),
+            Opened::Remote(remote) => {
+                use target::view::TargetView;
+                format!("{} (read in {} ssh runs)", remote.name(), remote.runs())
+            }
+        }
+    }
 }
 
 impl Target<'_> {
-    fn open(&self) -> Result<Option<Box<dyn target::view::TargetView>>> {
+    fn open(&self) -> Result<Option<Opened>> {
+        if let Some(host) = self.host {
+            let remote = target::remote::RemoteHost::connect(host, self.ssh)?;
+            return Ok(Some(Opened::Remote(Box::new(remote))));
+        }
+        Ok(self.open_here()?.map(Opened::Here))
+    }
+
+    fn open_here(&self) -> Result<Option<Box<dyn target::view::TargetView>>> {
         if let Some(root) = self.root {
             return Ok(Some(Box::new(target::root::Root::open(root)?)));
         }
@@ -324,7 +393,7 @@ fn verify_verb(
         anyhow::bail!("{}: a directory has no sha256 to compare; give the tarball with --sha256 or --manifest", file.display());
     }
     // A target that cannot be read at all is a usage error, found before any work.
-    let target = target.open()?;
+    let mut target = target.open()?;
     let contents = if directory {
         inspect::from_dir(file)?
     } else {
@@ -336,14 +405,9 @@ fn verify_verb(
         all.retain(|f| f.code != codes::CODE_WORLD_WRITABLE && f.code != codes::CODE_SETUID);
     }
     let mut checked = None;
-    if let Some(target) = &target {
+    if let Some(target) = &mut target {
         let release = inspect::inspect(file, &contents, false);
-        let (found, counts) = target::check::check(
-            &file.display().to_string(),
-            &contents,
-            &release,
-            target.as_ref(),
-        );
+        let (found, counts) = target.check(&file.display().to_string(), &contents, &release)?;
         if !release.erts_included {
             // The target's Erlang answers what these notes leave to it.
             all.retain(|f| {
@@ -356,26 +420,30 @@ fn verify_verb(
         checked = Some(counts);
     }
     let findings = reporter.select(all);
-    let summary = if findings.is_empty() {
-        let native = match (&checked, &target) {
-            (Some(counts), Some(target)) => format!(
-                "; {} on {} ({} of its libraries used)",
-                match counts.files {
-                    1 => "its native file loads".to_string(),
-                    n => format!("its {n} native files load"),
-                },
-                target.name(),
-                counts.libraries
-            ),
-            _ => String::new(),
-        };
-        format!(
-            "{}: {} entries, a complete release, nothing unsafe{native}",
+    let summary = match (findings.is_empty(), &checked, &target) {
+        (true, Some(counts), Some(target)) => format!(
+            "{}: {} entries, a complete release, nothing unsafe; {} on {} ({} of its libraries used)",
+            file.display(),
+            contents.entries.len(),
+            match counts.files {
+                1 => "its native file loads".to_string(),
+                n => format!("its {n} native files load"),
+            },
+            target.name(),
+            counts.libraries
+        ),
+        (true, _, _) => format!(
+            "{}: {} entries, a complete release, nothing unsafe",
             file.display(),
             contents.entries.len()
-        )
-    } else {
-        relkit_common::finding::tally(&findings)
+        ),
+        (false, Some(counts), Some(target)) => format!(
+            "{}; {} native files checked against {}",
+            relkit_common::finding::tally(&findings),
+            counts.files,
+            target.name()
+        ),
+        (false, _, _) => relkit_common::finding::tally(&findings),
     };
     reporter.write(&findings, |_| None, &summary)?;
     Ok(Status::problems_if(

@@ -65,6 +65,7 @@ pub fn exercise_native(data: &[u8]) {
         assert!(elf::looks_like_elf(data));
     }
     let _ = native::of_bytes("lib/a-1/priv/a.so", data);
+    crate::target::remote::exercise_reply(data);
     if let Ok(entries) = ldcache::parse(data) {
         assert!(entries.len() <= data.len());
     }

@@ -107,6 +107,18 @@ fn string_at(bytes: &[u8], at: usize) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
 
+/// The paths the cache gives for `name`, in its order, for a program of `kind`
+/// (entries of glibc-hwcaps subdirectories left out).
+pub fn lookup(entries: &[CacheEntry], name: &str, kind: super::elf::Kind) -> Vec<String> {
+    let expected = expected_flags(kind);
+    entries
+        .iter()
+        .filter(|e| e.name == name && e.hwcap == 0)
+        .filter(|e| expected.is_none_or(|flags| e.flags == flags))
+        .map(|e| e.path.clone())
+        .collect()
+}
+
 /// The flags ldconfig gives a library of this architecture (glibc's
 /// `_DL_CACHE_DEFAULT_ID`), where known; other kinds are told apart by opening
 /// the file, as the loader also does.

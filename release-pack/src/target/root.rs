@@ -246,15 +246,7 @@ impl TargetView for Root {
 
     fn cached(&self, name: &str, kind: Kind) -> Option<Vec<String>> {
         let entries = self.cache.as_ref()?.as_ref().ok()?;
-        let expected = ldcache::expected_flags(kind);
-        Some(
-            entries
-                .iter()
-                .filter(|e| e.name == name && e.hwcap == 0)
-                .filter(|e| expected.is_none_or(|flags| e.flags == flags))
-                .map(|e| e.path.clone())
-                .collect(),
-        )
+        Some(ldcache::lookup(entries, name, kind))
     }
 
     fn default_dirs(&self, kind: Kind) -> Vec<String> {
