@@ -310,6 +310,7 @@ fn report(
         let mut versions: Vec<&str> = misses.iter().map(|m| m.version.as_str()).collect();
         versions.sort_by_key(|v| load::version_order(v));
         let has = match &misses[0].newest_defined {
+            _ if misses[0].unversioned => "defines no symbol versions at all (a build without them): the loader only warns \"no version information available\", and the program stops when it first calls one of its symbols".to_string(),
             Some(newest) => format!("defines up to {newest}"),
             None if misses.len() == 1 => "does not define it".to_string(),
             None => "defines none of them".to_string(),

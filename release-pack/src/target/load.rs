@@ -84,6 +84,11 @@ pub struct VersionMiss {
     pub weak: bool,
     /// The newest version of the same family the library defines (`GLIBC_2.31`).
     pub newest_defined: Option<String>,
+    /// The library defines no versions at all (built without a version script).
+    /// The loader only warns ("no version information available"), but stops the
+    /// program when it first binds one of those symbols (glibc's `check_match`
+    /// asserts that such a symbol cannot be).
+    pub unversioned: bool,
 }
 
 /// What loading one program gives.
@@ -167,11 +172,9 @@ pub fn load(
                 continue;
             };
             let library = &out.loaded[library];
-            if !library.elf.has_version_definitions {
-                continue;
-            }
+            let unversioned = !library.elf.has_version_definitions;
             for (version, weak) in &need.versions {
-                if !library.elf.defines.iter().any(|d| d == version) {
+                if unversioned || !library.elf.defines.iter().any(|d| d == version) {
                     out.versions.push(VersionMiss {
                         version: version.clone(),
                         library: need.file.clone(),
@@ -179,6 +182,7 @@ pub fn load(
                         needed_by: object.place.to_string(),
                         weak: *weak,
                         newest_defined: newest_of_family(&library.elf.defines, version),
+                        unversioned,
                     });
                 }
             }

@@ -111,7 +111,8 @@ pub fn predicted(root: &Root, release_at: &str, outcome: &Outcome) -> Said {
             said.not_found.insert(missing.name.clone());
         }
     }
-    for miss in &outcome.versions {
+    // A library without versions only draws a warning from the loader's trace.
+    for miss in outcome.versions.iter().filter(|m| !m.unversioned) {
         let at = outcome
             .loaded
             .iter()
