@@ -97,8 +97,9 @@ enum Verb {
         manifest: Option<PathBuf>,
         /// Check the release's native code (ERTS, NIFs) as the dynamic loader of the
         /// system under ROOT would load it: its libraries, their symbol versions, the
-        /// architecture, an installed ERTS when the release has none (/ is this host).
-        #[arg(long, value_name = "ROOT", conflicts_with_all = ["target", "target_host"])]
+        /// architecture, an installed ERTS when the release has none (/ is this host,
+        /// the root taken when the flag is given alone).
+        #[arg(long, value_name = "ROOT", num_args = 0..=1, default_missing_value = "/", conflicts_with_all = ["target", "target_host"])]
         target_root: Option<PathBuf>,
         /// The same against a host described by `release-pack survey` run there (a
         /// release-pack.host document; - reads stdin).

@@ -67,6 +67,13 @@ fn bad_native_files_are_findings_and_the_rest_is_checked() {
         .iter()
         .any(|f| f["path"].as_str().unwrap_or("").ends_with("/port")));
     assert_eq!(found.len(), 2, "{found:#?}");
+    // --target-root alone is this host.
+    let mut alone = tool("release-pack");
+    alone
+        .args(["verify", "--json"])
+        .arg(&release)
+        .arg("--target-root");
+    assert_eq!(json_docs(&mut alone, 1), found);
 }
 
 #[test]

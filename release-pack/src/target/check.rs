@@ -183,7 +183,7 @@ pub fn check(
                 libraries.insert(path.clone());
             }
         }
-        report(name, &app, &outcome, &target_name, &mut out, &at);
+        report(name, &app, &outcome, target, &target_name, &mut out, &at);
     }
     checked.libraries = libraries.len();
     if !release.erts_included {
@@ -250,10 +250,23 @@ fn installed_erlang(
     out
 }
 
+/// A library in a directory of ld.so.conf that the cache does not know (ldconfig
+/// not run since it came): the loader does not look there.
+fn stale_cache(library: &str, target: &dyn TargetView) -> String {
+    for dir in target.conf_dirs() {
+        let path = format!("{}/{library}", dir.trim_end_matches('/'));
+        if matches!(target.candidate(&path), Candidate::Elf { .. }) {
+            return format!("; {path} is there (ld.so.conf names {dir}), but /etc/ld.so.cache does not know it: run ldconfig on the target");
+        }
+    }
+    String::new()
+}
+
 fn report(
     name: &str,
     app: &Application,
     outcome: &Outcome,
+    target: &dyn TargetView,
     target_name: &str,
     out: &mut Vec<Finding>,
     at: &dyn Fn(&str) -> String,
@@ -274,11 +287,14 @@ fn report(
         } else {
             format!(" (through {})", missing.needed_by)
         };
-        let why = match (&missing.refused, missing.passed_over.is_empty()) {
+        let mut why = match (&missing.refused, missing.passed_over.is_empty()) {
             (Some(refused), _) => format!("; the loader stops at {refused}"),
             (None, true) => String::new(),
             (None, false) => format!("; passed over: {}", missing.passed_over.join(", ")),
         };
+        if missing.refused.is_none() {
+            why.push_str(&stale_cache(&missing.name, target));
+        }
         out.push(
             codes::finding(
                 app.severity(),

@@ -55,6 +55,9 @@ pub struct HostDoc {
     /// `None`: the host has no readable `/etc/ld.so.cache`.
     pub cache: Option<Vec<CachedLibrary>>,
     pub default_dirs: Vec<String>,
+    /// The directories ld.so.conf names.
+    #[serde(default)]
+    pub conf_dirs: Vec<String>,
     /// Every path the cache and the default directories lead to, and the loader.
     pub files: BTreeMap<String, HostFile>,
     pub erts: Vec<InstalledErts>,
@@ -105,12 +108,12 @@ impl HostDoc {
                     .map(|e| e.path.clone()),
             );
         }
-        let conf_dirs = root.conf().dirs.iter().map(|d| d.dir.clone());
+        doc.conf_dirs = root.conf_dirs();
         let dirs: Vec<String> = doc
             .default_dirs
             .iter()
             .cloned()
-            .chain(conf_dirs)
+            .chain(doc.conf_dirs.iter().cloned())
             .chain(extra_dirs.iter().cloned())
             .collect();
         for dir in &dirs {
@@ -205,5 +208,9 @@ impl TargetView for HostDoc {
 
     fn problems(&self) -> Vec<String> {
         self.problems.clone()
+    }
+
+    fn conf_dirs(&self) -> Vec<String> {
+        self.conf_dirs.clone()
     }
 }

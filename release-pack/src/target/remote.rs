@@ -370,6 +370,10 @@ impl TargetView for RemoteHost {
         self.applications.contains(path)
     }
 
+    fn conf_dirs(&self) -> Vec<String> {
+        ldconf::read(self).dirs.into_iter().map(|d| d.dir).collect()
+    }
+
     fn problems(&self) -> Vec<String> {
         let mut out = ldconf::read(self).problems;
         match &self.cache {

@@ -311,6 +311,10 @@ impl TargetView for Root {
         matches!(self.locate(path), Located::Found(host, _) if host.is_dir())
     }
 
+    fn conf_dirs(&self) -> Vec<String> {
+        self.conf.dirs.iter().map(|d| d.dir.clone()).collect()
+    }
+
     fn problems(&self) -> Vec<String> {
         let mut out = self.conf.problems.clone();
         match &self.cache {

@@ -50,6 +50,9 @@ pub trait TargetView {
     /// What is wrong with the target's own configuration (ld.so.conf, a missing
     /// cache), each with the file it is in.
     fn problems(&self) -> Vec<String>;
+    /// The directories `ld.so.conf` names (the loader reads them only through the
+    /// cache ldconfig writes; a library there that the cache lacks is not found).
+    fn conf_dirs(&self) -> Vec<String>;
 }
 
 /// The Debian multiarch tuple of a kind (`x86_64-linux-gnu`), which names the
