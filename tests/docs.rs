@@ -593,15 +593,8 @@ fn the_release_pack_host_example_is_read_by_verify_target() {
         relkit_tests::require_peer("erl");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
+    let dir = relkit_tests::copy_example();
     let release = dir.path().join("release");
-    let copied = std::process::Command::new("cp")
-        .arg("-R")
-        .arg(relkit_tests::example_dir().join("release"))
-        .arg(&release)
-        .output()
-        .unwrap();
-    assert_ok(&copied, "cp");
     std::fs::create_dir_all(release.join("lib/billing-0.1.0/priv")).unwrap();
     std::fs::copy(nif, release.join("lib/billing-0.1.0/priv/billing_nif.so")).unwrap();
     let findings = relkit_tests::json_docs(

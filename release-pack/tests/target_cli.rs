@@ -7,17 +7,11 @@ use relkit_tests::{json_docs, tool, write_file};
 use serde_json::Value;
 use std::path::Path;
 
-/// The example's release shape with native code: a real ELF program (this
-/// machine's `true`), a text file named as a shared object, and an ELF cut short.
+/// The example's release (in a copy of the example, `dir`) with native code: a
+/// real ELF program (this machine's `true`), a text file named as a shared object,
+/// and an ELF cut short.
 fn release(dir: &Path) -> std::path::PathBuf {
     let root = dir.join("release");
-    let copied = std::process::Command::new("cp")
-        .arg("-R")
-        .arg(relkit_tests::example_dir().join("release"))
-        .arg(&root)
-        .output()
-        .unwrap();
-    relkit_tests::assert_ok(&copied, "cp");
     let elf = std::fs::read("/usr/bin/true").unwrap();
     write_file(&root, "lib/billing-0.1.0/priv/port", &elf);
     write_file(
@@ -47,7 +41,7 @@ fn has(found: &[Value], code: &str, words: &[&str]) -> bool {
 
 #[test]
 fn bad_native_files_are_findings_and_the_rest_is_checked() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = relkit_tests::copy_example();
     let release = release(dir.path());
     let found = findings(&release, Path::new("/"), 1);
     assert!(
@@ -78,7 +72,7 @@ fn bad_native_files_are_findings_and_the_rest_is_checked() {
 
 #[test]
 fn a_root_without_a_loader_and_a_looping_ld_so_conf_are_reported() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = relkit_tests::copy_example();
     let release = release(dir.path());
     let root = dir.path().join("root");
     write_file(
@@ -127,7 +121,7 @@ fn a_root_without_a_loader_and_a_looping_ld_so_conf_are_reported() {
 
 #[test]
 fn a_target_that_cannot_be_read_is_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = relkit_tests::copy_example();
     let release = release(dir.path());
     let missing = dir.path().join("no-such-root");
     tool("release-pack")

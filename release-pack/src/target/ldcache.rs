@@ -107,6 +107,15 @@ fn string_at(bytes: &[u8], at: usize) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
 
+/// What is wrong with a target's cache, as it was read: missing, or unreadable.
+pub fn problem(cache: Option<&Result<Vec<CacheEntry>, String>>) -> Option<String> {
+    match cache {
+        None => Some("/etc/ld.so.cache: missing; the loader searches only its default directories (run ldconfig on the target)".into()),
+        Some(Err(why)) => Some(format!("/etc/ld.so.cache: not readable as a cache ({why}); the loader ignores it")),
+        Some(Ok(_)) => None,
+    }
+}
+
 /// The paths the cache gives for `name`, in its order, for a program of `kind`
 /// (entries of glibc-hwcaps subdirectories left out).
 pub fn lookup(entries: &[CacheEntry], name: &str, kind: super::elf::Kind) -> Vec<String> {

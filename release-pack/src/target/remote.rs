@@ -376,11 +376,7 @@ impl TargetView for RemoteHost {
 
     fn problems(&self) -> Vec<String> {
         let mut out = ldconf::read(self).problems;
-        match &self.cache {
-            None => out.push("/etc/ld.so.cache: missing; the loader searches only its default directories (run ldconfig on the target)".into()),
-            Some(Err(why)) => out.push(format!("/etc/ld.so.cache: not readable as a cache ({why}); the loader ignores it")),
-            Some(Ok(_)) => {}
-        }
+        out.extend(ldcache::problem(self.cache.as_ref()));
         if self.kind.is_none() {
             out.push("/bin/sh is not a dynamically linked program: the host's architecture and loader are unknown".into());
         }

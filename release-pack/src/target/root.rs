@@ -317,11 +317,7 @@ impl TargetView for Root {
 
     fn problems(&self) -> Vec<String> {
         let mut out = self.conf.problems.clone();
-        match &self.cache {
-            None => out.push("/etc/ld.so.cache: missing; the loader searches only its default directories (run ldconfig on the target)".into()),
-            Some(Err(why)) => out.push(format!("/etc/ld.so.cache: not readable as a cache ({why}); the loader ignores it")),
-            Some(Ok(_)) => {}
-        }
+        out.extend(ldcache::problem(self.cache.as_ref()));
         if self.kind.is_none() {
             out.push("no dynamically linked program found (/bin/sh, /usr/bin/env): the target's architecture and loader are unknown".into());
         }
