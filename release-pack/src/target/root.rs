@@ -150,10 +150,6 @@ impl Root {
         }
     }
 
-    /// The directory of the root on this machine.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 
     /// The entries of the root's `/etc/ld.so.cache`, if it has a readable one.
     pub fn cache_entries(&self) -> Option<&[CacheEntry]> {
@@ -177,10 +173,6 @@ impl Root {
         names
     }
 
-    /// The configuration read from `/etc/ld.so.conf`.
-    pub fn conf(&self) -> &Conf {
-        &self.conf
-    }
 }
 
 fn components(path: &str) -> Vec<String> {
