@@ -150,7 +150,6 @@ impl Root {
         }
     }
 
-
     /// The entries of the root's `/etc/ld.so.cache`, if it has a readable one.
     pub fn cache_entries(&self) -> Option<&[CacheEntry]> {
         self.cache.as_ref()?.as_ref().ok().map(Vec::as_slice)
@@ -172,7 +171,6 @@ impl Root {
         names.sort();
         names
     }
-
 }
 
 fn components(path: &str) -> Vec<String> {
