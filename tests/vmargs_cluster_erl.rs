@@ -185,6 +185,13 @@ fn start(erl: &Path, nodes: Vec<Node>) -> Started {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir(&home).unwrap();
+    // The cookie file a node falls back to (two -setcookie), there before the nodes:
+    // two nodes creating it at once race (one reads it before the other's chmod and
+    // refuses to boot), which no prediction can see. A host's file is there already.
+    let cookie_file = home.join(".erlang.cookie");
+    std::fs::write(&cookie_file, "RELKITHOMECOOKIE").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cookie_file, std::fs::Permissions::from_mode(0o400)).unwrap();
     let mut children = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
         let node_dir = dir.path().join(format!("node{i}"));
