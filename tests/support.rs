@@ -2,6 +2,7 @@
 //! loudly, or failing under `RELKIT_REQUIRE_PEERS=1`, when one is missing),
 //! running any tool's binary, and making throwaway project trees.
 
+pub mod distillery;
 pub mod sshd;
 
 use std::io::Write;

@@ -78,7 +78,7 @@ pub fn check_systemd_unit(data: &[u8]) {
 /// known variable behind; the `-name` check over a chain of args files that name
 /// each other ends with a line or a reason.
 pub fn check_relx_files(data: &[u8]) {
-    use crate::boot::relx_files::{name_line, replace_os_vars};
+    use crate::boot::relx_files::{name_line, replace_os_vars, replace_os_vars_distillery};
     use relkit_common::shell::Value;
     let text = String::from_utf8_lossy(data);
     let env = |name: &str| match name {
@@ -88,12 +88,15 @@ pub fn check_relx_files(data: &[u8]) {
         "SELF" => Some(Value::known("${SELF}")),
         _ => None,
     };
-    if let Ok(out) = replace_os_vars(&text, &env) {
-        let lines = |t: &str| t.strip_suffix('\n').unwrap_or(t).split('\n').count();
-        if !text.is_empty() {
-            assert_eq!(lines(&out), lines(&text));
+    // relx's substitution and Distillery's (no defaults) keep the same promises.
+    for replace in [replace_os_vars, replace_os_vars_distillery] {
+        if let Ok(out) = replace(&text, &env) {
+            let lines = |t: &str| t.strip_suffix('\n').unwrap_or(t).split('\n').count();
+            if !text.is_empty() {
+                assert_eq!(lines(&out), lines(&text));
+            }
+            assert!(!out.contains("${A}") && !out.contains("${B}"));
         }
-        assert!(!out.contains("${A}") && !out.contains("${B}"));
     }
     let read = |p: &std::path::Path| -> Option<Vec<u8>> {
         // Every file holds the same bytes: a chain that names itself must end.

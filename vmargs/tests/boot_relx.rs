@@ -8,71 +8,32 @@
 
 mod boot_support;
 
-use boot_support::{boot_doc, erl_words, PATH};
+use boot_support::{
+    assert_outcome, boot_doc, copy_into, erl_reading, recording_copy, records, ErlReading, PATH,
+};
 use relkit_tests::{assert_ok, relx_release, require_peer, Rng};
 use std::path::Path;
 use std::process::Command;
 
-/// `cp -a built root`.
-fn copy_into(built: &Path, root: &Path) {
-    let out = Command::new("cp")
-        .arg("-a")
-        .arg(built)
-        .arg(root)
-        .output()
-        .unwrap();
-    assert_ok(&out, "cp -a");
-}
-
-/// A copy of the built release whose ERTS programs record what they are given.
-fn recording_copy(built: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("billing");
-    copy_into(built, &root);
-    let bin = root.join("erts-13.1.5/bin");
-    std::fs::rename(bin.join("erlexec"), bin.join("erlexec.real")).unwrap();
-    let scripts = [
-        (
-            "erlexec",
-            // The script's own question for the host name, answered; anything else
-            // recorded, then read by the real erlexec.
-            "#!/bin/sh\ncase \" $* \" in *\" -remsh \"*) ;; *\" -dist_listen false \"*) echo testhost; exit 0;; esac\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erlexec.rec\"\n\"$(dirname \"$0\")/erlexec.real\" -emu_args_exit \"$@\" > \"$ROOTDIR/emu.rec\" 2>&1\nexit 0\n",
-        ),
-        (
-            "run_erl",
-            "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/run_erl.rec\"\nsh -c \"$4\"\nexit 0\n",
-        ),
-        (
-            "erl_call",
-            // Every call recorded (the last is the command's own); the running node's
-            // tick time asked for, answered.
-            "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erl_call.rec\"\ncase \" $* \" in *get_net_ticktime*) echo 60;; esac\nexit 0\n",
-        ),
-    ];
-    for (name, text) in scripts {
-        std::fs::write(bin.join(name), text).unwrap();
-        let out = Command::new("chmod")
-            .arg("+x")
-            .arg(bin.join(name))
-            .output()
-            .unwrap();
-        assert_ok(&out, "chmod");
-    }
-    dir
-}
-
-fn records(path: &Path) -> Option<Vec<String>> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(
-        bytes
-            .split(|&b| b == 0)
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-            .collect::<Vec<_>>()
-            .split_last()?
-            .1
-            .to_vec(),
-    )
-}
+/// The ERTS programs replaced by recorders.
+const RECORDERS: &[(&str, &str)] = &[
+    (
+        "erlexec",
+        // The script's own question for the host name, answered; anything else
+        // recorded, then read by the real erlexec.
+        "#!/bin/sh\ncase \" $* \" in *\" -remsh \"*) ;; *\" -dist_listen false \"*) echo testhost; exit 0;; esac\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erlexec.rec\"\n\"$(dirname \"$0\")/erlexec.real\" -emu_args_exit \"$@\" > \"$ROOTDIR/emu.rec\" 2>&1\nexit 0\n",
+    ),
+    (
+        "run_erl",
+        "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/run_erl.rec\"\nsh -c \"$4\"\nexit 0\n",
+    ),
+    (
+        "erl_call",
+        // Every call recorded (the last is the command's own); the running node's
+        // tick time asked for, answered.
+        "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"$ROOTDIR/erl_call.rec\"\ncase \" $* \" in *get_net_ticktime*) echo 60;; esac\nexit 0\n",
+    ),
+];
 
 const NAME_LINES: &[&str] = &[
     "-sname billing",
@@ -151,7 +112,7 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
     if require_peer("awk").is_none() {
         return;
     }
-    let copy = recording_copy(built);
+    let copy = recording_copy(built, RECORDERS);
     let root = copy.path().join("billing");
     let vsn = root.join("releases/0.1.0");
     let elsewhere = copy.path().join("conf");
@@ -344,37 +305,13 @@ fn argv_is_what_relx_s_script_execs_for_generated_releases() {
             _ if ours.iter().any(|w| w == "-remsh") => remote += 1,
             _ => {}
         }
-        let ours_effective: Option<Vec<String>> = doc["effective_args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|w| *w != "--")
-            .map(|w| w.as_str().map(str::to_string))
-            .collect();
-        let emu = std::fs::read_to_string(root.join("emu.rec")).unwrap_or_default();
-        let refused = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == "erl-refuses");
-        if let Some(f) = refused {
-            let message = f["message"].as_str().unwrap();
-            let erl_says = emu.lines().next().unwrap_or("");
-            assert!(
-                message.ends_with(erl_says) && !erl_says.is_empty(),
-                "erl says {erl_says:?}, we say {message:?}: {context}"
-            );
-            refusals += 1;
-            continue;
-        }
-        // erl's list has `--` between its parts, which the comparison leaves out on
-        // both sides.
-        if let (Some(ours), Ok(emu)) = (
-            ours_effective,
-            std::fs::read_to_string(root.join("emu.rec")),
-        ) {
-            assert_eq!(ours, erl_words(&emu), "effective args, {context}");
-            effective += 1;
+        // erl_call's commands run no erlexec: nothing of erl's to compare.
+        if let Ok(emu) = std::fs::read_to_string(root.join("emu.rec")) {
+            match erl_reading(&doc, &emu, &context) {
+                ErlReading::Refused => refusals += 1,
+                ErlReading::Same => effective += 1,
+                ErlReading::Unknown => {}
+            }
         }
     }
     eprintln!("relx: {compared} compared ({remote} remote shells, {calls} erl_call), {effective} with erl's reading, {refusals} refused, {stopped} stops, {unknown} with unknowns");
@@ -479,35 +416,7 @@ fn boot_outcomes_of_relx_releases_are_what_real_nodes_do() {
         let doc = boot_doc(&root, "foreground", None, &env);
         let (name, cookie) = real_relx_node(&root, &env);
         let context = format!("vm.args.src:\n{vm_args}\nenv {env:?}\ndoc {doc:#}");
-        let ours = doc["node"]["value"].as_str().unwrap();
-        if name.contains('@') && !ours.contains('@') {
-            // -sname without a host: erl adds this host's short name.
-            assert!(name.starts_with(&format!("{ours}@")), "{name}: {context}");
-        } else {
-            assert_eq!(ours, name, "{context}");
-        }
-        let ours_cookie = &doc["cookie"];
-        if ours_cookie["from_home"] == true {
-            assert_eq!(cookie, "home_cookie_relx", "{context}");
-        } else {
-            assert_eq!(
-                ours_cookie["value"].as_str(),
-                Some(cookie.as_str()),
-                "{context}"
-            );
-        }
-        let found: Vec<&str> = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["code"].as_str().unwrap())
-            .collect();
-        for code in *codes {
-            assert!(found.contains(code), "{code} not in {found:?}: {context}");
-        }
-        if codes.is_empty() {
-            assert!(found.is_empty(), "{found:?}: {context}");
-        }
+        assert_outcome(&doc, (&name, &cookie), "home_cookie_relx", codes, &context);
     }
 }
 

@@ -79,11 +79,11 @@ fn boot_files(
 ) -> anyhow::Result<BootDoc> {
     let private = super::packed::materialize(files)?;
     let mut doc = boot_dir(private.path(), request)?;
-    if inspected && doc.release.layout == "relx" {
-        doc.assumptions.push(
-            "the boot file is releases/VSN/start: the inspect document does not list a releases/VSN/NAME.boot, which relx would prefer"
-                .into(),
-        );
+    if inspected && doc.release.layout != "mix" {
+        doc.assumptions.push(format!(
+            "the boot file is releases/VSN/start: the inspect document does not list a releases/VSN/NAME.boot, which {} would prefer",
+            doc.release.layout
+        ));
     }
     super::packed::reroot(
         doc,
@@ -98,6 +98,9 @@ fn boot_files(
 fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     if let Some(relx) = super::relx::find(dir)? {
         return super::relx_doc::boot(&relx, request);
+    }
+    if let Some(distillery) = super::distillery::find(dir)? {
+        return boot_distillery(&distillery, request);
     }
     let release = super::mix::Release::open(dir)?;
     let super::launch::Launch {
@@ -258,6 +261,58 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
         cookies,
     );
     Ok(doc)
+}
+
+/// The script's variables a Distillery boot shows, in this order.
+const DISTILLERY_VARIABLES: [&str; 21] = [
+    "REL_VSN",
+    "VMARGS_PATH",
+    "SYS_CONFIG_PATH",
+    "RELEASE_CONFIG_DIR",
+    "RELEASE_MUTABLE_DIR",
+    "REPLACE_OS_VARS",
+    "RELEASE_READ_ONLY",
+    "ERL_OPTS",
+    "EXTRA_OPTS",
+    "CODE_LOADING_MODE",
+    "EXTRA_CODE_PATHS",
+    "ERTS_DIR",
+    "NAME_TYPE",
+    "NAME",
+    "COOKIE",
+    "PIPE_DIR",
+    "RUNNER_LOG_DIR",
+    "ERL_AFLAGS",
+    "ERL_FLAGS",
+    "ERL_ZFLAGS",
+    "HOME",
+];
+
+fn boot_distillery(
+    release: &super::distillery::Distillery,
+    request: &Request,
+) -> anyhow::Result<BootDoc> {
+    let erts_included = release.root.join(format!("erts-{}", release.erts)).is_dir();
+    let scripted = super::relx_doc::Scripted {
+        info: ReleaseInfo {
+            root: release.root.display().to_string(),
+            layout: "distillery".into(),
+            name: release.name.clone(),
+            version: release.version.clone(),
+            erts: release.erts.clone(),
+            erts_included,
+        },
+        script: &release.script,
+        default_command: "foreground",
+        variables: &DISTILLERY_VARIABLES,
+        cookie_var: "COOKIE",
+        stop_hint: "give vm.args (the file itself: the script greps it) a line starting `-name ` or `-sname ` with a name, and a `-setcookie` line",
+        cookie_hint: "give the cookie once, as `-setcookie` in vm.args itself (the script greps that file, not the -args_file files); an exported COOKIE reaches only the script",
+        assumption: "the script's own reading of vm.args (the node name for its remote commands and pipes, its cookie) greps vm.args itself: the last -name/-sname line, every -setcookie line; erl reads the -args_file files too",
+    };
+    super::relx_doc::boot_scripted(&scripted, request, |command, args, env| {
+        release.start(command, args, env)
+    })
 }
 
 fn cookie_info(

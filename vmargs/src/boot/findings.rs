@@ -189,7 +189,7 @@ pub fn of_unit(
         .as_ref()
         .map_or("simple", |s| s.value.as_str());
     let daemonizes = doc.command.starts_with("daemon")
-        || (doc.release.layout == "relx" && doc.command == "start");
+        || (doc.release.layout != "mix" && doc.command == "start");
     if daemonizes && matches!(service_type, "simple" | "exec" | "notify" | "idle") {
         let f = finding(
             Severity::Error,
@@ -202,6 +202,8 @@ pub fn of_unit(
         )
         .with_hint(if doc.release.layout == "relx" {
             "run `foreground` under Type=simple, or keep `daemon` with Type=forking"
+        } else if doc.release.layout == "distillery" {
+            "run `foreground` under Type=simple, or keep `start` with Type=forking"
         } else {
             "run `start` (the node in the foreground) under Type=simple, or keep `daemon` with Type=forking"
         });
@@ -241,14 +243,28 @@ pub fn of_unit(
         });
     }
     if let Some(protect) = unit.protect_system.as_ref().filter(|p| p.value == "strict") {
-        let tmp = doc
-            .variables
-            .iter()
-            .find(|v| v.name == "RELEASE_TMP")
-            .and_then(|v| match &v.value {
-                super::doc::BootWord::Str(s) => Some(s.clone()),
-                _ => None,
-            });
+        // What the start script writes before the node starts: Mix's RELEASE_TMP;
+        // Distillery's RELEASE_MUTABLE_DIR (vm.args and sys.config copied there
+        // on every start) unless RELEASE_READ_ONLY.
+        let variable = |name: &str| {
+            doc.variables
+                .iter()
+                .find(|v| v.name == name)
+                .and_then(|v| match &v.value {
+                    super::doc::BootWord::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+        };
+        let (tmp_var, what) = if doc.release.layout == "distillery" {
+            (
+                "RELEASE_MUTABLE_DIR",
+                "the copies of vm.args and sys.config the start script writes on every start",
+            )
+        } else {
+            ("RELEASE_TMP", "`daemon`'s pipes and runtime configuration")
+        };
+        let read_only = variable("RELEASE_READ_ONLY").is_some_and(|v| !v.is_empty());
+        let tmp = variable(tmp_var).filter(|_| !read_only);
         if let Some(tmp) = tmp {
             // strict: everything read-only but /dev, /proc, /sys; PrivateTmp= gives a
             // writable /tmp and /var/tmp of the service's own.
@@ -268,9 +284,9 @@ pub fn of_unit(
                     finding(
                         Severity::Warning,
                         CODE_UNIT_READ_ONLY_TMP,
-                        format!("ProtectSystem=strict makes the file system read-only, and RELEASE_TMP ({tmp}) is not under ReadWritePaths= (nor a PrivateTmp= /tmp): `daemon`'s pipes and runtime configuration cannot be written"),
+                        format!("ProtectSystem=strict makes the file system read-only, and {tmp_var} ({tmp}) is not under ReadWritePaths= (nor a PrivateTmp= /tmp): {what} cannot be written"),
                     )
-                    .with_hint("add RELEASE_TMP's directory to ReadWritePaths=, or set RELEASE_TMP under /tmp with PrivateTmp=yes"),
+                    .with_hint(format!("add {tmp_var}'s directory to ReadWritePaths=, or set {tmp_var} under /tmp with PrivateTmp=yes")),
                     &protect.at,
                 ));
             }

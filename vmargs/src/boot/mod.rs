@@ -7,6 +7,8 @@
 
 pub mod assemble;
 pub mod command;
+pub mod distillery;
+pub mod distillery_config;
 pub mod doc;
 pub mod elixir;
 pub mod erl;

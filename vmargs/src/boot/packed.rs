@@ -34,8 +34,13 @@ fn wanted(name: &str) -> bool {
                     | "elixir"
                     | "iex"
             ) || file.ends_with(".boot")
+                // Distillery's run control script, releases/VSN/NAME.sh.
+                || file.ends_with(".sh")
         }
+        // Distillery's hooks, sourced by its script.
+        ["releases", _, "hooks", stage, _] => stage.ends_with(".d"),
         ["vm.args" | "vm.args.src" | "sys.config" | "sys.config.src"] => true,
+        ["lib", _, "ebin", ".relkit-ebin"] => true,
         // relx looks for ERTS in the release by its directory.
         [erts, "bin", "erlexec"] => erts.starts_with("erts-"),
         ["bin", _] => true,
@@ -87,8 +92,18 @@ pub fn from_tarball(path: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
             continue;
         };
         names.push(name.clone());
+        if let Some(ebin) = ebin_marker(&name) {
+            // A Distillery script run on the host's ERTS globs lib/*/ebin.
+            if !files.iter().any(|(n, _)| *n == ebin) {
+                files.push((ebin, Vec::new()));
+            }
+        }
         let regular = entry.header().entry_type().is_file();
-        if regular && entry.size() <= MAX_FILE && wanted_with_prefix(&name) {
+        if regular
+            && entry.size() <= MAX_FILE
+            && wanted_with_prefix(&name)
+            && !name.ends_with(EBIN_MARKER)
+        {
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes).map_err(corrupt)?;
             files.push((name, bytes));
@@ -109,6 +124,26 @@ pub fn from_tarball(path: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
             wanted(&name).then_some((name, bytes))
         })
         .collect())
+}
+
+/// An empty file that stands for an application's `ebin/` directory.
+const EBIN_MARKER: &str = "/ebin/.relkit-ebin";
+
+/// For a name under `lib/APP/ebin/` (below one top folder or not), the marker
+/// that keeps that directory in the private copy.
+fn ebin_marker(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('/').collect();
+    let at = parts.iter().position(|p| *p == "lib")?;
+    match &parts[at..] {
+        ["lib", app, "ebin", ..] if at <= 1 => Some(format!(
+            "{}lib/{app}{EBIN_MARKER}",
+            parts[..at]
+                .iter()
+                .map(|p| format!("{p}/"))
+                .collect::<String>()
+        )),
+        _ => None,
+    }
 }
 
 fn wanted_with_prefix(name: &str) -> bool {
@@ -147,8 +182,9 @@ pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<
     let mut files = match doc["layout"].as_str() {
         Some("mix") => Vec::new(),
         Some("relx") => relx_stand_ins(&name, &current, &erts, doc["erts_included"].as_bool() == Some(true)),
+        Some("distillery") => distillery_stand_ins(&name, &current, &erts, doc["erts_included"].as_bool() == Some(true)),
         other => anyhow::bail!(
-            "the release-pack.inspect document is of a {} release; boot reads Mix and relx releases",
+            "the release-pack.inspect document is of a {} release; boot reads Mix, relx and Distillery releases",
             other.unwrap_or("unknown")
         ),
     };
@@ -166,7 +202,7 @@ pub fn from_inspect(doc: &serde_json::Value) -> anyhow::Result<Vec<(String, Vec<
             }
         }
     }
-    if doc["layout"].as_str() == Some("relx") {
+    if matches!(doc["layout"].as_str(), Some("relx" | "distillery")) {
         return Ok(files);
     }
     files.extend([
@@ -239,6 +275,45 @@ fn relx_stand_ins(
     ];
     if erts_included {
         files.push((format!("erts-{erts}/bin/erlexec"), b"#!/bin/sh\n".to_vec()));
+    }
+    files
+}
+
+/// Stand-ins for what a Distillery release's boot reads but an inspect document
+/// does not carry: its two run control scripts (the model reads only their name
+/// and the defaults they bake in, which are not known here) and, with ERTS
+/// included, its directory.
+fn distillery_stand_ins(
+    name: &str,
+    version: &str,
+    erts: &str,
+    erts_included: bool,
+) -> Vec<(String, Vec<u8>)> {
+    let rc_exec = format!(
+        "#!/usr/bin/env bash\n# stands for Distillery's run control script\nRELEASE_MUTABLE_DIR=\"${{RELEASE_MUTABLE_DIR:-$RELEASE_ROOT_DIR/var}}\"\nREL_NAME=\"${{REL_NAME:-{name}}}\"\nexec \"$RELEASES_DIR/$REL_VSN/$REL_NAME.sh\" \"$@\"\n"
+    );
+    let mut files = vec![
+        (
+            "releases/start_erl.data".to_string(),
+            format!(
+                "{erts} {version}
+"
+            )
+            .into_bytes(),
+        ),
+        (format!("bin/{name}"), rc_exec.into_bytes()),
+        (
+            format!("releases/{version}/{name}.sh"),
+            format!("#!/usr/bin/env bash\n{}\n", super::distillery::STAND_IN).into_bytes(),
+        ),
+    ];
+    if erts_included {
+        files.push((
+            format!("erts-{erts}/bin/erlexec"),
+            b"#!/bin/sh
+"
+            .to_vec(),
+        ));
     }
     files
 }

@@ -41,7 +41,7 @@ pub struct Relx {
 }
 
 /// The script's state once it has run up to its `exec`.
-pub struct RelxStart {
+pub struct ScriptStart {
     /// The words the script execs (`run_erl`'s for daemon and start).
     pub argv: Vec<Value>,
     /// erl's command line: `argv` itself, or for daemon the `console` line that
@@ -126,7 +126,7 @@ impl Relx {
         command: &str,
         args: &[String],
         env: &[(String, String)],
-    ) -> anyhow::Result<RelxStart> {
+    ) -> anyhow::Result<ScriptStart> {
         let commands: Vec<&str> = STARTS_A_VM.iter().chain(&TO_THE_NODE).copied().collect();
         if !commands.contains(&command) {
             anyhow::bail!(
@@ -135,12 +135,7 @@ impl Relx {
                 commands.join(", ")
             );
         }
-        let mut env = Env {
-            vars: env
-                .iter()
-                .map(|(n, v)| (n.clone(), k(v), true, SetBy::Environment))
-                .collect(),
-        };
+        let mut env = Env::given(env);
         let mut notes = Vec::new();
         let mut stops = Vec::new();
         let root = self.root.display().to_string();
@@ -414,7 +409,7 @@ impl Relx {
         env.set("VMARGS_PATH", vm_args.clone(), false, SetBy::Script);
         env.set("RELX_CONFIG_PATH", sys_config.clone(), false, SetBy::Script);
         env.set("ERTS_DIR", erts_dir, false, SetBy::Script);
-        Ok(RelxStart {
+        Ok(ScriptStart {
             argv,
             erl_argv,
             written,

@@ -1,12 +1,12 @@
-//! The `vmargs.boot` document of a relx release: the script followed
-//! ([`super::relx`]), erl's reading of the line it execs with the files it renders
+//! The `vmargs.boot` document of a release whose start script a model follows
+//! (relx: [`super::relx`]; Distillery: [`super::distillery`]), erl's reading of the line it execs with the files it renders
 //! read from memory, the node and cookie erl ends up with, and the findings that
 //! only show across the script and vm.args.
 
 use super::doc::{BootDoc, BootWord, CookieInfo, Distribution, ReleaseInfo, Variable};
 use super::erl::{effective_with, Erl};
 use super::parts::{erl_reading, finish, secret_words};
-use super::relx::{Relx, RelxStart};
+use super::relx::{Relx, ScriptStart};
 use super::request::Request;
 use crate::codes::*;
 use relkit_common::shell::Value;
@@ -34,10 +34,57 @@ const VARIABLES: [&str; 17] = [
     "HOME",
 ];
 
+/// A release whose start script one of the script models follows (relx,
+/// Distillery), with what differs between them in the document.
+pub struct Scripted<'a> {
+    pub info: ReleaseInfo,
+    /// `bin/NAME`.
+    pub script: &'a Path,
+    pub default_command: &'a str,
+    /// The script's variables shown in the document, in order.
+    pub variables: &'a [&'a str],
+    /// The environment variable that gives the script its own cookie.
+    pub cookie_var: &'a str,
+    /// What to do when the script stops before it starts a VM.
+    pub stop_hint: &'a str,
+    /// What to do when the script's cookie and the node's differ.
+    pub cookie_hint: &'a str,
+    /// How the script's own reading of vm.args differs from erl's.
+    pub assumption: &'a str,
+}
+
 pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
-    let launch = super::launch::launch(request, &relx.name, "foreground")?;
+    let scripted = Scripted {
+        info: ReleaseInfo {
+            root: relx.root.display().to_string(),
+            layout: "relx".into(),
+            name: relx.name.clone(),
+            version: relx.version.clone(),
+            erts: relx.erts.clone(),
+            erts_included: relx.erts_included,
+        },
+        script: &relx.script,
+        default_command: "foreground",
+        variables: &VARIABLES,
+        cookie_var: "RELX_COOKIE",
+        stop_hint: "give vm.args (with the files its -args_file lines name) exactly one line starting `-name ` or `-sname `",
+        cookie_hint: "give the cookie once, as `-setcookie` in vm.args (vm.args.src may take it from ${RELX_COOKIE}); relx does not pass RELX_COOKIE to the node",
+        assumption: "a relative -args_file is read from the release root, where the script runs erl (its own -name check reads it from the directory the script is started in)",
+    };
+    boot_scripted(&scripted, request, |command, args, env| {
+        relx.start(command, args, env)
+    })
+}
+
+/// The document of a release whose script `start` follows.
+pub fn boot_scripted(
+    scripted: &Scripted,
+    request: &Request,
+    start: impl FnOnce(&str, &[String], &[(String, String)]) -> anyhow::Result<ScriptStart>,
+) -> anyhow::Result<BootDoc> {
+    let launch = super::launch::launch(request, &scripted.info.name, scripted.default_command)?;
     let args = request.args();
-    let started = relx.start(&launch.command, &args, &launch.env)?;
+    let started = start(&launch.command, &args, &launch.env)?;
     let stopped = !started.stops.is_empty();
     let exported = |name: &str| {
         started
@@ -46,7 +93,7 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
             .find(|(n, _, e, _)| n == name && *e)
             .map(|(_, v, ..)| v.clone())
     };
-    let root = relx.root.clone();
+    let root = std::path::PathBuf::from(&scripted.info.root);
     let mut read = |p: &Path| -> std::io::Result<Vec<u8>> {
         // erl runs in the release root (the script's `cd "$ROOTDIR"`).
         let p = root.join(p);
@@ -75,14 +122,7 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
         secrets.extend(argv.iter().position(|w| w.text == "-c").map(|i| i + 1));
     }
     let mut doc = BootDoc {
-        release: ReleaseInfo {
-            root: relx.root.display().to_string(),
-            layout: "relx".into(),
-            name: relx.name.clone(),
-            version: relx.version.clone(),
-            erts: relx.erts.clone(),
-            erts_included: relx.erts_included,
-        },
+        release: scripted.info.clone(),
         command: launch.command.clone(),
         unit: request.unit.as_ref().map(|p| p.display().to_string()),
         argv: argv
@@ -103,9 +143,7 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
         config: Vec::new(),
         variables: Vec::new(),
         notes: started.notes.clone(),
-        assumptions: vec![
-            "a relative -args_file is read from the release root, where the script runs erl (its own -name check reads it from the directory the script is started in)".into(),
-        ],
+        assumptions: vec![scripted.assumption.into()],
         findings: Vec::new(),
         written: started.written.clone(),
     };
@@ -133,15 +171,15 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
             request.show_secrets,
         ),
     });
-    for name in VARIABLES {
+    for name in scripted.variables {
         if let Some((_, value, exported, by)) = started.vars.iter().find(|(n, ..)| n == name) {
             doc.variables.push(Variable::new(
                 name,
                 value,
                 *exported,
                 Some(by.clone()),
-                &relx.script,
-                name == "RELX_COOKIE" && !request.show_secrets,
+                scripted.script,
+                *name == scripted.cookie_var && !request.show_secrets,
             ));
         }
     }
@@ -151,13 +189,13 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
             cookie,
             false,
             None,
-            &relx.script,
+            scripted.script,
             !request.show_secrets,
         );
         v.set_by = source.clone();
         doc.variables.push(v);
     }
-    doc.findings = findings(&started, &doc, erl.as_ref());
+    doc.findings = findings(scripted, &started, &doc, erl.as_ref());
     let mut cookies: Vec<String> = started
         .script_cookie
         .iter()
@@ -167,7 +205,7 @@ pub fn boot(relx: &Relx, request: &Request) -> anyhow::Result<BootDoc> {
         started
             .vars
             .iter()
-            .filter(|(n, ..)| n == "RELX_COOKIE")
+            .filter(|(n, ..)| n == scripted.cookie_var)
             .map(|(_, v, ..)| v.text.clone()),
     );
     finish(
@@ -221,13 +259,17 @@ pub(crate) fn cookie_info(
     }
 }
 
-fn findings(started: &RelxStart, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Finding> {
+fn findings(
+    scripted: &Scripted,
+    started: &ScriptStart,
+    doc: &BootDoc,
+    erl: Option<&Erl>,
+) -> Vec<Finding> {
     let mut found = Vec::new();
     for stop in &started.stops {
         found.push(
-            finding(Severity::Error, CODE_START_SCRIPT_STOPS, stop.clone()).with_hint(
-                "give vm.args (with the files its -args_file lines name) exactly one line starting `-name ` or `-sname `",
-            ),
+            finding(Severity::Error, CODE_START_SCRIPT_STOPS, stop.clone())
+                .with_hint(scripted.stop_hint),
         );
     }
     let Some(erl) = erl else {
@@ -280,7 +322,7 @@ fn findings(started: &RelxStart, doc: &BootDoc, erl: Option<&Erl>) -> Vec<Findin
                         if daemon { ", and `daemon` waits for the node with it forever" } else { "" }
                     ),
                 )
-                .with_hint("give the cookie once, as `-setcookie` in vm.args (vm.args.src may take it from ${RELX_COOKIE}); relx does not pass RELX_COOKIE to the node"),
+                .with_hint(scripted.cookie_hint),
             );
         }
     }

@@ -13,6 +13,16 @@ pub struct Env {
 }
 
 impl Env {
+    /// The environment the script is started in: every variable exported.
+    pub fn given(env: &[(String, String)]) -> Env {
+        Env {
+            vars: env
+                .iter()
+                .map(|(n, v)| (n.clone(), k(v), true, SetBy::Environment))
+                .collect(),
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.vars
             .iter()
@@ -92,6 +102,23 @@ pub(crate) fn replace_os_vars(
     text: &str,
     environ: &dyn Fn(&str) -> Option<Value>,
 ) -> Result<String, String> {
+    substitute(text, environ, true)
+}
+
+/// Distillery's awk `_replace_os_vars`: relx's loop without defaults (`${VAR:-x}`
+/// looks up a variable named `VAR:-x`, which is never set, so it becomes empty).
+pub(crate) fn replace_os_vars_distillery(
+    text: &str,
+    environ: &dyn Fn(&str) -> Option<Value>,
+) -> Result<String, String> {
+    substitute(text, environ, false)
+}
+
+fn substitute(
+    text: &str,
+    environ: &dyn Fn(&str) -> Option<Value>,
+    defaults: bool,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let body = text.strip_suffix('\n').unwrap_or(text);
     if text.is_empty() {
@@ -117,7 +144,7 @@ pub(crate) fn replace_os_vars(
                     "`${{{var}}}` holds characters awk reads as a pattern: not modelled"
                 ));
             }
-            let (name, default) = match var.split_once(":-") {
+            let (name, default) = match var.split_once(":-").filter(|_| defaults) {
                 Some((n, d)) => (n, Some(d)),
                 None => (var.as_str(), None),
             };
@@ -275,6 +302,15 @@ mod tests {
         assert_eq!(replace_os_vars("${open\n", &f).unwrap(), "${open\n");
         assert!(replace_os_vars("${SELF}\n", &f).is_err());
         assert_eq!(replace_os_vars("", &f).unwrap(), "");
+        // Distillery's awk has no defaults: `${HOST:-d}` names a variable never set.
+        assert_eq!(
+            replace_os_vars_distillery("${HOST:-d}x\n", &f).unwrap(),
+            "x\n"
+        );
+        assert_eq!(
+            replace_os_vars_distillery("a ${HOST}\n", &f).unwrap(),
+            "a 10.0.0.1\n"
+        );
     }
 
     #[test]

@@ -144,3 +144,130 @@ pub fn erl_words(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// `cp -a built root`.
+pub fn copy_into(built: &Path, root: &Path) {
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(built)
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_ok(&out, "cp -a");
+}
+
+/// A copy of the built release (as `billing` in a new directory) whose ERTS
+/// programs are replaced by `recorders` (name, script text), the real `erlexec`
+/// kept as `erlexec.real` for them to call.
+pub fn recording_copy(built: &Path, recorders: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("billing");
+    copy_into(built, &root);
+    let bin = root.join("erts-13.1.5/bin");
+    std::fs::rename(bin.join("erlexec"), bin.join("erlexec.real")).unwrap();
+    for (name, text) in recorders {
+        std::fs::write(bin.join(name), text).unwrap();
+        let out = Command::new("chmod")
+            .arg("+x")
+            .arg(bin.join(name))
+            .output()
+            .unwrap();
+        assert_ok(&out, "chmod");
+    }
+    dir
+}
+
+/// The words a recorder wrote (NUL-terminated each).
+pub fn records(path: &Path) -> Option<Vec<String>> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(
+        bytes
+            .split(|&b| b == 0)
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect::<Vec<_>>()
+            .split_last()?
+            .1
+            .to_vec(),
+    )
+}
+
+/// What erl made of a recorded line against the document.
+pub enum ErlReading {
+    /// erl refused the line, and the document's `erl-refuses` says what erl said.
+    Refused,
+    /// `effective_args` is erl's list.
+    Same,
+    /// `effective_args` holds an unknown.
+    Unknown,
+}
+
+/// The document's `effective_args` (or its `erl-refuses`) against what the real
+/// erlexec's `-emu_args_exit` wrote to `emu`.
+pub fn erl_reading(doc: &serde_json::Value, emu: &str, context: &str) -> ErlReading {
+    let refused = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "erl-refuses");
+    if let Some(f) = refused {
+        let message = f["message"].as_str().unwrap();
+        let erl_says = emu.lines().next().unwrap_or("");
+        assert!(
+            message.ends_with(erl_says) && !erl_says.is_empty(),
+            "erl says {erl_says:?}, we say {message:?}: {context}"
+        );
+        return ErlReading::Refused;
+    }
+    // erl's list has `--` between its parts, which the comparison leaves out on
+    // both sides.
+    let ours: Option<Vec<String>> = doc["effective_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| *w != "--")
+        .map(|w| w.as_str().map(str::to_string))
+        .collect();
+    match ours {
+        Some(ours) => {
+            assert_eq!(ours, erl_words(emu), "effective args, {context}");
+            ErlReading::Same
+        }
+        None => ErlReading::Unknown,
+    }
+}
+
+/// A real node's name and cookie (and the findings expected) against the
+/// document: a `-sname` without a host gets this host's, a cookie from home is
+/// `home_cookie`.
+pub fn assert_outcome(
+    doc: &serde_json::Value,
+    (name, cookie): (&str, &str),
+    home_cookie: &str,
+    codes: &[&str],
+    context: &str,
+) {
+    let ours = doc["node"]["value"].as_str().unwrap();
+    if name.contains('@') && !ours.contains('@') {
+        assert!(name.starts_with(&format!("{ours}@")), "{name}: {context}");
+    } else {
+        assert_eq!(ours, name, "{context}");
+    }
+    let ours_cookie = &doc["cookie"];
+    if ours_cookie["from_home"] == true {
+        assert_eq!(cookie, home_cookie, "{context}");
+    } else {
+        assert_eq!(ours_cookie["value"].as_str(), Some(cookie), "{context}");
+    }
+    let found: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    for code in codes {
+        assert!(found.contains(code), "{code} not in {found:?}: {context}");
+    }
+    if codes.is_empty() {
+        assert!(found.is_empty(), "{found:?}: {context}");
+    }
+}
