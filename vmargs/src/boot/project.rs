@@ -20,6 +20,13 @@ pub fn is_project(dir: &Path) -> bool {
 /// and notes on what stays unknown.
 pub fn files(dir: &Path) -> anyhow::Result<Project> {
     let mix_exs = dir.join("mix.exs");
+    let distillery = dir.join("rel/config.exs");
+    if distillery.is_file() {
+        anyhow::bail!(
+            "{}: a Distillery project: boot reads the release `mix distillery.release` builds from it (_build/ENV/rel/NAME, or its tarball), since Distillery renders vm.args and bakes ERL_OPTS into the release's scripts when it builds",
+            distillery.display()
+        );
+    }
     let src = std::fs::read_to_string(&mix_exs)
         .map_err(|e| anyhow::anyhow!("{}: {e}", mix_exs.display()))?;
     let config =
