@@ -33,6 +33,7 @@ use crate::codes::TOOL;
   vmargs render --name billing@127.0.0.1 --cookie-env RELEASE_COOKIE -o rel/vm.args.prod
   vmargs boot /srv/billing --env APP_HOST=10.0.0.5     what the node boots as (name, cookie, argv)
   vmargs boot /srv/billing --command remote --json     the remote shell's line, as JSON
+  vmargs boot --unit billing.service /opt/billing      a Distillery release as its unit runs it
   vmargs cluster app1/vm.args app2/vm.args             will the two nodes connect, and why not
   vmargs cluster --host deploy@app1:/srv/billing --host deploy@app2:/srv/billing
   relconf parse .deliver/config --env production | vmargs cluster --hosts-from -

@@ -244,7 +244,11 @@ fn the_script_s_stops_and_bad_releases_are_said() {
     // A Distillery project (before its build) says where its release is.
     let project = dir.path().join("project");
     write_file(&project, "mix.exs", b"defmodule P.MixProject do\nend\n");
-    write_file(&project, "rel/config.exs", b"use Distillery.Releases.Config\n");
+    write_file(
+        &project,
+        "rel/config.exs",
+        b"use Distillery.Releases.Config\n",
+    );
     let (code, _, stderr) = boot(&project, &[]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("a Distillery project"), "{stderr}");
