@@ -299,3 +299,43 @@ fn a_distillery_tarball_and_its_inspect_document_boot_as_the_directory() {
     assert!(unknown.contains("ERL_OPTS"), "{unknown}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("tarred_cookie"));
 }
+
+#[test]
+fn a_distillery_2_0_release_reads_its_version_where_2_0_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap().join("billing");
+    layout(&root, "-name billing@127.0.0.1\n-setcookie c\n");
+    // 2.0: one run control script as bin/NAME, the version read from
+    // releases/start_erl.data itself, ERTS_VSN baked into NAME.sh.
+    std::fs::remove_file(root.join("bin/billing_rc_exec.sh")).unwrap();
+    write_file(
+        &root,
+        "bin/billing",
+        b"#!/usr/bin/env bash\nRELEASES_DIR=\"${RELEASE_ROOT_DIR}/releases\"\nREL_NAME=\"${REL_NAME:-billing}\"\nREL_VSN=\"${REL_VSN:-$(cut -d' ' -f2 \"${RELEASES_DIR}\"/start_erl.data)}\"\nexec \"$RELEASES_DIR/$REL_VSN/$REL_NAME.sh\" \"$@\"\n",
+    );
+    write_file(
+        &root,
+        "releases/0.1.0/billing.sh",
+        b"#!/usr/bin/env bash\nREL_NAME=\"${REL_NAME:-billing}\"\nERL_OPTS=\"${ERL_OPTS:-}\"\nERTS_VSN=\"${ERTS_VSN:-13.1.5}\"\n",
+    );
+    write_file(&root, "erts-13.1.5/bin/erlexec", b"#!/bin/sh\n");
+    // A copy 2.1 would read; 2.0 never looks at it.
+    write_file(&root, "var/start_erl.data", b"13.1.5 9.9.9\n");
+    let (code, doc, stderr) = boot(&root, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(doc["release"]["version"], "0.1.0");
+    let argv = words(&doc);
+    assert_eq!(
+        argv[0],
+        format!("{}/erts-13.1.5/bin/erlexec", root.display())
+    );
+    assert!(argv.contains(&format!("{}/releases/0.1.0/billing", root.display())));
+    // USE_HOST_ERTS exported by 2.0's NAME.sh: the host's ERTS.
+    write_file(
+        &root,
+        "releases/0.1.0/billing.sh",
+        b"#!/usr/bin/env bash\nUSE_HOST_ERTS=true\nexport USE_HOST_ERTS\n",
+    );
+    let (_, doc, _) = boot(&root, &[]);
+    assert_eq!(words(&doc)[0], "$ERL_ROOT/erts-$ERTS_VSN/bin/erlexec");
+}

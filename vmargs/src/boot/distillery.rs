@@ -34,6 +34,9 @@ pub struct Distillery {
     /// The version and ERTS version `releases/start_erl.data` names.
     pub version: String,
     pub erts: String,
+    /// Distillery 2.1's script reads the version from its copy of start_erl.data
+    /// in `RELEASE_MUTABLE_DIR`; 2.0's reads `releases/start_erl.data` itself.
+    pub copies_start_erl: bool,
 }
 
 /// The Distillery release in `root`, if `bin/` holds its run control script.
@@ -43,14 +46,13 @@ pub fn find(root: &Path) -> anyhow::Result<Option<Distillery>> {
     let Ok(entries) = std::fs::read_dir(root.join("bin")) else {
         return Ok(None);
     };
-    let mut names: Vec<(PathBuf, String)> = Vec::new();
+    let mut names: Vec<(PathBuf, String, bool)> = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
-        let is_rc_exec = text.starts_with("#!")
-            && text.contains("RELEASE_MUTABLE_DIR=")
-            && text.contains("exec \"$RELEASES_DIR/$REL_VSN/$REL_NAME.sh\"");
+        let is_rc_exec =
+            text.starts_with("#!") && text.contains("exec \"$RELEASES_DIR/$REL_VSN/$REL_NAME.sh\"");
         if !is_rc_exec {
             continue;
         }
@@ -60,9 +62,9 @@ pub fn find(root: &Path) -> anyhow::Result<Option<Distillery>> {
                 entry.path().display()
             );
         };
-        names.push((entry.path(), name));
+        names.push((entry.path(), name, text.contains("START_ERL_DATA=")));
     }
-    let Some((rc_exec, name)) = names.into_iter().next() else {
+    let Some((rc_exec, name, copies_start_erl)) = names.into_iter().next() else {
         return Ok(None);
     };
     // Distillery 2.1 writes a POSIX sh `bin/NAME` that execs `bin/NAME_rc_exec.sh`;
@@ -86,6 +88,7 @@ pub fn find(root: &Path) -> anyhow::Result<Option<Distillery>> {
         name,
         version,
         erts,
+        copies_start_erl,
     }))
 }
 
@@ -163,11 +166,20 @@ impl Distillery {
             .non_empty("RELEASE_MUTABLE_DIR")
             .cloned()
             .unwrap_or_else(|| k(format!("{root}/var")));
-        env.set("RELEASE_MUTABLE_DIR", mutable.clone(), true, by.clone());
+        env.set(
+            "RELEASE_MUTABLE_DIR",
+            mutable.clone(),
+            self.copies_start_erl,
+            by.clone(),
+        );
         let Some(mutable_dir) = mutable.as_known().map(str::to_string) else {
             anyhow::bail!("{script}: RELEASE_MUTABLE_DIR is not known here");
         };
-        let start_erl = format!("{mutable_dir}/start_erl.data");
+        let start_erl = if self.copies_start_erl {
+            format!("{mutable_dir}/start_erl.data")
+        } else {
+            format!("{root}/releases/start_erl.data")
+        };
         env.set("START_ERL_DATA", k(&start_erl), true, by.clone());
         env.set("REL_NAME", k(&self.name), true, by.clone());
         let shipped = self.root.join("releases/start_erl.data");
@@ -177,7 +189,7 @@ impl Distillery {
             (Ok(_), Err(_)) => true,
             _ => false,
         };
-        let data = if newer(&shipped, copy) {
+        let data = if !self.copies_start_erl || newer(&shipped, copy) {
             std::fs::read_to_string(&shipped).unwrap_or_default()
         } else {
             notes.push(format!(
@@ -188,7 +200,15 @@ impl Distillery {
         let (erts_field, vsn_field) = start_erl_fields(&data);
         let version = env.non_empty("REL_VSN").cloned().unwrap_or(k(vsn_field));
         env.set("REL_VSN", version.clone(), true, by.clone());
-        let erts_vsn = env.non_empty("ERTS_VSN").cloned().unwrap_or(k(erts_field));
+        // 2.1: from start_erl.data; 2.0: as NAME.sh bakes it (below), else unset.
+        let erts_vsn = env
+            .non_empty("ERTS_VSN")
+            .cloned()
+            .unwrap_or(k(if self.copies_start_erl {
+                erts_field
+            } else {
+                String::new()
+            }));
         let version = version.text;
         let name_sh = self
             .root
@@ -224,7 +244,18 @@ impl Distillery {
         env.set("CONSOLIDATED_DIR", k(&consolidated), true, by.clone());
         // libexec/erts.sh: the release's ERTS unless USE_HOST_ERTS, else the erl
         // on PATH; erl itself says where its root is.
+        // 2.0's NAME.sh exports USE_HOST_ERTS=true and bakes ERTS_VSN; 2.1 keeps
+        // USE_HOST_ERTS in bin/NAME_rc_exec.sh, unexported, where it does nothing.
+        let erts_vsn = match baked_default(&name_sh_text, "ERTS_VSN") {
+            Some(baked) if erts_vsn.text.is_empty() => k(baked),
+            _ => erts_vsn,
+        };
+        let host_erts_baked = !self.copies_start_erl
+            && name_sh_text
+                .lines()
+                .any(|l| l.trim() == "USE_HOST_ERTS=true");
         let included = env.non_empty("USE_HOST_ERTS").is_none()
+            && !host_erts_baked
             && !erts_vsn.text.is_empty()
             && erts_vsn.is_known()
             && self.root.join(format!("erts-{}", erts_vsn.text)).is_dir();

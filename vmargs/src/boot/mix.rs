@@ -266,7 +266,7 @@ fn script_name(root: &Path) -> anyhow::Result<String> {
     match names.as_slice() {
         [one] => Ok(one.clone()),
         [] => anyhow::bail!(
-            "{}: no Mix start script here (bin/NAME that sources releases/VSN/env.sh); relx and Distillery layouts are not read yet",
+            "{}: no start script boot reads here (a Mix release's bin/NAME that sources releases/VSN/env.sh, relx 4's, or Distillery 2's bin/NAME with releases/VSN/NAME.sh)",
             bin.display()
         ),
         many => anyhow::bail!(
