@@ -259,6 +259,23 @@ impl Distillery {
             && !erts_vsn.text.is_empty()
             && erts_vsn.is_known()
             && self.root.join(format!("erts-{}", erts_vsn.text)).is_dir();
+        if !included {
+            // erts.sh sets ERTS_VSN to the host erl's version after its first run:
+            // an erts-* directory of the release is used when that version matches.
+            let held: Vec<String> = std::fs::read_dir(&self.root)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.starts_with("erts-"))
+                .collect();
+            for dir in held {
+                notes.push(format!(
+                    "the release holds {dir}, which the script takes for the host erl's code paths only when that erl is ERTS {}: the words here assume it is not",
+                    &dir[5..]
+                ));
+            }
+        }
         let (erts_dir, erts_lib_dir) = if included {
             (
                 k(format!("{root}/erts-{}", erts_vsn.text)),
