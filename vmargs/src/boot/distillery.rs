@@ -259,7 +259,7 @@ impl Distillery {
             && !erts_vsn.text.is_empty()
             && erts_vsn.is_known()
             && self.root.join(format!("erts-{}", erts_vsn.text)).is_dir();
-        if !included {
+        if !included && env.non_empty("USE_HOST_ERTS").is_none() && !host_erts_baked {
             // erts.sh sets ERTS_VSN to the host erl's version after its first run:
             // an erts-* directory of the release is used when that version matches.
             let held: Vec<String> = std::fs::read_dir(&self.root)
