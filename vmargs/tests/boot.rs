@@ -6,7 +6,7 @@
 
 mod boot_support;
 
-use boot_support::{boot_doc, copy_release, dry_run, erl_words, joined, release, PATH};
+use boot_support::{boot_doc, codes, copy_release, dry_run, erl_words, joined, release, PATH};
 use relkit_tests::{assert_ok, require_peer, tool, Rng};
 use std::path::Path;
 use std::process::Command;
@@ -253,14 +253,6 @@ fn boot_outcomes_are_what_real_nodes_do() {
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o400);
     std::fs::set_permissions(home.join(".erlang.cookie"), perms).unwrap();
     let original_vm_args = std::fs::read_to_string(vsn_dir.join("vm.args")).unwrap();
-    let codes = |doc: &serde_json::Value| -> Vec<String> {
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["code"].as_str().unwrap().to_string())
-            .collect()
-    };
     // The node's name and cookie, from the lines it printed (a logger report may
     // come first).
     let lines = |out: &std::process::Output| -> Vec<String> {

@@ -10,7 +10,8 @@
 mod boot_support;
 
 use boot_support::{
-    assert_outcome, boot_doc, copy_into, erl_reading, recording_copy, records, ErlReading, PATH,
+    assert_outcome, boot_doc, copy_into, erl_reading, node_and_cookie, recording_copy, records,
+    ErlReading, PATH,
 };
 use relkit_tests::{distillery, require_peer, Rng};
 use std::path::Path;
@@ -267,21 +268,7 @@ fn real_node(root: &Path, env: &[(String, String)]) -> (String, String) {
         .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("{node_and_cookie,")?.strip_suffix('}'))
-        .unwrap_or_else(|| {
-            panic!(
-                "the node printed no name: {text}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-    let (name, cookie) = line.split_once(',').unwrap();
-    (
-        name.trim_matches('\'').to_string(),
-        cookie.trim_matches('\'').to_string(),
-    )
+    node_and_cookie(&out)
 }
 
 #[test]

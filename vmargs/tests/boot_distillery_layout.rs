@@ -4,6 +4,9 @@
 //! hooks, units, read-only roots, tarballs and bad input. The proof against
 //! Distillery's own scripts is in boot_distillery.rs.
 
+mod boot_support;
+
+use boot_support::codes;
 use relkit_tests::{assert_ok, tool, write_file};
 use std::path::Path;
 use std::process::Command;
@@ -53,15 +56,6 @@ fn boot(root: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value, String) 
         doc,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn codes(doc: &serde_json::Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn words(doc: &serde_json::Value) -> Vec<String> {

@@ -271,3 +271,33 @@ pub fn assert_outcome(
         assert!(found.is_empty(), "{found:?}: {context}");
     }
 }
+
+/// The codes of a document's findings.
+pub fn codes(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The name and cookie a real node printed with
+/// `erlang:display({node_and_cookie,node(),erlang:get_cookie()})`.
+pub fn node_and_cookie(out: &std::process::Output) -> (String, String) {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("{node_and_cookie,")?.strip_suffix('}'))
+        .unwrap_or_else(|| {
+            panic!(
+                "the node printed no name: {text}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let (name, cookie) = line.split_once(',').unwrap();
+    (
+        name.trim_matches('\'').to_string(),
+        cookie.trim_matches('\'').to_string(),
+    )
+}
