@@ -446,6 +446,21 @@ fn compare(
                 counts[1] += 1;
                 continue;
             };
+            let reverse = if pair["a"] == a.as_str() {
+                &pair["b_to_a"]
+            } else {
+                &pair["a_to_b"]
+            };
+            if !predicted && *pong && reverse["connects"] == true {
+                // A dial that cannot connect (say IPv6 to an IPv4-only listener)
+                // while the other way can: the other node, or global meshing on
+                // its behalf, may dial back in the moment between the probe's
+                // disconnect and its ping, and the ping then answers over that
+                // connection. The probe cannot tell whose dial made it, so this
+                // direction is not counted; the other is, in its own turn.
+                counts[1] += 1;
+                continue;
+            }
             counts[0] += 1;
             if !pong {
                 counts[5] += 1;
