@@ -4,6 +4,7 @@
 
 mod boot_support;
 
+use boot_support::codes;
 use relkit_tests::{tool, write_file};
 use serde_json::Value;
 
@@ -22,15 +23,6 @@ fn cluster_json(dir: &std::path::Path, args: &[&str], code: i32) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn codes(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

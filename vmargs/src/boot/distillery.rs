@@ -466,11 +466,7 @@ impl Distillery {
             "foreground" => {
                 let mut argv = erlexec.clone();
                 argv.extend([k("-noshell"), k("-noinput"), k("+Bd"), k("-boot")]);
-                argv.push(k(if has_rel_boot {
-                    format!("{rel}/{}", self.name)
-                } else {
-                    format!("{rel}/start")
-                }));
+                argv.push(k(&release_boot));
                 argv.extend([k("-args_file"), vm_args.clone(), k("-mode"), mode.clone()]);
                 argv.extend(erl_opts.iter().cloned());
                 argv.push(k("-extra"));
