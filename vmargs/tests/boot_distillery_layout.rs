@@ -119,6 +119,22 @@ fn a_distillery_release_boots_through_its_copied_vm_args() {
     let effective = serde_json::to_string(&doc["effective_args"]).unwrap();
     assert!(effective.contains("billing@10.0.0.9"), "{effective}");
     assert!(!root.join("var").exists(), "boot writes nothing");
+    // The script's cookie, given in the environment: one COOKIE, masked.
+    let out = tool("vmargs")
+        .args(["boot", "--json", "--env", "COOKIE=from_env_secret"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cookies: Vec<&serde_json::Value> = doc["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["name"] == "COOKIE")
+        .collect();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert_eq!(cookies[0]["set_by"], "COOKIE (environment)");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("from_env_secret"));
 }
 
 #[test]

@@ -263,8 +263,9 @@ fn boot_dir(dir: &Path, request: &Request) -> anyhow::Result<BootDoc> {
     Ok(doc)
 }
 
-/// The script's variables a Distillery boot shows, in this order.
-const DISTILLERY_VARIABLES: [&str; 21] = [
+/// The script's variables a Distillery boot shows, in this order (its own
+/// `COOKIE` follows them, once, with where the script took it from).
+const DISTILLERY_VARIABLES: [&str; 20] = [
     "REL_VSN",
     "VMARGS_PATH",
     "SYS_CONFIG_PATH",
@@ -279,7 +280,6 @@ const DISTILLERY_VARIABLES: [&str; 21] = [
     "ERTS_DIR",
     "NAME_TYPE",
     "NAME",
-    "COOKIE",
     "PIPE_DIR",
     "RUNNER_LOG_DIR",
     "ERL_AFLAGS",
