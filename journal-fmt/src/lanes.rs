@@ -182,6 +182,16 @@ pub fn has_control(bytes: &[u8]) -> bool {
     })
 }
 
+/// Whether `bytes` are one line of printable ASCII (and tabs): what a terminal
+/// shows as it is, with no escape sequence to strip and no second line. Almost every
+/// log message is; the level rule, the sanitizer and the line splitter then all
+/// take it as it is after this one pass.
+pub fn is_printable_line(bytes: &[u8]) -> bool {
+    !any(bytes, |block| {
+        !(within(block, 0x20, 0x7e) | equal(block, b'\t'))
+    })
+}
+
 /// The first `byte` in a short haystack (words, headers, field names), where a plain
 /// loop beats memchr's call overhead.
 pub(crate) fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {

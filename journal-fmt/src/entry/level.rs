@@ -291,25 +291,44 @@ pub struct Facts<'e> {
     /// The Elixir `[level]` header of that message (found once for the level rule
     /// and the colours).
     pub header: Option<Header>,
+    /// `MESSAGE` is one line of printable ASCII ([`crate::lanes::is_printable_line`]):
+    /// shown as it is, so `header` holds for the text shown too.
+    pub printable: bool,
 }
 
 impl<'e> Facts<'e> {
     pub fn of(entry: &'e Entry<'_>) -> Facts<'e> {
-        let priority = entry
-            .text("PRIORITY")
-            .and_then(parse_priority)
-            .unwrap_or(INFO);
-        let message = entry.text("MESSAGE").map(strip_ansi);
+        // One pass over the fields, each name's first value (as `Entry::get`).
+        let (mut priority, mut text, mut transport, mut stream_id, mut pid) =
+            (None, None, None, None, None);
+        for field in &entry.fields {
+            let value = field.value.as_deref();
+            let slot = match &*field.name {
+                "PRIORITY" => &mut priority,
+                "MESSAGE" => &mut text,
+                "_TRANSPORT" => &mut transport,
+                "_STREAM_ID" => &mut stream_id,
+                "_PID" => &mut pid,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        let priority = priority.flatten().and_then(parse_priority).unwrap_or(INFO);
+        let text = text.flatten();
+        let printable = text.is_some_and(crate::lanes::is_printable_line);
+        let message = if printable {
+            text.map(std::borrow::Cow::Borrowed)
+        } else {
+            text.map(strip_ansi)
+        };
         let header = message.as_deref().and_then(elixir_header);
         Facts {
             priority,
-            from_stdout: matches!(entry.get("_TRANSPORT"), Some(Some(b"stdout")) | None),
-            stream: entry
-                .text("_STREAM_ID")
-                .or_else(|| entry.text("_PID"))
-                .unwrap_or_default(),
+            from_stdout: matches!(transport, Some(Some(b"stdout")) | None),
+            stream: stream_id.flatten().or(pid.flatten()).unwrap_or_default(),
             message,
             header,
+            printable,
         }
     }
 }

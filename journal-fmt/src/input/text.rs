@@ -307,13 +307,13 @@ type Origin<'a> = (Option<&'a [u8]>, &'a [u8], Option<&'a [u8]>, &'a [u8]);
 
 /// `[host ]ident[pid]: message` or `[host ]ident: message`.
 fn origin(rest: &[u8]) -> Option<Origin<'_>> {
-    let first_end = rest.iter().position(|&b| b == b' ')?;
+    let first_end = crate::lanes::find_one(b' ', rest)?;
     if let Some((ident, pid)) = tag(&rest[..first_end]) {
         return Some((None, ident, pid, &rest[first_end + 1..]));
     }
     let host = &rest[..first_end];
     let after = &rest[first_end + 1..];
-    let second_end = after.iter().position(|&b| b == b' ');
+    let second_end = crate::lanes::find_one(b' ', after);
     let (word, message) = match second_end {
         Some(end) => (&after[..end], &after[end + 1..]),
         None => (after, &after[after.len()..]),

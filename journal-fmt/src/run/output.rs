@@ -2,6 +2,7 @@
 //! fields `-o json` adds.
 
 use super::processor::{Added, Output, Processor};
+use crate::entry::level::Header;
 use crate::entry::times::with_time;
 use crate::entry::Entry;
 use crate::input::json;
@@ -21,6 +22,7 @@ impl Processor {
         let Added {
             metadata,
             described,
+            printable,
         } = added;
         match self.settings.output {
             Output::Json => {
@@ -73,7 +75,7 @@ impl Processor {
                 let _ = crate::input::export::write_entry(out, &with_time(entry, time));
             }
             Output::Short | Output::ShortIso | Output::Cat => {
-                self.write_human(entry, time, level, out)
+                self.write_human(entry, time, level, printable, out)
             }
         }
     }
@@ -83,6 +85,7 @@ impl Processor {
         entry: &Entry<'_>,
         time: Option<Moment>,
         level: u8,
+        printable: Option<Option<Header>>,
         out: &mut Vec<u8>,
     ) {
         let color = self.settings.color;
@@ -140,6 +143,14 @@ impl Processor {
             ""
         };
         match entry.get("MESSAGE") {
+            Some(Some(message)) if printable.is_some() => {
+                // Shown as it is: no escape to replace, one line, its header known.
+                if color {
+                    render::highlight_with(out, message, base, printable.flatten());
+                } else {
+                    out.extend_from_slice(message);
+                }
+            }
             Some(Some(message)) => {
                 let text = render::sanitize_bytes(message);
                 if crate::lanes::find_one(b'\n', &text).is_none() {

@@ -3,7 +3,7 @@
 //! runners in [`crate::run::engine`] decide which lines it sees and in what order.
 
 use crate::entry::fields::recycled;
-use crate::entry::level::{logger_metadata, Events, Facts, Role};
+use crate::entry::level::{logger_metadata, Events, Facts, Header, Role};
 use crate::entry::times::{entry_time, receive_time, with_time};
 use crate::entry::Entry;
 use crate::filter::{Decision, Filter};
@@ -116,6 +116,9 @@ pub struct Processor {
 pub(super) struct Added<'m> {
     pub(super) metadata: &'m [(&'m str, &'m [u8])],
     pub(super) described: Option<Described>,
+    /// `MESSAGE` is one printable line ([`Facts::printable`]) and this is its Elixir
+    /// header, found once by the level rule: the line writer takes both as they are.
+    pub(super) printable: Option<Option<Header>>,
 }
 
 /// Offsets in the bytes of the last entry written.
@@ -169,7 +172,8 @@ impl Processor {
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     return Outcome::Hidden;
                 }
-                let fields = recycled(std::mem::take(&mut self.spare_fields));
+                // Empty already, and a list of static fields is one of shorter-lived ones.
+                let fields = std::mem::take(&mut self.spare_fields);
                 let parsed = if self.settings.output.is_human() {
                     let filter = &self.settings.filter;
                     json::parse_line_into(line, |name| shown_field(name, filter), fields)
@@ -194,7 +198,8 @@ impl Processor {
                 if text::is_meta_line(line) {
                     return Outcome::Hidden;
                 }
-                let fields = recycled(std::mem::take(&mut self.spare_fields));
+                // Empty already, and a list of static fields is one of shorter-lived ones.
+                let fields = std::mem::take(&mut self.spare_fields);
                 match text::short_line_into(line, &mut self.clock, self.settings.now, fields) {
                     Some(parsed) => {
                         let outcome = self.entry_from(
@@ -246,6 +251,7 @@ impl Processor {
         let settings = Arc::clone(&self.settings);
         let filter = &settings.filter;
         let facts = Facts::of(entry);
+        let printable = facts.printable.then_some(facts.header);
         let metadata: Vec<(&str, &[u8])> =
             if settings.output == Output::Json || settings.merge || filter.wants_metadata() {
                 facts
@@ -277,6 +283,7 @@ impl Processor {
             let added = Added {
                 metadata: &metadata,
                 described: None,
+                printable,
             };
             self.write(entry, time, raw, verdict.level, added, out);
             return Outcome::Shown;
@@ -317,6 +324,7 @@ impl Processor {
                     let added = Added {
                         metadata: &metadata,
                         described,
+                        printable,
                     };
                     self.write(entry, time, raw, verdict.level, added, &mut event.rendered);
                 }
@@ -354,6 +362,7 @@ impl Processor {
             let added = Added {
                 metadata: &metadata,
                 described,
+                printable,
             };
             self.write(entry, time, raw, verdict.level, added, out);
             Outcome::Shown
@@ -498,7 +507,7 @@ impl Processor {
             event.described().push_into(&mut with);
             json::write_entry(out, &with);
         } else {
-            self.write_human(&merged, event.first, event.level, out);
+            self.write_human(&merged, event.first, event.level, None, out);
         }
     }
 
