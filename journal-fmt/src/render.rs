@@ -373,7 +373,15 @@ fn words(w: &mut Spans<'_, '_>, from: usize) {
             } else {
                 at
             };
-            let end = lanes::find_byte(b' ', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+            // The word's end: a space later in this block, found in its mask, or
+            // the first one after the block.
+            let later = spaces >> (at - base);
+            let end = if later != 0 {
+                at + later.trailing_zeros() as usize
+            } else {
+                let next = (base + lanes::WIDTH).min(bytes.len());
+                lanes::find_byte(b' ', &bytes[next..]).map_or(bytes.len(), |n| next + n)
+            };
             word(w, start, end);
             done = end;
         }

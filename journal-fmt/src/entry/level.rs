@@ -297,7 +297,9 @@ pub struct Facts<'e> {
 }
 
 impl<'e> Facts<'e> {
-    pub fn of(entry: &'e Entry<'_>) -> Facts<'e> {
+    /// `printable`: every value of `entry` is known to be one line of printable
+    /// ASCII (its reader checked the line they all came from).
+    pub fn of(entry: &'e Entry<'_>, printable: bool) -> Facts<'e> {
         // One pass over the fields, each name's first value (as `Entry::get`).
         let (mut priority, mut text, mut transport, mut stream_id, mut pid) =
             (None, None, None, None, None);
@@ -315,7 +317,8 @@ impl<'e> Facts<'e> {
         }
         let priority = priority.flatten().and_then(parse_priority).unwrap_or(INFO);
         let text = text.flatten();
-        let printable = text.is_some_and(crate::lanes::is_printable_line);
+        let printable = text.is_some()
+            && (printable || crate::lanes::is_printable_line(text.unwrap_or_default()));
         let message = if printable {
             text.map(std::borrow::Cow::Borrowed)
         } else {
@@ -516,7 +519,7 @@ pub struct Levels {
 
 impl Levels {
     pub fn level_of(&mut self, entry: &Entry<'_>) -> u8 {
-        let verdict = self.events.step(&Facts::of(entry), &mut ShowAll);
+        let verdict = self.events.step(&Facts::of(entry, false), &mut ShowAll);
         verdict.map_or(INFO, |v| v.level)
     }
 }

@@ -164,3 +164,22 @@ fn a_span_restores_the_line_colour_whatever_its_length() {
         );
     }
 }
+
+#[test]
+fn a_word_ends_at_its_space_in_whichever_block_it_lies() {
+    // A word found in one sixteen-byte block ends in the same block, in the next
+    // one, or at the end of the message; each place is tried at each offset.
+    for pad in 0..40 {
+        let lead = "x".repeat(pad);
+        assert_eq!(
+            spans(&format!("{lead} took 1234567ms here")),
+            format!("{lead} took <yellow:1234567ms> here>"),
+            "after {pad} bytes"
+        );
+        assert_eq!(
+            spans(&format!("{lead} took 12ms")),
+            format!("{lead} took <yellow:12ms>>"),
+            "after {pad} bytes, at the end"
+        );
+    }
+}

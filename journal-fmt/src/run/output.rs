@@ -23,6 +23,7 @@ impl Processor {
             metadata,
             described,
             printable,
+            fields_printable,
         } = added;
         match self.settings.output {
             Output::Json => {
@@ -75,7 +76,7 @@ impl Processor {
                 let _ = crate::input::export::write_entry(out, &with_time(entry, time));
             }
             Output::Short | Output::ShortIso | Output::Cat => {
-                self.write_human(entry, time, level, printable, out)
+                self.write_human(entry, time, level, printable, fields_printable, out)
             }
         }
     }
@@ -86,6 +87,7 @@ impl Processor {
         time: Option<Moment>,
         level: u8,
         printable: Option<Option<Header>>,
+        fields_printable: bool,
         out: &mut Vec<u8>,
     ) {
         let color = self.settings.color;
@@ -123,13 +125,13 @@ impl Processor {
                 if ident.is_none() {
                     uncounted += b"unknown".len() + usize::from(time.is_some());
                 }
-                out.extend_from_slice(&render::sanitize_bytes(ident.unwrap_or(b"unknown")));
+                out.extend_from_slice(&shown(ident.unwrap_or(b"unknown"), fields_printable));
                 if color {
                     render::reset_esc().put(out);
                 }
                 if let Some(pid) = pid {
                     out.push(b'[');
-                    out.extend_from_slice(&render::sanitize_bytes(pid));
+                    out.extend_from_slice(&shown(pid, fields_printable));
                     out.push(b']');
                 }
                 out.extend_from_slice(b": ");
@@ -184,5 +186,15 @@ impl Processor {
         } else {
             out.extend_from_slice(text);
         }
+    }
+}
+
+/// A field as a terminal shows it: as it is when known to be printable, else
+/// sanitized.
+fn shown(value: &[u8], printable: bool) -> std::borrow::Cow<'_, [u8]> {
+    if printable {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        render::sanitize_bytes(value)
     }
 }

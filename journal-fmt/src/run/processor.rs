@@ -119,6 +119,8 @@ pub(super) struct Added<'m> {
     /// `MESSAGE` is one printable line ([`Facts::printable`]) and this is its Elixir
     /// header, found once by the level rule: the line writer takes both as they are.
     pub(super) printable: Option<Option<Header>>,
+    /// Every field is one printable line: the identifier and pid need no check.
+    pub(super) fields_printable: bool,
 }
 
 /// Offsets in the bytes of the last entry written.
@@ -250,7 +252,11 @@ impl Processor {
     ) -> Outcome {
         let settings = Arc::clone(&self.settings);
         let filter = &settings.filter;
-        let facts = Facts::of(entry);
+        // Text input: every field is a piece of the line, so one look at the line
+        // says whether they all show as they are.
+        let fields_printable = matches!(source, Some((Format::Short | Format::Cat, line))
+            if crate::lanes::is_printable_line(line));
+        let facts = Facts::of(entry, fields_printable);
         let printable = facts.printable.then_some(facts.header);
         let metadata: Vec<(&str, &[u8])> =
             if settings.output == Output::Json || settings.merge || filter.wants_metadata() {
@@ -284,6 +290,7 @@ impl Processor {
                 metadata: &metadata,
                 described: None,
                 printable,
+                fields_printable,
             };
             self.write(entry, time, raw, verdict.level, added, out);
             return Outcome::Shown;
@@ -325,6 +332,7 @@ impl Processor {
                         metadata: &metadata,
                         described,
                         printable,
+                        fields_printable,
                     };
                     self.write(entry, time, raw, verdict.level, added, &mut event.rendered);
                 }
@@ -363,6 +371,7 @@ impl Processor {
                 metadata: &metadata,
                 described,
                 printable,
+                fields_printable,
             };
             self.write(entry, time, raw, verdict.level, added, out);
             Outcome::Shown
@@ -507,7 +516,7 @@ impl Processor {
             event.described().push_into(&mut with);
             json::write_entry(out, &with);
         } else {
-            self.write_human(&merged, event.first, event.level, None, out);
+            self.write_human(&merged, event.first, event.level, None, false, out);
         }
     }
 
