@@ -37,11 +37,12 @@ pub fn cat_line(line: &[u8]) -> TextLine<'_> {
 /// `line` may be a record: the line and the lines after it that journalctl indented
 /// under it ([`record_end`]); they are the message's later lines.
 pub fn short_line<'a>(line: &'a [u8], clock: &mut Clock, now_micros: i64) -> Option<TextLine<'a>> {
-    short_line_into(line, clock, now_micros, Vec::with_capacity(4))
+    short_line_into(line, clock, now_micros, Vec::with_capacity(4), false)
 }
 
 /// [`short_line`], into an empty field list (one [`recycled`] from the line before,
-/// so that a line costs no allocation).
+/// so that a line costs no allocation). `printable`: the caller found the line to
+/// be printable ASCII, so it is one line (no indented continuation to join).
 ///
 /// [`recycled`]: crate::entry::fields::recycled
 pub fn short_line_into<'a>(
@@ -49,6 +50,7 @@ pub fn short_line_into<'a>(
     clock: &mut Clock,
     now_micros: i64,
     fields: Vec<crate::entry::Field<'a>>,
+    printable: bool,
 ) -> Option<TextLine<'a>> {
     let (time, rest) = timestamp(line, clock, now_micros)?;
     let rest = rest.strip_prefix(b" ")?;
@@ -61,7 +63,7 @@ pub fn short_line_into<'a>(
     if let Some(pid) = pid {
         entry.push("_PID", Some(pid));
     }
-    if crate::lanes::find_one(b'\n', message).is_some() {
+    if !printable && crate::lanes::find_one(b'\n', message).is_some() {
         let indent = continuation_indent(line, ident, message);
         entry.push("MESSAGE", Some(unindent(message, indent)));
     } else {

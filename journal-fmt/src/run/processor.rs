@@ -10,7 +10,7 @@ use crate::filter::{Decision, Filter};
 use crate::render::write_unparsed;
 use crate::run::merge::{Described, Head, OpenEvent};
 use crate::time::clock::{Clock, Moment};
-use crate::{input::json, input::text, render};
+use crate::{input::json, input::text, lanes, render};
 use std::sync::Arc;
 
 pub use crate::input::format::Format;
@@ -188,8 +188,14 @@ impl Processor {
                     }
                     Ok(entry) => {
                         let time = entry_time(&entry);
-                        let outcome =
-                            self.entry_from(&entry, time, Some(line), Some((format, line)), out);
+                        let outcome = self.entry_from(
+                            &entry,
+                            time,
+                            Some(line),
+                            Some((format, line)),
+                            false,
+                            out,
+                        );
                         self.spare_fields = recycled(entry.fields);
                         outcome
                     }
@@ -200,15 +206,20 @@ impl Processor {
                 if text::is_meta_line(line) {
                     return Outcome::Hidden;
                 }
+                // Every field is a piece of the line: one look at the line says
+                // whether they all show as they are (and that it is one line).
+                let printable = lanes::is_printable_line(line);
                 // Empty already, and a list of static fields is one of shorter-lived ones.
                 let fields = std::mem::take(&mut self.spare_fields);
-                match text::short_line_into(line, &mut self.clock, self.settings.now, fields) {
+                let now = self.settings.now;
+                match text::short_line_into(line, &mut self.clock, now, fields, printable) {
                     Some(parsed) => {
                         let outcome = self.entry_from(
                             &parsed.entry,
                             parsed.time,
                             None,
                             Some((format, line)),
+                            printable,
                             out,
                         );
                         self.spare_fields = recycled(parsed.entry.fields);
@@ -216,13 +227,16 @@ impl Processor {
                     }
                     None => {
                         let parsed = text::cat_line(line);
-                        self.entry_from(&parsed.entry, None, None, Some((format, line)), out)
+                        let source = Some((format, line));
+                        self.entry_from(&parsed.entry, None, None, source, printable, out)
                     }
                 }
             }
             Format::Export | Format::Cat => {
                 let parsed = text::cat_line(line);
-                self.entry_from(&parsed.entry, None, None, Some((Format::Cat, line)), out)
+                let printable = lanes::is_printable_line(line);
+                let source = Some((Format::Cat, line));
+                self.entry_from(&parsed.entry, None, None, source, printable, out)
             }
         }
     }
@@ -236,37 +250,35 @@ impl Processor {
         raw: Option<&[u8]>,
         out: &mut Vec<u8>,
     ) -> Outcome {
-        self.entry_from(entry, time, raw, None, out)
+        self.entry_from(entry, time, raw, None, false, out)
     }
 
     /// [`Processor::entry`], with the line the entry was read from and its form
     /// (what `--merge` keeps of an event's first entry, to read it again if the
-    /// event grows).
+    /// event grows), and whether every field is known to be one printable line.
     fn entry_from(
         &mut self,
         entry: &Entry<'_>,
         time: Option<Moment>,
         raw: Option<&[u8]>,
         source: Option<(Format, &[u8])>,
+        fields_printable: bool,
         out: &mut Vec<u8>,
     ) -> Outcome {
-        let settings = Arc::clone(&self.settings);
+        // Borrowed, not cloned: an Arc's count is two atomic operations per line.
+        let settings = &*self.settings;
         let filter = &settings.filter;
-        // Text input: every field is a piece of the line, so one look at the line
-        // says whether they all show as they are.
-        let fields_printable = matches!(source, Some((Format::Short | Format::Cat, line))
-            if crate::lanes::is_printable_line(line));
+        let (merge, json_out) = (settings.merge, settings.output == Output::Json);
         let facts = Facts::of(entry, fields_printable);
         let printable = facts.printable.then_some(facts.header);
-        let metadata: Vec<(&str, &[u8])> =
-            if settings.output == Output::Json || settings.merge || filter.wants_metadata() {
-                facts
-                    .message
-                    .as_deref()
-                    .map_or_else(Vec::new, |m| logger_metadata(m).collect())
-            } else {
-                Vec::new()
-            };
+        let metadata: Vec<(&str, &[u8])> = if json_out || merge || filter.wants_metadata() {
+            facts
+                .message
+                .as_deref()
+                .map_or_else(Vec::new, |m| logger_metadata(m).collect())
+        } else {
+            Vec::new()
+        };
         let admitted = if filter.since.is_some() || filter.until.is_some() {
             let received = receive_time(entry).or(time.map(|t| t.micros));
             filter.admits(entry, received, &metadata)
@@ -281,8 +293,8 @@ impl Processor {
         let Some(verdict) = self.events.step(&facts, &mut decision) else {
             return Outcome::Pending;
         };
-        let known_before = !settings.merge || !self.isolated || verdict.known;
-        if !settings.merge {
+        let known_before = !merge || !self.isolated || verdict.known;
+        if !merge {
             if !verdict.shown {
                 return Outcome::Hidden;
             }
@@ -296,7 +308,7 @@ impl Processor {
             return Outcome::Shown;
         }
         // Every entry of `--merge -o json` says what it joins, one entry or more.
-        let described = (settings.output == Output::Json).then_some(Described {
+        let described = json_out.then_some(Described {
             level: verdict.level,
             count: 1,
             first: time,
