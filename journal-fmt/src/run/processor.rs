@@ -178,7 +178,14 @@ impl Processor {
                 let fields = std::mem::take(&mut self.spare_fields);
                 let parsed = if self.settings.output.is_human() {
                     let filter = &self.settings.filter;
-                    json::parse_line_into(line, |name| shown_field(name, filter), fields)
+                    json::parse_line_into(
+                        line,
+                        // Asked of every field name: inlined into the scanner's loop
+                        // (left to itself, the compiler calls it: 2% of colouring json).
+                        #[inline(always)]
+                        |name| shown_field(name, filter),
+                        fields,
+                    )
                 } else {
                     json::parse_line_into(line, |_| true, fields)
                 };
