@@ -314,13 +314,11 @@ mod tests {
 
     #[test]
     fn marks_hand_out_every_marked_byte_from_any_place() {
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
         for len in (0..300).step_by(7) {
             let bytes: Vec<u8> = (0..len)
                 .map(|_| {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 7;
-                    rng ^= rng << 17;
+                    let rng = rng.next_u64();
                     if rng.is_multiple_of(5) {
                         b'"'
                     } else {

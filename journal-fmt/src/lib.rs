@@ -19,4 +19,6 @@ pub mod invariants;
 mod lanes;
 pub mod render;
 pub mod run;
+#[cfg(test)]
+mod test_rng;
 pub mod time;

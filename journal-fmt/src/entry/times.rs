@@ -90,12 +90,10 @@ mod tests {
                 d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
             })
         };
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
         for len in 0..=20 {
             for round in 0..400 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
+                let seed = rng.next_u64();
                 let mut digits: Vec<u8> = (0..len)
                     .map(|i| b'0' + ((seed >> (i % 16 * 4)) % 10) as u8)
                     .collect();

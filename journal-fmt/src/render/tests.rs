@@ -118,13 +118,8 @@ fn word_scan_matches_the_bytewise_loop() {
         b"\xff",
     ];
     // A small deterministic generator: every length up to 40 pieces, many mixes.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || rng.next_u64();
     for _ in 0..20_000 {
         let mut message = Vec::new();
         for _ in 0..next() % 40 {

@@ -174,13 +174,8 @@ fn quick_and_careful_string_ends_agree() {
         b"null",
         b"\"\\u00e9\\n\"",
     ];
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+    let mut next = |n: usize| rng.below(n);
     let mut agreed = 0;
     for _ in 0..20_000 {
         let mut line = b"{\"A\":\"v\",".to_vec();

@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// Settings for `output`, in UTC, with no filter.
+fn settings(output: Output, color: bool, merge: bool) -> Arc<Settings> {
+    Arc::new(Settings {
+        output,
+        color,
+        utc: true,
+        filter: Filter::default(),
+        now: 1_795_338_007_000_000,
+        max_line: 1 << 20,
+        merge,
+    })
+}
+
 /// The quick way of writing a merged event (the first entry as written, the rest
 /// added) gives exactly what reading the first entry again gives.
 #[test]
@@ -13,15 +26,7 @@ fn a_merged_event_is_the_same_either_way() {
     ];
     for output in [Output::Json, Output::Short, Output::Cat] {
         for color in [false, true] {
-            let settings = Arc::new(Settings {
-                output,
-                color,
-                utc: true,
-                filter: Filter::default(),
-                now: 1_795_338_007_000_000,
-                max_line: 1 << 20,
-                merge: true,
-            });
+            let settings = settings(output, color, true);
             let mut processor = Processor::new(settings);
             let mut out = Vec::new();
             for line in lines {
@@ -99,13 +104,8 @@ fn a_printable_line_reads_the_same_through_the_general_path() {
         "é",
         "\x1b[31m",
     ];
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = |below: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % below as u64) as usize
-    };
+    let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+    let mut next = |below: usize| rng.below(below);
     let mut lines = Vec::new();
     for n in 0..600 {
         let mut message = String::new();
@@ -126,15 +126,7 @@ fn a_printable_line_reads_the_same_through_the_general_path() {
     }
     for output in [Output::Short, Output::ShortIso, Output::Cat, Output::Json] {
         for (color, merge) in [(false, false), (true, false), (true, true), (false, true)] {
-            let settings = Arc::new(Settings {
-                output,
-                color,
-                utc: true,
-                filter: Filter::default(),
-                now: 1_795_338_007_000_000,
-                max_line: 1 << 20,
-                merge,
-            });
+            let settings = settings(output, color, merge);
             let mut quick = Processor::new(Arc::clone(&settings));
             let mut general = Processor::new(Arc::clone(&settings));
             let mut writer = Processor::new(settings);
